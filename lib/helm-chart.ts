@@ -1,0 +1,143 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { parseAllDocuments } from 'yaml';
+import { Manifest, minorOf, RemovedApiError, upgradeApiVersion } from './api-version-rules';
+import { UserError } from './errors';
+import { ensureChart, readChartLock } from './helm/chart-source';
+import { findHelm, HelmBinary } from './helm/helm-binary';
+import { renderChart } from './helm/render';
+import { scopeToNamespace } from './namespace-scoping';
+
+/** Properties of {@link HelmChart}. */
+export interface HelmChartProps {
+  /** Name of the chart's entry in charts.lock.yaml. @default none, required */
+  readonly chart: string;
+  /** Helm release name. @default the chart name */
+  readonly releaseName?: string;
+  /** Namespace of the release and of every namespaced object. @default "default" */
+  readonly namespace?: string;
+  /** Chart values. @default {} (the chart's own defaults) */
+  readonly values?: object;
+  /** Kubernetes minor version to render for, "1.N". @default "1.27" */
+  readonly kubeVersion?: string;
+  /** API versions to report as served, for templates that ask .Capabilities.APIVersions. @default [] */
+  readonly apiVersions?: readonly string[];
+  /** For error messages: the chart value that turns on each template, by template path. @default {} */
+  readonly valueHints?: Readonly<Record<string, string>>;
+  /** The lock file. @default charts.lock.yaml in the project root */
+  readonly lockFile?: string;
+  /** helm v3 to render with. @default the one findHelm() returns */
+  readonly helm?: HelmBinary;
+  /** Directory or http(s) URL mirroring the chart repository. @default $CHART_MIRROR, else the lock's repository */
+  readonly mirror?: string;
+  /** Where verified chart archives are kept. @default .cache/charts in the project root */
+  readonly chartCacheDir?: string;
+}
+
+/** A rendered object and the chart template it came from. */
+interface RenderedManifest {
+  readonly manifest: Manifest;
+  readonly source: string;
+}
+
+const HOOK_ANNOTATION = 'helm.sh/hook';
+
+/**
+ * A pinned Helm chart rendered by the real helm binary into cdk8s ApiObjects, made right for the
+ * target Kubernetes version.
+ *
+ * Like cdk8s's own `Helm` construct it runs `helm template` and includes the output, but it renders
+ * only an archive whose sha256 matches charts.lock.yaml, and before including each object it
+ * rewrites or refuses removed API versions and sets the namespace.
+ */
+export class HelmChart extends Construct {
+  /** The release name. */
+  public readonly releaseName: string;
+  /** The objects as included, after the API version and namespace rules. */
+  public readonly manifests: readonly Manifest[];
+  /** The included ApiObjects, in helm's order. */
+  public readonly apiObjects: readonly ApiObject[];
+
+  constructor(scope: Construct, id: string, props: HelmChartProps) {
+    super(scope, id);
+    const kubeVersion = props.kubeVersion ?? '1.27';
+    const namespace = props.namespace ?? 'default';
+    validateProps(kubeVersion, props);
+    this.releaseName = props.releaseName ?? props.chart;
+
+    const lock = readChartLock(props.chart, props.lockFile);
+    const helm = props.helm ?? findHelm();
+    const chartPath = ensureChart(lock, { helm, mirror: props.mirror, cacheDir: props.chartCacheDir });
+    const output = renderChart({
+      helm, chartPath, namespace, kubeVersion,
+      releaseName: this.releaseName,
+      values: props.values ?? {},
+      apiVersions: props.apiVersions ?? [],
+    });
+
+    const targetMinor = minorOf(kubeVersion);
+    const hints = props.valueHints ?? {};
+    this.manifests = parseRendered(output).map((rendered) => {
+      refuseHook(rendered);
+      return scopeToNamespace(upgradeOrExplain(rendered, targetMinor, hints), namespace);
+    });
+    refuseDuplicates(this.manifests);
+    this.apiObjects = this.manifests.map((manifest) => new ApiObject(this, objectId(manifest), manifest));
+  }
+}
+
+function validateProps(kubeVersion: string, props: HelmChartProps): void {
+  if (!/^1\.[0-9]+$/.test(kubeVersion)) {
+    throw new Error(`HelmChart: kubeVersion "${kubeVersion}" is invalid; set it to a minor version such as "1.27"`);
+  }
+  if (props.releaseName !== undefined && !/^[a-z0-9]([-a-z0-9]{0,51}[a-z0-9])?$/.test(props.releaseName)) {
+    throw new Error(`HelmChart: releaseName "${props.releaseName}" is invalid; use a DNS-1123 label of at most 53 characters`);
+  }
+}
+
+/** Splits helm's output into objects, each with the template named in its "# Source:" comment. */
+function parseRendered(output: string): RenderedManifest[] {
+  const rendered: RenderedManifest[] = [];
+  for (const document of parseAllDocuments(output)) {
+    const manifest = document.toJS() as Manifest | null;
+    if (manifest === null || manifest === undefined) continue;
+    const comment = document.contents?.commentBefore ?? document.commentBefore ?? '';
+    const source = /Source: (\S+)/.exec(comment)?.[1] ?? 'an unknown template';
+    rendered.push({ manifest, source });
+  }
+  return rendered;
+}
+
+/** `kubectl apply` has no hook phases: a hook rendered as a plain object would run at the wrong time. */
+function refuseHook({ manifest, source }: RenderedManifest): void {
+  const hook = manifest.metadata.annotations?.[HOOK_ANNOTATION];
+  if (hook) {
+    throw new UserError(`${manifest.kind} ${manifest.metadata.name} (${source}) is a Helm ${hook} hook; kubectl apply cannot run hooks, so turn it off in the chart values`);
+  }
+}
+
+function upgradeOrExplain(rendered: RenderedManifest, targetMinor: number, hints: Readonly<Record<string, string>>): Manifest {
+  try {
+    return upgradeApiVersion(rendered.manifest, targetMinor);
+  } catch (error) {
+    if (!(error instanceof RemovedApiError)) throw error;
+    const hint = hints[rendered.source];
+    const remedy = hint ? `turn it off with ${hint}` : `turn off the chart values that render ${rendered.source}`;
+    throw new UserError(`${error.message}; Kubernetes 1.${targetMinor} cannot apply it: ${remedy}`);
+  }
+}
+
+function refuseDuplicates(manifests: readonly Manifest[]): void {
+  const seen = new Set<string>();
+  for (const manifest of manifests) {
+    const key = objectId(manifest);
+    if (seen.has(key)) {
+      throw new UserError(`the chart renders ${manifest.kind} ${manifest.metadata.name} twice; kubectl apply would keep only the last one`);
+    }
+    seen.add(key);
+  }
+}
+
+function objectId(manifest: Manifest): string {
+  return `${manifest.kind}-${manifest.metadata.namespace ?? 'cluster'}-${manifest.metadata.name}`;
+}

@@ -1,0 +1,143 @@
+import { spawnSync } from 'child_process';
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { parse } from 'yaml';
+import { UserError } from '../errors';
+import { PROJECT_ROOT } from '../project-root';
+import { HelmBinary } from './helm-binary';
+
+/** The committed lock file: which chart, from where, at which version and digest. */
+export const CHART_LOCK_FILE = path.join(PROJECT_ROOT, 'charts.lock.yaml');
+/** Where pulled and verified chart archives are kept (gitignored). */
+export const CHART_CACHE_DIR = path.join(PROJECT_ROOT, '.cache', 'charts');
+/** Environment variable naming a directory or http(s) URL that mirrors the chart repositories. */
+export const CHART_MIRROR_ENV = 'CHART_MIRROR';
+
+/** One pinned chart. */
+export interface ChartLock {
+  /** Chart name in its repository. */
+  readonly name: string;
+  /** Chart repository URL (what `helm repo add` takes). */
+  readonly repository: string;
+  /** Exact chart version. */
+  readonly version: string;
+  /** sha256 of the chart archive, "sha256:<64 hex>". */
+  readonly digest: string;
+}
+
+/** Reads one chart's entry from the lock file. */
+export function readChartLock(name: string, lockFile: string = CHART_LOCK_FILE): ChartLock {
+  const content = parse(fs.readFileSync(lockFile, 'utf8')) as { charts?: Record<string, Omit<ChartLock, 'name'>> };
+  const entry = content?.charts?.[name];
+  if (!entry) {
+    throw new UserError(`${lockFile}: no chart "${name}" under charts: add its repository, version and digest`);
+  }
+  const lock = { name, ...entry };
+  if (!/^sha256:[a-f0-9]{64}$/.test(String(lock.digest))) {
+    throw new UserError(`${lockFile}: charts.${name}.digest "${lock.digest}" is invalid: expected sha256:<64 hex>`);
+  }
+  if (!/^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$/.test(String(lock.version))) {
+    throw new UserError(`${lockFile}: charts.${name}.version "${lock.version}" is invalid: expected an exact version such as 11.6.0`);
+  }
+  return lock;
+}
+
+export interface EnsureChartOptions {
+  /** helm, for pulls over HTTP. */
+  readonly helm: HelmBinary;
+  /** Directory or http(s) URL to pull from instead of the lock's repository. @default $CHART_MIRROR */
+  readonly mirror?: string;
+  /** Where verified archives are kept. @default .cache/charts */
+  readonly cacheDir?: string;
+}
+
+/**
+ * Returns the path of the chart archive after checking its sha256 against the lock, pulling it
+ * first when it is not cached. An archive whose digest differs is never returned: the UserError
+ * names the file, both digests and how to recover.
+ */
+export function ensureChart(lock: ChartLock, options: EnsureChartOptions): string {
+  const cacheDir = options.cacheDir ?? CHART_CACHE_DIR;
+  const archive = path.join(cacheDir, `${lock.name}-${lock.version}.tgz`);
+  if (!fs.existsSync(archive)) {
+    pullChart(lock, archive, options);
+  }
+  verifyDigest(archive, lock);
+  return archive;
+}
+
+/** sha256 of a file, as "sha256:<hex>". */
+export function fileDigest(file: string): string {
+  return `sha256:${createHash('sha256').update(fs.readFileSync(file)).digest('hex')}`;
+}
+
+function verifyDigest(archive: string, lock: ChartLock): void {
+  const actual = fileDigest(archive);
+  if (actual !== lock.digest) {
+    throw new UserError(`chart ${lock.name} ${lock.version}: ${archive} has digest ${actual}, but charts.lock.yaml pins ${lock.digest}; refusing to render it (delete the file and run \`npm run vendor\` to pull it again)`);
+  }
+}
+
+/** Pulls into a temporary folder beside the cache, verifies, then moves into place in one rename. */
+function pullChart(lock: ChartLock, archive: string, options: EnsureChartOptions): void {
+  const cacheDir = path.dirname(archive);
+  fs.mkdirSync(cacheDir, { recursive: true });
+  const staging = fs.mkdtempSync(path.join(cacheDir, '.pull-'));
+  try {
+    const mirror = options.mirror ?? process.env[CHART_MIRROR_ENV];
+    const source = mirror && mirror.trim() !== '' ? mirror.trim() : lock.repository;
+    const pulled = isUrl(source) ? pullWithHelm(lock, source, staging, options.helm) : copyFromDirectory(lock, source, staging);
+    verifyDigest(pulled, lock);
+    fs.renameSync(pulled, archive);
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+function isUrl(source: string): boolean {
+  return /^https?:\/\//.test(source);
+}
+
+/** `helm pull --repo`, with helm's config and cache kept inside the project so a user's repos do not matter. */
+function pullWithHelm(lock: ChartLock, repository: string, destination: string, helm: HelmBinary): string {
+  const args = ['pull', lock.name, '--repo', repository, '--version', lock.version, '--destination', destination];
+  const result = spawnSync(helm.path, args, { encoding: 'utf8', env: helmEnvironment(), timeout: 120_000 });
+  if (result.status !== 0) {
+    const reason = (result.stderr || result.error?.message || '').trim().split('\n')[0];
+    throw new UserError(`chart ${lock.name} ${lock.version}: helm pull from ${repository} failed: ${reason}`);
+  }
+  return path.join(destination, `${lock.name}-${lock.version}.tgz`);
+}
+
+/** A directory mirror is a copy of a chart repository: its index.yaml says which file holds the version. */
+function copyFromDirectory(lock: ChartLock, directory: string, destination: string): string {
+  const indexFile = path.join(directory, 'index.yaml');
+  if (!fs.existsSync(indexFile)) {
+    throw new UserError(`${CHART_MIRROR_ENV}: ${directory} has no index.yaml: expected a directory that mirrors a chart repository, or an http(s) URL`);
+  }
+  const index = parse(fs.readFileSync(indexFile, 'utf8')) as { entries?: Record<string, Array<{ version: string; urls?: string[] }>> };
+  const entry = index?.entries?.[lock.name]?.find((candidate) => String(candidate.version) === lock.version);
+  const url = entry?.urls?.[0];
+  if (!url) {
+    throw new UserError(`${CHART_MIRROR_ENV}: ${indexFile} lists no ${lock.name} ${lock.version}`);
+  }
+  if (isUrl(url) || path.isAbsolute(url) || url.split('/').includes('..')) {
+    throw new UserError(`${CHART_MIRROR_ENV}: ${indexFile} points ${lock.name} ${lock.version} at ${url}: expected a file inside the mirror directory`);
+  }
+  const target = path.join(destination, `${lock.name}-${lock.version}.tgz`);
+  fs.copyFileSync(path.join(directory, url), target);
+  return target;
+}
+
+/** helm's own folders, inside the project cache, so nothing from ~/.config/helm changes a render. */
+export function helmEnvironment(): NodeJS.ProcessEnv {
+  const home = path.join(PROJECT_ROOT, '.cache', 'helm');
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    HELM_CACHE_HOME: path.join(home, 'cache'),
+    HELM_CONFIG_HOME: path.join(home, 'config'),
+    HELM_DATA_HOME: path.join(home, 'data'),
+  };
+}

@@ -1,0 +1,82 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { UserError } from '../errors';
+import { PROJECT_ROOT } from '../project-root';
+
+/** Where scripts/install-tools.sh puts the pinned tools. */
+export const TOOLS_BIN = path.join(PROJECT_ROOT, 'tools', 'bin');
+const INSTALL_SCRIPT = path.join(PROJECT_ROOT, 'scripts', 'install-tools.sh');
+
+/** A helm v3 binary and the version it reports. */
+export interface HelmBinary {
+  /** Absolute path of the executable. */
+  readonly path: string;
+  /** What `helm version` reports, e.g. "v3.18.6". */
+  readonly version: string;
+}
+
+export interface FindHelmOptions {
+  /** Environment to search PATH in. @default process.env */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Folder of the pinned tools. @default tools/bin of this project */
+  readonly toolsBin?: string;
+  /** Build the pinned helm when none is found. @default true */
+  readonly install?: boolean;
+}
+
+/**
+ * Finds helm v3: the project's pinned build in tools/bin first (so every machine renders with the
+ * same helm), then a v3 helm on PATH, and otherwise builds the pinned version with Go.
+ * Throws a UserError saying how to install helm when none can be had.
+ */
+export function findHelm(options: FindHelmOptions = {}): HelmBinary {
+  const env = options.env ?? process.env;
+  const toolsBin = options.toolsBin ?? TOOLS_BIN;
+  const candidates = [path.join(toolsBin, 'helm'), ...searchPath('helm', env)];
+  for (const candidate of candidates) {
+    const version = helmV3Version(candidate);
+    if (version) return { path: candidate, version };
+  }
+  if (options.install === false) {
+    throw new UserError(noHelmMessage());
+  }
+  installPinnedHelm(env);
+  const pinned = path.join(toolsBin, 'helm');
+  const version = helmV3Version(pinned);
+  if (!version) throw new UserError(noHelmMessage());
+  return { path: pinned, version };
+}
+
+function noHelmMessage(): string {
+  return 'helm v3 not found: install it (https://helm.sh/docs/intro/install/) or install Go and run `npm run tools` to build the pinned version into tools/bin';
+}
+
+function searchPath(command: string, env: NodeJS.ProcessEnv): string[] {
+  return (env.PATH ?? '').split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, command));
+}
+
+/** The version of a helm v3 executable, or undefined when it is missing or not helm v3. */
+function helmV3Version(executable: string): string | undefined {
+  if (!isExecutableFile(executable)) return undefined;
+  const result = spawnSync(executable, ['version', '--template', '{{.Version}}'], { encoding: 'utf8', timeout: 30_000 });
+  const version = result.status === 0 ? result.stdout.trim() : '';
+  return /^v3\./.test(version) ? version : undefined;
+}
+
+function isExecutableFile(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function installPinnedHelm(env: NodeJS.ProcessEnv): void {
+  const result = spawnSync('bash', [INSTALL_SCRIPT, 'helm'], { env, stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' });
+  if (result.status !== 0) {
+    const reason = (result.stderr || '').trim().split('\n').pop() || `exit code ${result.status}`;
+    throw new UserError(`helm v3 not found, and building the pinned helm failed (${reason}); ${noHelmMessage()}`);
+  }
+}

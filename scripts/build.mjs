@@ -1,0 +1,24 @@
+// Compiles the TypeScript entry points into single bundles under build/ with esbuild. esbuild only
+// strips types (no type-checking: that is `npm run typecheck`, part of `npm test`), so this takes a
+// fraction of a second, and the bundle loads faster than the many files it replaces.
+import { buildSync } from 'esbuild';
+import { fileURLToPath } from 'url';
+import path from 'path';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const entryPoints = {
+  main: 'main.ts',
+  vendor: 'scripts/vendor.ts',
+};
+
+buildSync({
+  absWorkingDir: root,
+  entryPoints,
+  outdir: 'build',
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  logLevel: 'warning',
+  legalComments: 'none',
+});

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Installs the pinned command-line tools into tools/bin (gitignored) with `go install`, from the Go
+# module proxy. Usage: scripts/install-tools.sh [helm] [kubectl-validate] (default: all).
+# Already-installed tools of the right version are kept, so running it again is cheap.
+set -euo pipefail
+
+HELM_VERSION=v3.18.6
+KUBECTL_VALIDATE_VERSION=v0.0.4
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+bin="$root/tools/bin"
+mkdir -p "$bin"
+
+require_go() {
+  if ! command -v go >/dev/null 2>&1; then
+    echo "install-tools: Go is not installed; install Go (https://go.dev/dl/) or put helm v3 on PATH (https://helm.sh/docs/intro/install/)" >&2
+    exit 1
+  fi
+}
+
+# go install writes into GOBIN; the stamp file records which version is there.
+install_tool() {
+  local name=$1 version=$2 package=$3 ldflags=${4:-}
+  local stamp="$bin/.$name.version"
+  if [[ -x "$bin/$name" && -f "$stamp" && "$(cat "$stamp")" == "$version" ]]; then
+    return 0
+  fi
+  require_go
+  echo "install-tools: building $name $version with $(go version | cut -d' ' -f3) (first time only)" >&2
+  GOBIN="$bin" GOFLAGS=-buildvcs=false go install -trimpath -ldflags "$ldflags" "$package@$version"
+  echo "$version" > "$stamp"
+}
+
+install_helm() {
+  install_tool helm "$HELM_VERSION" helm.sh/helm/v3/cmd/helm \
+    "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION"
+}
+
+install_kubectl_validate() {
+  install_tool kubectl-validate "$KUBECTL_VALIDATE_VERSION" sigs.k8s.io/kubectl-validate "-s -w"
+}
+
+targets=("$@")
+[[ ${#targets[@]} -gt 0 ]] || targets=(helm kubectl-validate)
+for target in "${targets[@]}"; do
+  case "$target" in
+    helm) install_helm ;;
+    kubectl-validate) install_kubectl_validate ;;
+    *) echo "install-tools: unknown tool '$target' (expected helm or kubectl-validate)" >&2; exit 2 ;;
+  esac
+done

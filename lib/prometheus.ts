@@ -14,6 +14,8 @@ export interface Toleration {
 
 /** kube-state-metrics collectors whose APIs a cluster may no longer serve. */
 export type RetiredCollector = 'certificatesigningrequests' | 'cronjobs' | 'ingresses' | 'poddisruptionbudgets';
+/** kube-state-metrics collectors this app switches off. */
+export type DisabledCollector = RetiredCollector | 'secrets';
 
 /** The values of chart prometheus 11.6.0 this app sets; everything else keeps the chart's default. */
 export interface PrometheusChartValues {
@@ -32,7 +34,7 @@ export interface PrometheusChartValues {
     readonly extraFlags: readonly string[];
     readonly strategy: { readonly type: 'Recreate' };
   };
-  readonly 'kube-state-metrics': { readonly collectors: Readonly<Partial<Record<RetiredCollector, boolean>>> };
+  readonly 'kube-state-metrics': { readonly collectors: Readonly<Partial<Record<DisabledCollector, boolean>>> };
 }
 
 /** Properties of {@link Prometheus}. */
@@ -129,13 +131,16 @@ export function bookValues(props: PrometheusProps & { uid: number; gid: number; 
       // Two servers on one TSDB without a lock file corrupt it: never overlap old and new pod.
       strategy: { type: 'Recreate' },
     },
-    'kube-state-metrics': { collectors: retiredCollectors(minorOf(props.kubeVersion)) },
+    'kube-state-metrics': { collectors: disabledCollectors(minorOf(props.kubeVersion)) },
   };
 }
 
-/** Collectors to switch off because the target no longer serves the API they list and watch. */
-function retiredCollectors(targetMinor: number): Partial<Record<RetiredCollector, boolean>> {
-  const collectors: Partial<Record<RetiredCollector, boolean>> = {};
+/**
+ * Collectors to switch off: those whose API the target no longer serves (they only log errors), and
+ * `secrets`, whose ClusterRole rule lets kube-state-metrics read every Secret in the cluster.
+ */
+function disabledCollectors(targetMinor: number): Partial<Record<DisabledCollector, boolean>> {
+  const collectors: Partial<Record<DisabledCollector, boolean>> = { secrets: false };
   for (const [collector, removedIn] of Object.entries(COLLECTOR_API_REMOVED_IN) as Array<[RetiredCollector, number]>) {
     if (targetMinor >= removedIn) collectors[collector] = false;
   }

@@ -9,6 +9,8 @@ import { HelmBinary } from './helm-binary';
 
 /** The committed lock file: which chart, from where, at which version and digest. */
 export const CHART_LOCK_FILE = path.join(PROJECT_ROOT, 'charts.lock.yaml');
+/** Environment variable naming another folder for verified chart archives (a CI cache, say). */
+export const CHART_CACHE_DIR_ENV = 'CHART_CACHE_DIR';
 /** Where pulled and verified chart archives are kept (gitignored). */
 export const CHART_CACHE_DIR = path.join(PROJECT_ROOT, '.cache', 'charts');
 /** Environment variable naming a directory or http(s) URL that mirrors the chart repositories. */
@@ -48,7 +50,7 @@ export interface EnsureChartOptions {
   readonly helm: HelmBinary;
   /** Directory or http(s) URL to pull from instead of the lock's repository. @default $CHART_MIRROR */
   readonly mirror?: string;
-  /** Where verified archives are kept. @default .cache/charts */
+  /** Where verified archives are kept. @default $CHART_CACHE_DIR, else .cache/charts */
   readonly cacheDir?: string;
 }
 
@@ -58,7 +60,7 @@ export interface EnsureChartOptions {
  * names the file, both digests and how to recover.
  */
 export function ensureChart(lock: ChartLock, options: EnsureChartOptions): string {
-  const cacheDir = options.cacheDir ?? CHART_CACHE_DIR;
+  const cacheDir = options.cacheDir ?? (process.env[CHART_CACHE_DIR_ENV] || CHART_CACHE_DIR);
   const archive = path.join(cacheDir, `${lock.name}-${lock.version}.tgz`);
   if (!fs.existsSync(archive)) {
     pullChart(lock, archive, options);

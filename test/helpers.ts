@@ -1,0 +1,47 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Chart, Testing } from 'cdk8s';
+import { Manifest } from '../lib/api-version-rules';
+import { PROJECT_ROOT } from '../lib/project-root';
+
+/** The offline mirror of the book's chart repository: $CHART_MIRROR, else ../shared/helm-repo. */
+export const MIRROR_DIR = path.resolve(process.env.CHART_MIRROR ?? path.join(PROJECT_ROOT, '..', 'shared', 'helm-repo'));
+
+/** A fresh chart in a fresh test app. */
+export function newChart(id = 'test'): { app: App; chart: Chart } {
+  const app = Testing.app();
+  return { app, chart: new Chart(app, id) };
+}
+
+/** The synthesized objects of a chart. */
+export function synthObjects(chart: Chart): Manifest[] {
+  return Testing.synth(chart) as Manifest[];
+}
+
+/** The one object of a kind (and name, when given); fails the test when there is not exactly one. */
+export function findOne(objects: readonly Manifest[], kind: string, name?: string): Manifest {
+  const found = objects.filter((object) => object.kind === kind && (name === undefined || object.metadata.name === name));
+  if (found.length !== 1) throw new Error(`expected one ${kind} ${name ?? ''}, found ${found.length}`);
+  return found[0];
+}
+
+/** A temporary directory, removed by the returned cleanup function. */
+export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
+  return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Every file under a directory with its bytes, keyed by relative path, for byte-for-byte comparison. */
+export function readTree(dir: string): Record<string, string> {
+  const tree: Record<string, string> = {};
+  const walk = (current: string): void => {
+    for (const entry of fs.readdirSync(current, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const full = path.join(current, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else tree[path.relative(dir, full)] = fs.readFileSync(full, 'utf8');
+    }
+  };
+  walk(dir);
+  return tree;
+}

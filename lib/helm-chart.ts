@@ -7,6 +7,7 @@ import { ensureChart, readChartLock } from './helm/chart-source';
 import { findHelm, HelmBinary } from './helm/helm-binary';
 import { renderChart } from './helm/render';
 import { scopeToNamespace } from './namespace-scoping';
+import { toServerNormalForm } from './server-normal-form';
 
 /** Properties of {@link HelmChart}. */
 export interface HelmChartProps {
@@ -48,7 +49,8 @@ const HOOK_ANNOTATION = 'helm.sh/hook';
  *
  * Like cdk8s's own `Helm` construct it runs `helm template` and includes the output, but it renders
  * only an archive whose sha256 matches charts.lock.yaml, and before including each object it
- * rewrites or refuses removed API versions and sets the namespace.
+ * rewrites or refuses removed API versions, sets the namespace and drops values the API server
+ * would not store (so a second `kubectl apply` reports every object unchanged).
  */
 export class HelmChart extends Construct {
   /** The release name. */
@@ -79,7 +81,7 @@ export class HelmChart extends Construct {
     const hints = props.valueHints ?? {};
     this.manifests = parseRendered(output).map((rendered) => {
       refuseHook(rendered);
-      return scopeToNamespace(upgradeOrExplain(rendered, targetMinor, hints), namespace);
+      return toServerNormalForm(scopeToNamespace(upgradeOrExplain(rendered, targetMinor, hints), namespace));
     });
     refuseDuplicates(this.manifests);
     this.apiObjects = this.manifests.map((manifest) => new ApiObject(this, objectId(manifest), manifest));

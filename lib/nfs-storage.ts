@@ -26,8 +26,8 @@ export interface NfsStorageProps {
  * An NFS PersistentVolume and the one PersistentVolumeClaim that may bind it.
  *
  * The binding is explicit in both directions: the claim names the volume (`volumeName`) and opts out
- * of dynamic provisioning (`storageClassName: ""`), and the volume reserves itself for the claim
- * (`claimRef`). Without that, a cluster with a default StorageClass provisions a new volume for the
+ * of dynamic provisioning (`storageClassName: ""`, which for a claim differs from unset), and the
+ * volume, which has no class, reserves itself for the claim (`claimRef`). Without that, a cluster with a default StorageClass provisions a new volume for the
  * claim and Prometheus never writes to NFS.
  */
 export class NfsStorage extends Construct {
@@ -54,7 +54,8 @@ export class NfsStorage extends Construct {
         capacity: { storage: size },
         accessModes,
         persistentVolumeReclaimPolicy: props.reclaimPolicy ?? 'Retain',
-        storageClassName: '',
+        // No storageClassName: for a volume, "" and unset both mean "no class", and the API server
+        // stores "" as unset, so writing it would make every kubectl apply report a change.
         claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace, name: this.claimName },
         nfs: { server: props.server, path: props.path },
       },

@@ -9,6 +9,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const entryPoints = {
   main: 'main.ts',
   vendor: 'scripts/vendor.ts',
+  preflight: 'scripts/preflight.ts',
+  e2e: 'scripts/e2e.ts',
 };
 
 buildSync({

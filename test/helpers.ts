@@ -1,3 +1,4 @@
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -44,4 +45,11 @@ export function readTree(dir: string): Record<string, string> {
   };
   walk(dir);
   return tree;
+}
+
+/** The pinned kubectl-validate in tools/bin, built by scripts/install-tools.sh when missing. */
+export function kubectlValidate(): string {
+  const install = spawnSync('bash', [path.join(PROJECT_ROOT, 'scripts', 'install-tools.sh'), 'kubectl-validate'], { encoding: 'utf8' });
+  if (install.status !== 0) throw new Error(`installing kubectl-validate failed: ${install.stderr}`);
+  return path.join(PROJECT_ROOT, 'tools', 'bin', 'kubectl-validate');
 }

@@ -25,7 +25,7 @@ describe('NfsStorage', () => {
     expect(claim.metadata).toMatchObject({ name: 'prometheus-server', namespace: 'monitoring' });
     expect(claim.spec.volumeName).toBe(volume.metadata.name);
     expect(claim.spec.storageClassName).toBe('');
-    expect(volume.spec.storageClassName).toBe('');
+    expect(volume.spec.storageClassName).toBeUndefined();
     expect(claim.spec.resources.requests.storage).toBe('10Gi');
     expect(claim.spec.accessModes).toEqual(volume.spec.accessModes);
   });

@@ -1,0 +1,177 @@
+import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
+import { randomBytes } from 'crypto';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { stringify } from 'yaml';
+import { TOOLS_BIN } from '../lib/helm/helm-binary';
+
+/**
+ * A Kubernetes API server with its etcd, on 127.0.0.1 only, for end-to-end tests: no nodes, no
+ * controllers, just the API. Certificates, the service-account key and an admin token are made at
+ * start in a temporary folder; stop() ends both processes and removes the folder.
+ */
+export interface LocalCluster {
+  /** kubeconfig that reaches the server as an admin. */
+  readonly kubeconfig: string;
+  /** Runs the pinned kubectl against the server. */
+  kubectl(args: readonly string[], input?: string): { status: number | null; stdout: string; stderr: string };
+  /** Stops the server and etcd and removes every file they used. */
+  stop(): Promise<void>;
+}
+
+const STARTUP_TIMEOUT_MS = 90_000;
+
+/** Starts etcd and kube-apiserver; the returned cluster answers /readyz. */
+export async function startLocalCluster(): Promise<LocalCluster> {
+  const workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'local-cluster-'));
+  const processes: ChildProcess[] = [];
+  const killAll = (): void => processes.forEach((child) => child.exitCode === null && child.kill('SIGKILL'));
+  process.once('exit', killAll);
+  try {
+    const [etcdClientPort, etcdPeerPort, apiPort] = await freePorts(3);
+    const token = randomBytes(24).toString('hex');
+    makeCredentials(workdir, token);
+    processes.push(startEtcd(workdir, etcdClientPort, etcdPeerPort));
+    processes.push(startApiServer(workdir, etcdClientPort, apiPort));
+    const kubeconfig = writeKubeconfig(workdir, apiPort, token);
+    const kubectl = kubectlFor(kubeconfig);
+    await waitUntilReady(kubectl, processes, workdir);
+    return {
+      kubeconfig,
+      kubectl,
+      stop: async () => {
+        await stopAll(processes);
+        process.removeListener('exit', killAll);
+        fs.rmSync(workdir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await stopAll(processes);
+    process.removeListener('exit', killAll);
+    fs.rmSync(workdir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+function kubectlFor(kubeconfig: string): LocalCluster['kubectl'] {
+  return (args, input) => {
+    const result = spawnSync(path.join(TOOLS_BIN, 'kubectl'), ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8', input, timeout: 120_000 });
+    return { status: result.status, stdout: result.stdout ?? '', stderr: result.stderr ?? (result.error?.message ?? '') };
+  };
+}
+
+/** Ports the kernel hands out as free on 127.0.0.1 (bound, read, released). */
+async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(Array.from({ length: count }, () => new Promise<net.Server>((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve(server));
+  })));
+  const ports = servers.map((server) => (server.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
+}
+
+/** A CA, a serving certificate for 127.0.0.1, a service-account key pair and a static admin token. */
+function makeCredentials(dir: string, token: string): void {
+  const openssl = (...args: string[]): void => {
+    execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  };
+  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=local-cluster-ca');
+  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=kube-apiserver');
+  fs.writeFileSync(path.join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '1', '-extfile', 'server.ext');
+  openssl('genrsa', '-out', 'sa.key', '2048');
+  openssl('rsa', '-in', 'sa.key', '-pubout', '-out', 'sa.pub');
+  fs.writeFileSync(path.join(dir, 'tokens.csv'), `${token},admin,admin,system:masters\n`, { mode: 0o600 });
+}
+
+function startEtcd(dir: string, clientPort: number, peerPort: number): ChildProcess {
+  const client = `http://127.0.0.1:${clientPort}`;
+  const peer = `http://127.0.0.1:${peerPort}`;
+  return startLogged(dir, 'etcd', findEtcd(), [
+    '--name', 'local', '--data-dir', path.join(dir, 'etcd'),
+    '--listen-client-urls', client, '--advertise-client-urls', client,
+    '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', `local=${peer}`,
+    '--log-level', 'warn',
+  ]);
+}
+
+function findEtcd(): string {
+  for (const candidate of [path.join(TOOLS_BIN, 'etcd'), '/usr/bin/etcd', '/usr/local/bin/etcd']) {
+    if (fs.existsSync(candidate)) return candidate;
+  }
+  throw new Error('etcd not found: install Debian\'s etcd-server package (apt-get install etcd-server)');
+}
+
+function startApiServer(dir: string, etcdPort: number, apiPort: number): ChildProcess {
+  return startLogged(dir, 'kube-apiserver', path.join(TOOLS_BIN, 'kube-apiserver'), [
+    `--etcd-servers=http://127.0.0.1:${etcdPort}`,
+    '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1', `--secure-port=${apiPort}`,
+    `--cert-dir=${path.join(dir, 'certs')}`,
+    `--tls-cert-file=${path.join(dir, 'server.crt')}`, `--tls-private-key-file=${path.join(dir, 'server.key')}`,
+    `--token-auth-file=${path.join(dir, 'tokens.csv')}`, '--authorization-mode=RBAC',
+    '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+    `--service-account-key-file=${path.join(dir, 'sa.pub')}`, `--service-account-signing-key-file=${path.join(dir, 'sa.key')}`,
+    '--service-cluster-ip-range=10.96.0.0/24', '--allow-privileged=true', '--profiling=false',
+    '--enable-priority-and-fairness=false', '--v=0',
+  ]);
+}
+
+function startLogged(dir: string, name: string, executable: string, args: string[]): ChildProcess {
+  const log = fs.openSync(path.join(dir, `${name}.log`), 'a');
+  const child = spawn(executable, args, { stdio: ['ignore', log, log] });
+  fs.closeSync(log);
+  return child;
+}
+
+function writeKubeconfig(dir: string, apiPort: number, token: string): string {
+  const file = path.join(dir, 'kubeconfig');
+  const config = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'local', cluster: { server: `https://127.0.0.1:${apiPort}`, 'certificate-authority': path.join(dir, 'ca.crt') } }],
+    users: [{ name: 'admin', user: { token } }],
+    contexts: [{ name: 'local', context: { cluster: 'local', user: 'admin', namespace: 'default' } }],
+    'current-context': 'local',
+  };
+  fs.writeFileSync(file, stringify(config), { mode: 0o600 });
+  return file;
+}
+
+async function waitUntilReady(kubectl: LocalCluster['kubectl'], processes: ChildProcess[], dir: string): Promise<void> {
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    const exited = processes.find((child) => child.exitCode !== null);
+    if (exited) throw new Error(`${exited.spawnfile} exited with ${exited.exitCode}:\n${tailLogs(dir)}`);
+    if (kubectl(['get', '--raw', '/readyz']).stdout.trim() === 'ok') return;
+    await sleep(500);
+  }
+  throw new Error(`kube-apiserver was not ready after ${STARTUP_TIMEOUT_MS / 1000}s:\n${tailLogs(dir)}`);
+}
+
+function tailLogs(dir: string): string {
+  return ['etcd', 'kube-apiserver'].map((name) => {
+    const file = path.join(dir, `${name}.log`);
+    const lines = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n').slice(-15) : [];
+    return `--- ${name}.log\n${lines.join('\n')}`;
+  }).join('\n');
+}
+
+async function stopAll(processes: ChildProcess[]): Promise<void> {
+  // The API server first, so it does not log etcd's disappearance.
+  for (const child of [...processes].reverse()) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -78,7 +78,8 @@ export function synthesize(environments: readonly Environment[], outdir: string,
 function main(): void {
   runCli('synth', () => {
     // Every environment is validated before anything is built or written.
-    const environments = loadEnvironments({ configDir: path.join(PROJECT_ROOT, 'config', 'environments'), env: process.env });
+    const configDir = process.env.SYNTH_CONFIG_DIR ?? path.join(PROJECT_ROOT, 'config', 'environments');
+    const environments = loadEnvironments({ configDir, env: process.env });
     synthesize(environments, process.env.CDK8S_OUTDIR ?? path.join(PROJECT_ROOT, 'dist'));
   });
 }

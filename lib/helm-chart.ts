@@ -4,6 +4,7 @@ import { parseAllDocuments } from 'yaml';
 import { Manifest, minorOf, RemovedApiError, upgradeApiVersion } from './api-version-rules';
 import { UserError } from './errors';
 import { ensureChart, readChartLock } from './helm/chart-source';
+import { RenderCache } from './helm/render-cache';
 import { findHelm, HelmBinary } from './helm/helm-binary';
 import { renderChart } from './helm/render';
 import { scopeToNamespace } from './namespace-scoping';
@@ -33,6 +34,8 @@ export interface HelmChartProps {
   readonly mirror?: string;
   /** Where verified chart archives are kept. @default .cache/charts in the project root */
   readonly chartCacheDir?: string;
+  /** Cache of rendered output. @default a RenderCache in $RENDER_CACHE_DIR or .cache/renders */
+  readonly renderCache?: RenderCache;
 }
 
 /** A rendered object and the chart template it came from. */
@@ -70,12 +73,14 @@ export class HelmChart extends Construct {
     const lock = readChartLock(props.chart, props.lockFile);
     const helm = props.helm ?? findHelm();
     const chartPath = ensureChart(lock, { helm, mirror: props.mirror, cacheDir: props.chartCacheDir });
-    const output = renderChart({
+    const request = {
       helm, chartPath, namespace, kubeVersion,
       releaseName: this.releaseName,
       values: props.values ?? {},
       apiVersions: props.apiVersions ?? [],
-    });
+    };
+    const cache = props.renderCache ?? new RenderCache();
+    const output = cache.getOrRender(request, lock.digest, () => renderChart(request));
 
     const targetMinor = minorOf(kubeVersion);
     const hints = props.valueHints ?? {};

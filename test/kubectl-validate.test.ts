@@ -21,8 +21,8 @@ function failures(report: Report): string[] {
 }
 
 describe('kubectl-validate (Kubernetes 1.27 schemas)', () => {
-  test('every object in dist/ is valid for 1.27', () => {
-    const { status, report } = validate(path.join(PROJECT_ROOT, 'dist', 'lab'));
+  test.each(['lab', 'staging'])('every object in dist/%s is valid for 1.27', (environment) => {
+    const { status, report } = validate(path.join(PROJECT_ROOT, 'dist', environment));
     expect(failures(report)).toEqual([]);
     expect(Object.keys(report).map((file) => path.basename(file)).sort()).toEqual([
       '0000-storage.k8s.yaml', '0001-nfs-directory-prep.k8s.yaml', '0002-prometheus.k8s.yaml',

@@ -16,6 +16,10 @@ function synth(outdir: string, env: Record<string, string> = {}) {
   });
 }
 
+function labOnly(tree: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(tree).filter(([file]) => file.startsWith('lab/')));
+}
+
 function parseTree(tree: Record<string, string>): Manifest[] {
   return Object.keys(tree).sort().flatMap((file) => parseAllDocuments(tree[file]).map((doc) => doc.toJS() as Manifest));
 }
@@ -33,15 +37,18 @@ describe('synth', () => {
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     tree = readTree(outdir);
-    objects = parseTree(tree);
+    objects = parseTree(labOnly(tree));
   });
   afterAll(cleanup);
 
-  test('writes the whole install, storage first, in file order', () => {
+  test('writes the whole install per environment, storage first, in file order', () => {
     expect(Object.keys(tree)).toEqual([
       'lab/0000-storage.k8s.yaml',
       'lab/0001-nfs-directory-prep.k8s.yaml',
       'lab/0002-prometheus.k8s.yaml',
+      'staging/0000-storage.k8s.yaml',
+      'staging/0001-nfs-directory-prep.k8s.yaml',
+      'staging/0002-prometheus.k8s.yaml',
     ]);
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
       'PersistentVolume/prometheus-server',
@@ -151,6 +158,23 @@ describe('synth', () => {
     }
     for (const binding of objects.filter((o) => o.kind === 'ClusterRoleBinding') as any[]) {
       expect(binding.subjects.every((s: any) => s.namespace === 'default')).toBe(true);
+    }
+  });
+
+  test('the staging environment has its own NFS server, namespace and Service type', () => {
+    const staging = parseTree(Object.fromEntries(Object.entries(tree).filter(([file]) => file.startsWith('staging/'))));
+    expect(staging).toHaveLength(objects.length);
+    const volume = findOne(staging, 'PersistentVolume') as any;
+    expect(volume.metadata.name).toBe('staging-prometheus-server');
+    expect(volume.spec.nfs).toEqual({ server: 'nfs.staging.internal', path: '/exports/monitoring/prometheus' });
+    expect(volume.spec.capacity.storage).toBe('50Gi');
+    expect((findOne(staging, 'PersistentVolumeClaim') as any).spec.volumeName).toBe('staging-prometheus-server');
+    const job = findOne(staging, 'Job') as any;
+    expect(job.spec.template.spec.volumes[0].nfs).toEqual({ server: 'nfs.staging.internal', path: '/exports' });
+    expect(job.spec.template.spec.containers[0].env[0]).toEqual({ name: 'DATA_DIR', value: '/export/monitoring/prometheus' });
+    expect((findOne(staging, 'Service', 'prometheus-server') as any).spec.type).toBe('NodePort');
+    for (const object of staging.filter((o) => !CLUSTER_SCOPED_KINDS.has(o.kind))) {
+      expect(`${object.kind}/${object.metadata.name} ${object.metadata.namespace}`).toBe(`${object.kind}/${object.metadata.name} monitoring`);
     }
   });
 

@@ -14,7 +14,12 @@ export interface HelmBinary {
   readonly path: string;
   /** What `helm version` reports, e.g. "v3.18.6". */
   readonly version: string;
+  /** Version, real path, size and modification time: changes whenever the binary does. */
+  readonly identity: string;
 }
+
+/** Remembers which binaries were checked to be helm v3, so synth need not run `helm version` each time. */
+const VERSION_MEMO_FILE = path.join(PROJECT_ROOT, '.cache', 'helm-versions.json');
 
 export interface FindHelmOptions {
   /** Environment to search PATH in. @default process.env */
@@ -35,17 +40,44 @@ export function findHelm(options: FindHelmOptions = {}): HelmBinary {
   const toolsBin = options.toolsBin ?? TOOLS_BIN;
   const candidates = [path.join(toolsBin, 'helm'), ...searchPath('helm', env)];
   for (const candidate of candidates) {
-    const version = helmV3Version(candidate);
-    if (version) return { path: candidate, version };
+    const found = describeHelm(candidate);
+    if (found) return found;
   }
   if (options.install === false) {
     throw new UserError(noHelmMessage());
   }
   installPinnedHelm(env);
-  const pinned = path.join(toolsBin, 'helm');
-  const version = helmV3Version(pinned);
-  if (!version) throw new UserError(noHelmMessage());
-  return { path: pinned, version };
+  const pinned = describeHelm(path.join(toolsBin, 'helm'));
+  if (!pinned) throw new UserError(noHelmMessage());
+  return pinned;
+}
+
+/** The HelmBinary for an executable that is helm v3, else undefined. */
+function describeHelm(executable: string): HelmBinary | undefined {
+  if (!isExecutableFile(executable)) return undefined;
+  const realPath = fs.realpathSync(executable);
+  const stat = fs.statSync(realPath);
+  const fingerprint = `${realPath}|${stat.size}|${stat.mtimeMs}`;
+  const memo = readVersionMemo();
+  const version = memo[fingerprint] ?? helmV3Version(executable);
+  if (!version) return undefined;
+  if (memo[fingerprint] !== version) writeVersionMemo({ ...memo, [fingerprint]: version });
+  return { path: executable, version, identity: `${version}|${fingerprint}` };
+}
+
+function readVersionMemo(): Record<string, string> {
+  try {
+    return JSON.parse(fs.readFileSync(VERSION_MEMO_FILE, 'utf8')) as Record<string, string>;
+  } catch {
+    return {};
+  }
+}
+
+function writeVersionMemo(memo: Record<string, string>): void {
+  fs.mkdirSync(path.dirname(VERSION_MEMO_FILE), { recursive: true });
+  const temporary = `${VERSION_MEMO_FILE}.${process.pid}.tmp`;
+  fs.writeFileSync(temporary, JSON.stringify(memo, null, 2));
+  fs.renameSync(temporary, VERSION_MEMO_FILE);
 }
 
 function noHelmMessage(): string {
@@ -56,9 +88,8 @@ function searchPath(command: string, env: NodeJS.ProcessEnv): string[] {
   return (env.PATH ?? '').split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, command));
 }
 
-/** The version of a helm v3 executable, or undefined when it is missing or not helm v3. */
+/** The version a helm v3 executable reports, or undefined when it is not helm v3. */
 function helmV3Version(executable: string): string | undefined {
-  if (!isExecutableFile(executable)) return undefined;
   const result = spawnSync(executable, ['version', '--template', '{{.Version}}'], { encoding: 'utf8', timeout: 30_000 });
   const version = result.status === 0 ? result.stdout.trim() : '';
   return /^v3\./.test(version) ? version : undefined;

@@ -11,11 +11,20 @@ const entryPoints = {
   vendor: 'scripts/vendor.ts',
   preflight: 'scripts/preflight.ts',
   e2e: 'scripts/e2e.ts',
+  bench: 'scripts/bench.ts',
+  'empty-app': 'scripts/empty-app.ts',
 };
+
+// `node scripts/build.mjs main` builds only the named bundles (synth needs only main).
+const wanted = process.argv.slice(2);
+for (const name of wanted) {
+  if (!(name in entryPoints)) throw new Error(`unknown bundle "${name}": expected one of ${Object.keys(entryPoints).join(', ')}`);
+}
+const selected = wanted.length === 0 ? entryPoints : Object.fromEntries(wanted.map((name) => [name, entryPoints[name]]));
 
 buildSync({
   absWorkingDir: root,
-  entryPoints,
+  entryPoints: selected,
   outdir: 'build',
   bundle: true,
   platform: 'node',

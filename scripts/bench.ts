@@ -1,0 +1,196 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { stringify } from 'yaml';
+import { ensureChart, readChartLock } from '../lib/helm/chart-source';
+import { findHelm } from '../lib/helm/helm-binary';
+import { helmTemplateArgs } from '../lib/helm/render';
+import { PROJECT_ROOT } from '../lib/project-root';
+import { bookValues } from '../lib/prometheus';
+
+/*
+ * `npm run bench`: times synth against the floor no implementation can avoid (helm template of the
+ * same chart and values, plus an empty cdk8s app built the same way), `npm test`, and synth of
+ * 1, 10 and 50 generated environments. Each figure is the median of RUNS runs after one warm-up.
+ * Writes bench/results.json and BENCHMARKS.md.
+ */
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const SCALES = [1, 10, 50];
+const BUILD = path.join(PROJECT_ROOT, 'build');
+
+interface Sample {
+  readonly seconds: number;
+  readonly maxRssMb: number;
+}
+
+interface Command {
+  readonly file: string;
+  readonly args: readonly string[];
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
+
+/** Runs a command under GNU time: wall seconds and the peak resident memory of its process tree. */
+function run(command: Command): Sample {
+  const timeFile = path.join(work, 'time.txt');
+  const started = process.hrtime.bigint();
+  const result = spawnSync('/usr/bin/time', ['-f', '%M', '-o', timeFile, command.file, ...command.args], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, ...command.env },
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (result.status !== 0) {
+    throw new Error(`${command.file} ${command.args.join(' ')} failed (exit ${result.status}): ${result.stderr.slice(-2000)}`);
+  }
+  const maxRssKb = Number(fs.readFileSync(timeFile, 'utf8').trim().split('\n').pop());
+  return { seconds, maxRssMb: maxRssKb / 1024 };
+}
+
+/** One warm-up, then RUNS timed iterations; `prepare` runs untimed before each. */
+function measure(name: string, iteration: () => Sample, prepare: () => void = () => undefined): Sample[] {
+  prepare();
+  iteration();
+  const samples: Sample[] = [];
+  for (let i = 0; i < RUNS; i += 1) {
+    prepare();
+    samples.push(iteration());
+  }
+  process.stderr.write(`bench: ${name}: median ${median(samples.map((s) => s.seconds)).toFixed(3)} s over ${RUNS} runs\n`);
+  return samples;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+function clear(dir: string): void {
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+function synthCommand(configDir: string, renderCache: string): Command {
+  return {
+    file: process.execPath,
+    args: [path.join(BUILD, 'main.js')],
+    env: { SYNTH_CONFIG_DIR: configDir, CDK8S_OUTDIR: path.join(work, 'out', 'dist'), RENDER_CACHE_DIR: renderCache },
+  };
+}
+
+/** N environments, each with its own namespace and NFS server, so each needs its own render. */
+function generateEnvironments(count: number): string {
+  const dir = path.join(work, `envs-${count}`);
+  fs.mkdirSync(dir, { recursive: true });
+  for (let i = 1; i <= count; i += 1) {
+    const name = `env-${String(i).padStart(3, '0')}`;
+    fs.writeFileSync(path.join(dir, `${name}.yaml`), stringify({ namespace: name, nfs: { server: `10.0.${Math.floor(i / 250)}.${(i % 250) + 1}` } }));
+  }
+  return dir;
+}
+
+function floorIteration(helmTemplate: Command): Sample {
+  const helm = run(helmTemplate);
+  const empty = run({ file: process.execPath, args: [path.join(BUILD, 'empty-app.js')], env: { CDK8S_OUTDIR: path.join(work, 'empty') } });
+  return { seconds: helm.seconds + empty.seconds, maxRssMb: Math.max(helm.maxRssMb, empty.maxRssMb) };
+}
+
+function main(): void {
+  const build = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'scripts', 'build.mjs')], { stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('build failed');
+  const helm = findHelm();
+  const chartPath = ensureChart(readChartLock('prometheus'), { helm });
+  const renderCache = path.join(work, 'renders');
+  const labOnly = path.join(work, 'lab-config');
+  fs.mkdirSync(labOnly);
+  fs.copyFileSync(path.join(PROJECT_ROOT, 'config', 'environments', 'lab.yaml'), path.join(labOnly, 'lab.yaml'));
+
+  const synthCold = measure('synth, cold render cache', () => run(synthCommand(labOnly, renderCache)), () => clear(renderCache));
+  const synthWarm = measure('synth, warm render cache', () => run(synthCommand(labOnly, renderCache)));
+
+  const valuesFile = path.join(work, 'values.yaml');
+  fs.writeFileSync(valuesFile, stringify(bookValues({ uid: 1000, gid: 1000, kubeVersion: '1.27' })));
+  const templateArgs = helmTemplateArgs({ helm, chartPath, releaseName: 'prometheus', namespace: 'default', values: {}, kubeVersion: '1.27', apiVersions: [] })
+    .map((arg) => (arg === '-' ? valuesFile : arg));
+  const floor = measure('floor: helm template + empty cdk8s app', () => floorIteration({ file: helm.path, args: templateArgs }));
+
+  const tests = measure('npm test', () => run({ file: 'npm', args: ['test', '--silent'] }));
+
+  const scaling: Record<string, { median_s: number; per_env_s: number; peak_rss_mb: number }> = {};
+  for (const count of SCALES) {
+    const configDir = generateEnvironments(count);
+    const samples = measure(`synth of ${count} environments, cold`, () => run(synthCommand(configDir, renderCache)), () => clear(renderCache));
+    const seconds = median(samples.map((s) => s.seconds));
+    scaling[count] = { median_s: round(seconds), per_env_s: round(seconds / count), peak_rss_mb: round(Math.max(...samples.map((s) => s.maxRssMb)), 1) };
+  }
+
+  const synthMedian = median(synthCold.map((s) => s.seconds));
+  const floorMedian = median(floor.map((s) => s.seconds));
+  const results = {
+    date: new Date().toISOString().slice(0, 10),
+    machine: { cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model ?? 'unknown', memory_gb: round(os.totalmem() / 2 ** 30, 1), node: process.version, helm: helm.version },
+    runs: RUNS,
+    synth_median_s: round(synthMedian),
+    synth_warm_median_s: round(median(synthWarm.map((s) => s.seconds))),
+    floor_median_s: round(floorMedian),
+    ratio: round(synthMedian / floorMedian),
+    test_median_s: round(median(tests.map((s) => s.seconds))),
+    per_env_s: Object.fromEntries(SCALES.map((count) => [count, scaling[count].per_env_s])),
+    scaling,
+    synth_peak_rss_mb: round(Math.max(...synthCold.map((s) => s.maxRssMb)), 1),
+  };
+  fs.mkdirSync(path.join(PROJECT_ROOT, 'bench'), { recursive: true });
+  fs.writeFileSync(path.join(PROJECT_ROOT, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  fs.writeFileSync(path.join(PROJECT_ROOT, 'BENCHMARKS.md'), renderReport(results));
+  process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+}
+
+function round(value: number, digits = 3): number {
+  return Number(value.toFixed(digits));
+}
+
+function renderReport(r: any): string {
+  const scalingRows = SCALES.map((count) => `| ${count} | ${r.scaling[count].median_s} | ${r.scaling[count].per_env_s} | ${r.scaling[count].peak_rss_mb} |`).join('\n');
+  return `# Benchmarks
+
+Written by \`npm run bench\` (scripts/bench.ts) on ${r.date}. Machine: ${r.machine.cpus} cores (${r.machine.cpu_model}),
+${r.machine.memory_gb} GiB, Node ${r.machine.node}, helm ${r.machine.helm}. Every figure is the median of ${r.runs} runs after
+one warm-up, timed around the whole process (wall clock); memory is the peak resident set of the process tree
+(GNU time \`%M\`). Raw figures: \`bench/results.json\`.
+
+## Synth against the floor
+
+| what | command | median (s) |
+| --- | --- | --- |
+| synth, cold render cache | \`node build/main.js\` (lab only), render cache emptied before each run | ${r.synth_median_s} |
+| synth, warm render cache | the same, cache kept | ${r.synth_warm_median_s} |
+| floor | \`helm template\` of the same chart and values, then an empty cdk8s app bundled like main.ts | ${r.floor_median_s} |
+| **ratio** | synth (cold) / floor | **${r.ratio}** |
+
+The chart archive is cached and verified in every case (pulling it is network time, not synth).
+Peak memory of a synth: ${r.synth_peak_rss_mb} MB.
+
+## Tests
+
+\`npm test\` (type-check, then every jest suite): **${r.test_median_s} s**.
+
+## Many environments
+
+Synth of generated environments, each with its own namespace and NFS server (so each needs its own helm
+render), render cache emptied before each run:
+
+| environments | median (s) | per environment (s) | peak memory (MB) |
+| --- | --- | --- | --- |
+${scalingRows}
+`;
+}
+
+try {
+  main();
+} finally {
+  fs.rmSync(work, { recursive: true, force: true });
+}

@@ -1,12 +1,11 @@
 import * as path from 'path';
 import { App, Chart, YamlOutputType } from 'cdk8s';
-import { runCli } from './lib/cli';
 import { Config } from './lib/config';
-import { Environment, loadEnvironments } from './lib/config-loader';
+import { Environment } from './lib/config-loader';
 import { NfsDirectoryJob } from './lib/nfs-directory-job';
 import { NfsStorage } from './lib/nfs-storage';
-import { PROJECT_ROOT } from './lib/project-root';
 import { Prometheus, PrometheusProps } from './lib/prometheus';
+import { prometheusPropsFromConfig } from './lib/prometheus-values';
 import { replaceDirectory } from './lib/synth-output';
 
 /** Options that are not config: where the chart comes from (tests point it elsewhere). */
@@ -46,16 +45,7 @@ export function buildEnvironment(app: App, config: Config, options: BuildOptions
   directoryPrep.addDependency(storage);
 
   const monitoring = new Chart(app, 'prometheus');
-  new Prometheus(monitoring, 'Prometheus', {
-    releaseName: config.prometheus.releaseName,
-    namespace: config.namespace,
-    kubeVersion: config.kubernetesVersion,
-    claimName: config.storage.claimName,
-    uid: config.owner.uid,
-    gid: config.owner.gid,
-    serviceType: config.prometheus.serviceType,
-    chartSource: options.chartSource,
-  });
+  new Prometheus(monitoring, 'Prometheus', { ...prometheusPropsFromConfig(config), chartSource: options.chartSource });
   monitoring.addDependency(directoryPrep);
 }
 
@@ -73,17 +63,4 @@ export function synthesize(environments: readonly Environment[], outdir: string,
       app.synth();
     }
   });
-}
-
-function main(): void {
-  runCli('synth', () => {
-    // Every environment is validated before anything is built or written.
-    const configDir = process.env.SYNTH_CONFIG_DIR ?? path.join(PROJECT_ROOT, 'config', 'environments');
-    const environments = loadEnvironments({ configDir, env: process.env });
-    synthesize(environments, process.env.CDK8S_OUTDIR ?? path.join(PROJECT_ROOT, 'dist'));
-  });
-}
-
-if (require.main === module) {
-  main();
 }

@@ -3,37 +3,16 @@ import { Construct } from 'constructs';
 import { parseAllDocuments } from 'yaml';
 import { Manifest, minorOf, RemovedApiError, upgradeApiVersion } from './api-version-rules';
 import { UserError } from './errors';
-import { ensureChart, readChartLock } from './helm/chart-source';
 import { RenderCache } from './helm/render-cache';
-import { findHelm, HelmBinary } from './helm/helm-binary';
+import { ChartRenderInputs, planRender } from './helm/render-plan';
 import { renderChart } from './helm/render';
 import { scopeToNamespace } from './namespace-scoping';
 import { toServerNormalForm } from './server-normal-form';
 
-/** Properties of {@link HelmChart}. */
-export interface HelmChartProps {
-  /** Name of the chart's entry in charts.lock.yaml. @default none, required */
-  readonly chart: string;
-  /** Helm release name. @default the chart name */
-  readonly releaseName?: string;
-  /** Namespace of the release and of every namespaced object. @default "default" */
-  readonly namespace?: string;
-  /** Chart values. @default {} (the chart's own defaults) */
-  readonly values?: object;
-  /** Kubernetes minor version to render for, "1.N". @default "1.27" */
-  readonly kubeVersion?: string;
-  /** API versions to report as served, for templates that ask .Capabilities.APIVersions. @default [] */
-  readonly apiVersions?: readonly string[];
+/** Properties of {@link HelmChart}: what to render (see ChartRenderInputs), plus the following. */
+export interface HelmChartProps extends ChartRenderInputs {
   /** For error messages: the chart value that turns on each template, by template path. @default {} */
   readonly valueHints?: Readonly<Record<string, string>>;
-  /** The lock file. @default charts.lock.yaml in the project root */
-  readonly lockFile?: string;
-  /** helm v3 to render with. @default the one findHelm() returns */
-  readonly helm?: HelmBinary;
-  /** Directory or http(s) URL mirroring the chart repository. @default $CHART_MIRROR, else the lock's repository */
-  readonly mirror?: string;
-  /** Where verified chart archives are kept. @default .cache/charts in the project root */
-  readonly chartCacheDir?: string;
   /** Cache of rendered output. @default a RenderCache in $RENDER_CACHE_DIR or .cache/renders */
   readonly renderCache?: RenderCache;
 }
@@ -65,22 +44,12 @@ export class HelmChart extends Construct {
 
   constructor(scope: Construct, id: string, props: HelmChartProps) {
     super(scope, id);
-    const kubeVersion = props.kubeVersion ?? '1.27';
-    const namespace = props.namespace ?? 'default';
-    validateProps(kubeVersion, props);
-    this.releaseName = props.releaseName ?? props.chart;
-
-    const lock = readChartLock(props.chart, props.lockFile);
-    const helm = props.helm ?? findHelm();
-    const chartPath = ensureChart(lock, { helm, mirror: props.mirror, cacheDir: props.chartCacheDir });
-    const request = {
-      helm, chartPath, namespace, kubeVersion,
-      releaseName: this.releaseName,
-      values: props.values ?? {},
-      apiVersions: props.apiVersions ?? [],
-    };
+    validateProps(props);
+    const { request, digest } = planRender(props);
+    const { namespace, kubeVersion } = request;
+    this.releaseName = request.releaseName;
     const cache = props.renderCache ?? new RenderCache();
-    const output = cache.getOrRender(request, lock.digest, () => renderChart(request));
+    const output = cache.getOrRender(request, digest, () => renderChart(request));
 
     const targetMinor = minorOf(kubeVersion);
     const hints = props.valueHints ?? {};
@@ -93,9 +62,9 @@ export class HelmChart extends Construct {
   }
 }
 
-function validateProps(kubeVersion: string, props: HelmChartProps): void {
-  if (!/^1\.[0-9]+$/.test(kubeVersion)) {
-    throw new Error(`HelmChart: kubeVersion "${kubeVersion}" is invalid; set it to a minor version such as "1.27"`);
+function validateProps(props: HelmChartProps): void {
+  if (props.kubeVersion !== undefined && !/^1\.[0-9]+$/.test(props.kubeVersion)) {
+    throw new Error(`HelmChart: kubeVersion "${props.kubeVersion}" is invalid; set it to a minor version such as "1.27"`);
   }
   if (props.releaseName !== undefined && !/^[a-z0-9]([-a-z0-9]{0,51}[a-z0-9])?$/.test(props.releaseName)) {
     throw new Error(`HelmChart: releaseName "${props.releaseName}" is invalid; use a DNS-1123 label of at most 53 characters`);

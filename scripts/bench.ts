@@ -7,7 +7,7 @@ import { ensureChart, readChartLock } from '../lib/helm/chart-source';
 import { findHelm } from '../lib/helm/helm-binary';
 import { helmTemplateArgs } from '../lib/helm/render';
 import { PROJECT_ROOT } from '../lib/project-root';
-import { bookValues } from '../lib/prometheus';
+import { bookValues } from '../lib/prometheus-values';
 
 /*
  * `npm run bench`: times synth against the floor no implementation can avoid (helm template of the
@@ -77,7 +77,7 @@ function clear(dir: string): void {
 function synthCommand(configDir: string, renderCache: string): Command {
   return {
     file: process.execPath,
-    args: [path.join(BUILD, 'main.js')],
+    args: [path.join(BUILD, 'synth.js')],
     env: { SYNTH_CONFIG_DIR: configDir, CDK8S_OUTDIR: path.join(work, 'out', 'dist'), RENDER_CACHE_DIR: renderCache },
   };
 }

@@ -1,13 +1,15 @@
 // Compiles the TypeScript entry points into single bundles under build/ with esbuild. esbuild only
-// strips types (no type-checking: that is `npm run typecheck`, part of `npm test`), so this takes a
-// fraction of a second, and the bundle loads faster than the many files it replaces.
-import { buildSync } from 'esbuild';
-import { fileURLToPath } from 'url';
+// strips types (no type-checking: that is `npm run typecheck`, part of `npm test`), and a bundle
+// loads faster than the many files it replaces. A bundle whose inputs are all older than it is
+// left alone, so `npm run synth` pays for the build only after a change.
+import fs from 'fs';
 import path from 'path';
+import { fileURLToPath } from 'url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const outdir = path.join(root, 'build');
 const entryPoints = {
-  main: 'main.ts',
+  synth: 'scripts/synth.ts',
   vendor: 'scripts/vendor.ts',
   preflight: 'scripts/preflight.ts',
   e2e: 'scripts/e2e.ts',
@@ -15,21 +17,38 @@ const entryPoints = {
   'empty-app': 'scripts/empty-app.ts',
 };
 
-// `node scripts/build.mjs main` builds only the named bundles (synth needs only main).
+// `node scripts/build.mjs synth` builds only the named bundles.
 const wanted = process.argv.slice(2);
 for (const name of wanted) {
   if (!(name in entryPoints)) throw new Error(`unknown bundle "${name}": expected one of ${Object.keys(entryPoints).join(', ')}`);
 }
-const selected = wanted.length === 0 ? entryPoints : Object.fromEntries(wanted.map((name) => [name, entryPoints[name]]));
 
-buildSync({
-  absWorkingDir: root,
-  entryPoints: selected,
-  outdir: 'build',
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  logLevel: 'warning',
-  legalComments: 'none',
-});
+/** True when build/<name>.js exists and no file it was built from (listed in its .inputs.json) is newer. */
+function isFresh(name) {
+  const bundle = path.join(outdir, `${name}.js`);
+  const inputsFile = path.join(outdir, `${name}.inputs.json`);
+  if (!fs.existsSync(bundle) || !fs.existsSync(inputsFile)) return false;
+  const builtAt = fs.statSync(bundle).mtimeMs;
+  const inputs = JSON.parse(fs.readFileSync(inputsFile, 'utf8'));
+  return inputs.every((input) => fs.existsSync(path.join(root, input)) && fs.statSync(path.join(root, input)).mtimeMs <= builtAt);
+}
+
+const stale = (wanted.length === 0 ? Object.keys(entryPoints) : wanted).filter((name) => !isFresh(name));
+// esbuild itself takes a few hundred milliseconds to load: only when there is something to build.
+const { buildSync } = stale.length > 0 ? await import('esbuild') : {};
+for (const name of stale) {
+  const result = buildSync({
+    absWorkingDir: root,
+    entryPoints: { [name]: entryPoints[name] },
+    outdir,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    logLevel: 'warning',
+    legalComments: 'none',
+    metafile: true,
+  });
+  const inputs = [...Object.keys(result.metafile.inputs), 'scripts/build.mjs', 'package-lock.json'];
+  fs.writeFileSync(path.join(outdir, `${name}.inputs.json`), JSON.stringify(inputs));
+}

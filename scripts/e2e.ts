@@ -8,7 +8,7 @@ import { ensureChart, readChartLock } from '../lib/helm/chart-source';
 import { findHelm } from '../lib/helm/helm-binary';
 import { renderChart } from '../lib/helm/render';
 import { PROJECT_ROOT } from '../lib/project-root';
-import { bookValues } from '../lib/prometheus';
+import { bookValues } from '../lib/prometheus-values';
 import { LocalCluster, startLocalCluster } from './local-cluster';
 
 /*

@@ -5,7 +5,7 @@ import { UserError } from '../lib/errors';
 import { HelmChart } from '../lib/helm-chart';
 import { ensureChart, fileDigest, readChartLock } from '../lib/helm/chart-source';
 import { findHelm } from '../lib/helm/helm-binary';
-import { PROMETHEUS_VALUE_HINTS } from '../lib/prometheus';
+import { PROMETHEUS_VALUE_HINTS } from '../lib/prometheus-values';
 import { MIRROR_DIR, newChart, synthObjects, tempDir } from './helpers';
 
 const helm = findHelm();

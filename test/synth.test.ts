@@ -9,7 +9,7 @@ import { findOne, MIRROR_DIR, readTree, tempDir } from './helpers';
 
 /** Runs the real synth entry point (the esbuild bundle `npm run synth` runs) into `outdir`. */
 function synth(outdir: string, env: Record<string, string> = {}) {
-  return spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'build', 'main.js')], {
+  return spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'build', 'synth.js')], {
     cwd: PROJECT_ROOT,
     encoding: 'utf8',
     env: { ...process.env, CHART_MIRROR: MIRROR_DIR, CDK8S_OUTDIR: outdir, ...env },
@@ -31,7 +31,7 @@ describe('synth', () => {
   let objects: Manifest[] = [];
 
   beforeAll(() => {
-    const build = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'scripts', 'build.mjs'), 'main'], { encoding: 'utf8' });
+    const build = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'scripts', 'build.mjs'), 'synth'], { encoding: 'utf8' });
     expect(build.stderr).toBe('');
     const result = synth(outdir);
     expect(result.stderr).toBe('');

@@ -2,7 +2,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { PROJECT_ROOT } from '../project-root';
-import { RenderRequest } from './render';
+import { renderChartAsync, RenderRequest } from './render';
 
 /** Environment variable naming another folder for cached renders. */
 export const RENDER_CACHE_DIR_ENV = 'RENDER_CACHE_DIR';
@@ -32,11 +32,25 @@ export class RenderCache {
   public getOrRender(request: RenderRequest, chartDigest: string, render: () => string): string {
     if (process.env[RENDER_CACHE_ENV] === 'off') return render();
     const key = cacheKey(request, chartDigest);
-    const file = path.join(this.dir, `${key}.json`);
-    const cached = readVerified(file, key);
+    const cached = readVerified(this.fileFor(key), key);
     if (cached !== undefined) return cached;
-    const output = render();
-    writeAtomically(file, { format: FORMAT, key, sha256: sha256(output), output });
+    return this.store(key, render());
+  }
+
+  /** Renders into the cache without blocking, unless a verified entry is there already. */
+  public async prefetch(request: RenderRequest, chartDigest: string): Promise<void> {
+    if (process.env[RENDER_CACHE_ENV] === 'off') return;
+    const key = cacheKey(request, chartDigest);
+    if (readVerified(this.fileFor(key), key) !== undefined) return;
+    this.store(key, await renderChartAsync(request));
+  }
+
+  private fileFor(key: string): string {
+    return path.join(this.dir, `${key}.json`);
+  }
+
+  private store(key: string, output: string): string {
+    writeAtomically(this.fileFor(key), { format: FORMAT, key, sha256: sha256(output), output });
     return output;
   }
 }

@@ -1,4 +1,7 @@
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { stringify } from 'yaml';
 import { UserError } from '../errors';
 import { helmEnvironment } from './chart-source';
@@ -40,11 +43,41 @@ export function renderChart(request: RenderRequest): string {
   if (result.error) {
     throw new UserError(`helm template failed to start (${request.helm.path}): ${result.error.message}`);
   }
-  if (result.status !== 0) {
-    const reason = result.stderr.trim().split('\n').filter(Boolean).pop() ?? `exit code ${result.status}`;
+  checkExit(request, result.status, result.stderr);
+  return result.stdout;
+}
+
+/**
+ * The same render without blocking: helm runs while this process goes on (loading the constructs,
+ * rendering other environments). helm writes to a temporary file rather than a pipe, so it never
+ * waits for this process to read.
+ */
+export async function renderChartAsync(request: RenderRequest): Promise<string> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'helm-render-'));
+  const outputFile = path.join(dir, 'output.yaml');
+  const output = fs.openSync(outputFile, 'w');
+  try {
+    const child = spawn(request.helm.path, helmTemplateArgs(request), { env: helmEnvironment(), stdio: ['pipe', output, 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    child.stdin!.end(stringify(request.values));
+    const status = await new Promise<number | null>((resolve, reject) => {
+      child.once('error', (error) => reject(new UserError(`helm template failed to start (${request.helm.path}): ${error.message}`)));
+      child.once('close', resolve);
+    });
+    checkExit(request, status, stderr);
+    return fs.readFileSync(outputFile, 'utf8');
+  } finally {
+    fs.closeSync(output);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function checkExit(request: RenderRequest, status: number | null, stderr: string): void {
+  if (status !== 0) {
+    const reason = stderr.trim().split('\n').filter(Boolean).pop() ?? `exit code ${status}`;
     throw new UserError(`helm template of ${request.chartPath} failed: ${reason}`);
   }
-  return result.stdout;
 }
 
 /** The argument list, in a fixed order. */

@@ -1,0 +1,155 @@
+import type { Config } from './config';
+import { minorOf } from './api-version-rules';
+
+/*
+ * What the Prometheus chart is rendered with, as plain data: no cdk8s here, so the synth entry point
+ * can start helm before the constructs are even loaded.
+ */
+
+/** A pod toleration, as the chart passes it through. */
+export interface Toleration {
+  /** Taint key. */
+  readonly key: string;
+  /** Exists matches any value. */
+  readonly operator: 'Exists' | 'Equal';
+  /** Taint effect. */
+  readonly effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+}
+
+/** kube-state-metrics collectors whose APIs a cluster may no longer serve. */
+export type RetiredCollector = 'certificatesigningrequests' | 'cronjobs' | 'ingresses' | 'poddisruptionbudgets';
+/** kube-state-metrics collectors this app switches off. */
+export type DisabledCollector = RetiredCollector | 'secrets';
+
+/** The values of chart prometheus 11.6.0 this app sets; everything else keeps the chart's default. */
+export interface PrometheusChartValues {
+  readonly pushgateway: { readonly enabled: boolean };
+  readonly alertmanager: { readonly enabled: boolean };
+  readonly nodeExporter: { readonly tolerations: readonly Toleration[] };
+  readonly server: {
+    readonly persistentVolume: { readonly existingClaim: string };
+    readonly securityContext: {
+      readonly runAsUser: number;
+      readonly runAsGroup: number;
+      readonly fsGroup: number;
+      readonly runAsNonRoot: boolean;
+    };
+    readonly service: { readonly type: 'LoadBalancer' | 'NodePort' | 'ClusterIP' };
+    readonly extraFlags: readonly string[];
+    readonly strategy: { readonly type: 'Recreate' };
+  };
+  readonly 'kube-state-metrics': { readonly collectors: Readonly<Partial<Record<DisabledCollector, boolean>>> };
+}
+
+/** The inputs of the book's chart values. */
+export interface PrometheusValuesProps {
+  /** Helm release name. @default "prometheus" */
+  readonly releaseName?: string;
+  /** Namespace of the release. @default "default" */
+  readonly namespace?: string;
+  /** Kubernetes minor version to render for. @default "1.27" */
+  readonly kubeVersion?: string;
+  /** Existing PersistentVolumeClaim for the server's data. @default "prometheus-server" */
+  readonly claimName?: string;
+  /** uid the server runs as; must own the data directory. @default 1000 */
+  readonly uid?: number;
+  /** gid the server runs as. @default 1000 */
+  readonly gid?: number;
+  /** Type of the server Service; LoadBalancer gets its address from MetalLB. @default "LoadBalancer" */
+  readonly serviceType?: 'LoadBalancer' | 'NodePort' | 'ClusterIP';
+}
+
+/** What HelmChart renders for the book's Prometheus. */
+export interface PrometheusChartInputs {
+  readonly chart: 'prometheus';
+  readonly releaseName: string;
+  readonly namespace: string;
+  readonly kubeVersion: string;
+  readonly values: PrometheusChartValues;
+  readonly valueHints: Readonly<Record<string, string>>;
+}
+
+/** The chart values that turn on each template this chart can emit with a removed API. */
+export const PROMETHEUS_VALUE_HINTS: Readonly<Record<string, string>> = {
+  'prometheus/templates/server-ingress.yaml': 'server.ingress.enabled=false',
+  'prometheus/templates/alertmanager-ingress.yaml': 'alertmanager.ingress.enabled=false',
+  'prometheus/templates/pushgateway-ingress.yaml': 'pushgateway.ingress.enabled=false',
+  'prometheus/templates/server-podsecuritypolicy.yaml': 'podSecurityPolicy.enabled=false',
+  'prometheus/templates/alertmanager-podsecuritypolicy.yaml': 'podSecurityPolicy.enabled=false',
+  'prometheus/templates/pushgateway-podsecuritypolicy.yaml': 'podSecurityPolicy.enabled=false',
+  'prometheus/templates/node-exporter-podsecuritypolicy.yaml': 'podSecurityPolicy.enabled=false',
+  'prometheus/charts/kube-state-metrics/templates/podsecuritypolicy.yaml': 'kube-state-metrics.podSecurityPolicy.enabled=false',
+};
+
+/** The server flags: the book's no-lockfile, plus the chart default the book's --set dropped. */
+export const SERVER_FLAGS: readonly string[] = ['web.enable-lifecycle', 'storage.tsdb.no-lockfile'];
+
+/** Taints node-exporter tolerates: the book's `master`, and `control-plane`, its name since 1.24. */
+export const CONTROL_PLANE_TOLERATIONS: readonly Toleration[] = [
+  { key: 'node-role.kubernetes.io/master', operator: 'Exists', effect: 'NoSchedule' },
+  { key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' },
+];
+
+/** Minor version that stopped serving the API each kube-state-metrics 1.9 collector lists. */
+const COLLECTOR_API_REMOVED_IN: Readonly<Record<RetiredCollector, number>> = {
+  certificatesigningrequests: 22,
+  ingresses: 22,
+  cronjobs: 25,
+  poddisruptionbudgets: 25,
+};
+
+/** The Prometheus inputs of one environment's config. */
+export function prometheusPropsFromConfig(config: Config): PrometheusValuesProps {
+  return {
+    releaseName: config.prometheus.releaseName,
+    namespace: config.namespace,
+    kubeVersion: config.kubernetesVersion,
+    claimName: config.storage.claimName,
+    uid: config.owner.uid,
+    gid: config.owner.gid,
+    serviceType: config.prometheus.serviceType,
+  };
+}
+
+/** The chart, release and values to render, with every default applied. */
+export function prometheusChartInputs(props: PrometheusValuesProps): PrometheusChartInputs {
+  const kubeVersion = props.kubeVersion ?? '1.27';
+  return {
+    chart: 'prometheus',
+    releaseName: props.releaseName ?? 'prometheus',
+    namespace: props.namespace ?? 'default',
+    kubeVersion,
+    values: bookValues({ ...props, uid: props.uid ?? 1000, gid: props.gid ?? 1000, kubeVersion }),
+    valueHints: PROMETHEUS_VALUE_HINTS,
+  };
+}
+
+/** The book's --set values, corrected for the target version (see README, "Deviations"). */
+export function bookValues(props: PrometheusValuesProps & { uid: number; gid: number; kubeVersion: string }): PrometheusChartValues {
+  return {
+    pushgateway: { enabled: false },
+    alertmanager: { enabled: false },
+    nodeExporter: { tolerations: CONTROL_PLANE_TOLERATIONS },
+    server: {
+      persistentVolume: { existingClaim: props.claimName ?? 'prometheus-server' },
+      securityContext: { runAsUser: props.uid, runAsGroup: props.gid, fsGroup: props.gid, runAsNonRoot: true },
+      service: { type: props.serviceType ?? 'LoadBalancer' },
+      extraFlags: SERVER_FLAGS,
+      // Two servers on one TSDB without a lock file corrupt it: never overlap old and new pod.
+      strategy: { type: 'Recreate' },
+    },
+    'kube-state-metrics': { collectors: disabledCollectors(minorOf(props.kubeVersion)) },
+  };
+}
+
+/**
+ * Collectors to switch off: those whose API the target no longer serves (they only log errors), and
+ * `secrets`, whose ClusterRole rule lets kube-state-metrics read every Secret in the cluster.
+ */
+function disabledCollectors(targetMinor: number): Partial<Record<DisabledCollector, boolean>> {
+  const collectors: Partial<Record<DisabledCollector, boolean>> = { secrets: false };
+  for (const [collector, removedIn] of Object.entries(COLLECTOR_API_REMOVED_IN) as Array<[RetiredCollector, number]>) {
+    if (targetMinor >= removedIn) collectors[collector] = false;
+  }
+  return collectors;
+}

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseDocument } from 'yaml';
-import { z } from 'zod';
+import * as v from 'valibot';
 import { BOOK_DEFAULTS, Config, ConfigSchema } from './config';
 import { UserError } from './errors';
 
@@ -59,9 +59,11 @@ export function loadEnvironment(file: string, env: NodeJS.ProcessEnv): Environme
 
 /** Validates a raw config object; `origin` names where values without a recorded source came from. */
 export function validate(raw: PlainObject, sources: ValueSources, origin: string): Config {
-  const result = ConfigSchema.safeParse(raw);
-  if (result.success) return result.data;
-  throw new UserError(describeIssue(result.error.issues[0], raw, sources, origin));
+  const result = v.safeParse(ConfigSchema, raw);
+  if (result.success) return result.output;
+  // A misspelt key is usually the cause of the other problems: report it first.
+  const issue = result.issues.find(isUnknownKey) ?? result.issues[0];
+  throw new UserError(describeIssue(issue, raw, sources, origin));
 }
 
 function selectFiles(configDir: string, selection: string | undefined): string[] {
@@ -150,19 +152,22 @@ function parseEnvValue(value: string, defaultValue: unknown): unknown {
   return value;
 }
 
-function describeIssue(issue: z.core.$ZodIssue, raw: PlainObject, sources: ValueSources, origin: string): string {
-  if (issue.code === 'unrecognized_keys') {
-    const parent = issue.path.map(String);
-    const allowed = Object.keys(getAt(BOOK_DEFAULTS as unknown as PlainObject, parent) as PlainObject);
-    const field = [...parent, issue.keys[0]].join('.');
-    const source = sources.get(field) ?? origin;
+type Issue = v.InferIssue<typeof ConfigSchema>;
+
+function isUnknownKey(issue: Issue): boolean {
+  return issue.type === 'strict_object' && issue.expected === 'never';
+}
+
+function describeIssue(issue: Issue, raw: PlainObject, sources: ValueSources, origin: string): string {
+  const at = (issue.path ?? []).map((item) => String(item.key));
+  const field = at.join('.');
+  const source = sources.get(field) ?? origin;
+  if (isUnknownKey(issue)) {
+    const allowed = Object.keys(getAt(BOOK_DEFAULTS as unknown as PlainObject, at.slice(0, -1)) as PlainObject);
     return `${source}: ${field}: unknown setting: expected one of ${allowed.join(', ')}`;
   }
-  const field = issue.path.map(String).join('.');
-  const source = sources.get(field) ?? origin;
-  const label = source === origin ? `${source}: ${field}` : source.startsWith(ENV_PREFIX) ? `${source} (${field})` : `${source}: ${field}`;
-  const value = getAt(raw, issue.path.map(String));
-  return `${label}: ${describeValue(value)} is invalid: ${oneLine(issue.message)}`;
+  const label = source.startsWith(ENV_PREFIX) ? `${source} (${field})` : `${source}: ${field}`;
+  return `${label}: ${describeValue(getAt(raw, at))} is invalid: ${oneLine(issue.message)}`;
 }
 
 function describeValue(value: unknown): string {

@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { z } from 'zod';
+import * as v from 'valibot';
 
 /*
  * The one config schema. Every value has the book's setting as its default (BOOK_DEFAULTS); an
@@ -46,22 +46,37 @@ function isSupportedKubeVersion(value: string): boolean {
   return match !== null && Number(match[1]) >= MIN_KUBE_MINOR;
 }
 
-const dnsLabel = z.string().refine(isDnsLabel, 'expected a DNS-1123 label (lower-case letters, digits and "-", at most 63 characters)');
-const dnsSubdomain = z.string().refine(isDnsSubdomain, 'expected a DNS-1123 name (lower-case letters, digits, "-" and ".", at most 253 characters)');
-const absolutePath = z.string().refine(isSafeAbsolutePath, 'expected a normalised absolute path of letters, digits, ".", "_", "-" and "/" (no "..", no trailing "/")');
-const quantity = z.string().refine((value) => QUANTITY.test(value), 'expected a positive Kubernetes quantity such as 10Gi or 500Mi');
-const unixId = z.number().int('expected a whole number').min(1, 'expected 1 or more (Prometheus runs as non-root)').max(MAX_ID, `expected at most ${MAX_ID}`);
+const MAPPING = 'expected a mapping of settings';
+const WHOLE_NUMBER = 'expected a whole number';
 
-const NfsSchema = z.strictObject({
+function text(check: (value: string) => boolean, message: string) {
+  return v.pipe(v.string('expected a string'), v.check(check, message));
+}
+
+function wholeNumber(min: number, minMessage: string, max: number = MAX_ID) {
+  return v.pipe(v.number(WHOLE_NUMBER), v.integer(WHOLE_NUMBER), v.minValue(min, minMessage), v.maxValue(max, `expected at most ${max}`));
+}
+
+function isBelow(dataPath: string, exportRoot: string): boolean {
+  return dataPath.startsWith(exportRoot === '/' ? '/' : `${exportRoot}/`);
+}
+
+const dnsLabel = text(isDnsLabel, 'expected a DNS-1123 label (lower-case letters, digits and "-", at most 63 characters)');
+const dnsSubdomain = text(isDnsSubdomain, 'expected a DNS-1123 name (lower-case letters, digits, "-" and ".", at most 253 characters)');
+const absolutePath = text(isSafeAbsolutePath, 'expected a normalised absolute path of letters, digits, ".", "_", "-" and "/" (no "..", no trailing "/")');
+const quantity = text((value) => QUANTITY.test(value), 'expected a positive Kubernetes quantity such as 10Gi or 500Mi');
+const unixId = wholeNumber(1, 'expected 1 or more (Prometheus runs as non-root)');
+
+const NfsSchema = v.strictObject({
   /** NFS server address (IPv4 or host name). */
-  server: z.string().refine(isNfsHost, 'expected an IPv4 address or a DNS-1123 host name'),
+  server: text(isNfsHost, 'expected an IPv4 address or a DNS-1123 host name'),
   /** The exported directory the prep Job mounts; it must contain dataPath. */
   exportRoot: absolutePath,
   /** The directory Prometheus stores its TSDB in; the PersistentVolume points here. */
   dataPath: absolutePath,
-});
+}, MAPPING);
 
-const StorageSchema = z.strictObject({
+const StorageSchema = v.strictObject({
   /** PersistentVolume name (cluster-scoped). */
   volumeName: dnsSubdomain,
   /** PersistentVolumeClaim name; the chart's server.persistentVolume.existingClaim. */
@@ -69,65 +84,62 @@ const StorageSchema = z.strictObject({
   /** Capacity of the PV and request of the PVC. */
   size: quantity,
   /** Access mode of both PV and PVC. */
-  accessMode: z.enum(['ReadWriteMany', 'ReadWriteOnce', 'ReadWriteOncePod'], {
-    error: 'expected ReadWriteMany, ReadWriteOnce or ReadWriteOncePod (Prometheus must write)',
-  }),
+  accessMode: v.picklist(['ReadWriteMany', 'ReadWriteOnce', 'ReadWriteOncePod'], 'expected ReadWriteMany, ReadWriteOnce or ReadWriteOncePod (Prometheus must write)'),
   /** What happens to the data when the claim is deleted. */
-  reclaimPolicy: z.enum(['Retain', 'Delete'], { error: 'expected Retain or Delete (Recycle is deprecated)' }),
-});
+  reclaimPolicy: v.picklist(['Retain', 'Delete'], 'expected Retain or Delete (Recycle is deprecated)'),
+}, MAPPING);
 
-const OwnerSchema = z.strictObject({
+const OwnerSchema = v.strictObject({
   /** Owner uid of the data directory, and the uid Prometheus runs as. */
   uid: unixId,
   /** Owner gid of the data directory, and the gid Prometheus runs as. */
   gid: unixId,
-});
+}, MAPPING);
 
-const PrepJobSchema = z.strictObject({
+const PrepJobSchema = v.strictObject({
   /** Job name; also the pods' job-name label, so a DNS-1123 label. */
   name: dnsLabel,
   /** Container image, pinned by digest. */
-  image: z.string().refine((value) => PINNED_IMAGE.test(value), 'expected an image pinned by digest, name[:tag]@sha256:<64 hex>'),
+  image: text((value) => PINNED_IMAGE.test(value), 'expected an image pinned by digest, name[:tag]@sha256:<64 hex>'),
   /** Retries before the Job is marked failed. */
-  backoffLimit: z.number().int('expected a whole number').min(0, 'expected 0 or more').max(20, 'expected at most 20'),
+  backoffLimit: wholeNumber(0, 'expected 0 or more', 20),
   /** Seconds a finished Job is kept before Kubernetes deletes it. */
-  ttlSecondsAfterFinished: z.number().int('expected a whole number').min(0, 'expected 0 or more'),
+  ttlSecondsAfterFinished: wholeNumber(0, 'expected 0 or more'),
   /** Seconds before a hanging Job (for example an unreachable NFS server) is stopped. */
-  activeDeadlineSeconds: z.number().int('expected a whole number').min(1, 'expected 1 or more'),
-});
+  activeDeadlineSeconds: wholeNumber(1, 'expected 1 or more'),
+}, MAPPING);
 
-const PrometheusSchema = z.strictObject({
+const PrometheusSchema = v.strictObject({
   /** Helm release name (prefix of every chart object). */
-  releaseName: dnsLabel.refine((value) => value.length <= 53, 'expected at most 53 characters (a Helm limit)'),
+  releaseName: v.pipe(dnsLabel, v.maxLength(53, 'expected at most 53 characters (a Helm limit)')),
   /** Type of the prometheus-server Service. */
-  serviceType: z.enum(['LoadBalancer', 'NodePort', 'ClusterIP'], { error: 'expected LoadBalancer, NodePort or ClusterIP' }),
-});
+  serviceType: v.picklist(['LoadBalancer', 'NodePort', 'ClusterIP'], 'expected LoadBalancer, NodePort or ClusterIP'),
+}, MAPPING);
 
-export const ConfigSchema = z.strictObject({
-  /** Namespace of every namespaced object. */
-  namespace: dnsLabel,
-  /** Kubernetes minor version the output targets, "1.N". */
-  kubernetesVersion: z.string().refine(isSupportedKubeVersion, `expected a Kubernetes minor version "1.N" with N >= ${MIN_KUBE_MINOR}, such as "1.27"`),
-  nfs: NfsSchema,
-  storage: StorageSchema,
-  owner: OwnerSchema,
-  prepJob: PrepJobSchema,
-  prometheus: PrometheusSchema,
-}).superRefine((config, ctx) => {
-  const { exportRoot, dataPath } = config.nfs;
-  const prefix = exportRoot === '/' ? '/' : `${exportRoot}/`;
-  if (!dataPath.startsWith(prefix)) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['nfs', 'dataPath'],
-      input: dataPath,
-      message: `expected a directory below nfs.exportRoot (${exportRoot})`,
-    });
-  }
-});
+export const ConfigSchema = v.pipe(
+  v.strictObject({
+    /** Namespace of every namespaced object. */
+    namespace: dnsLabel,
+    /** Kubernetes minor version the output targets, "1.N". */
+    kubernetesVersion: text(isSupportedKubeVersion, `expected a Kubernetes minor version "1.N" with N >= ${MIN_KUBE_MINOR}, such as "1.27"`),
+    nfs: NfsSchema,
+    storage: StorageSchema,
+    owner: OwnerSchema,
+    prepJob: PrepJobSchema,
+    prometheus: PrometheusSchema,
+  }, MAPPING),
+  v.forward(
+    v.partialCheck(
+      [['nfs', 'exportRoot'], ['nfs', 'dataPath']],
+      (config) => isBelow(config.nfs.dataPath, config.nfs.exportRoot),
+      (issue) => `expected a directory below nfs.exportRoot (${(issue.input as { nfs: { exportRoot: string } }).nfs.exportRoot})`,
+    ),
+    ['nfs', 'dataPath'],
+  ),
+);
 
 /** The validated config of one environment. */
-export type Config = z.infer<typeof ConfigSchema>;
+export type Config = v.InferOutput<typeof ConfigSchema>;
 
 /** The book's values (chapter 6.2.1), plus the settings the book left implicit. */
 export const BOOK_DEFAULTS: Config = {

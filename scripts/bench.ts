@@ -25,6 +25,27 @@ interface Sample {
   readonly maxRssMb: number;
 }
 
+interface ScalePoint {
+  readonly median_s: number;
+  readonly per_env_s: number;
+  readonly peak_rss_mb: number;
+}
+
+/** What bench/results.json holds. */
+interface BenchResults {
+  readonly date: string;
+  readonly machine: { cpus: number; cpu_model: string; memory_gb: number; node: string; helm: string };
+  readonly runs: number;
+  readonly synth_median_s: number;
+  readonly synth_warm_median_s: number;
+  readonly floor_median_s: number;
+  readonly ratio: number;
+  readonly test_median_s: number;
+  readonly per_env_s: Record<string, number>;
+  readonly scaling: Record<string, ScalePoint>;
+  readonly synth_peak_rss_mb: number;
+}
+
 interface Command {
   readonly file: string;
   readonly args: readonly string[];
@@ -120,7 +141,7 @@ function main(): void {
 
   const tests = measure('npm test', () => run({ file: 'npm', args: ['test', '--silent'] }));
 
-  const scaling: Record<string, { median_s: number; per_env_s: number; peak_rss_mb: number }> = {};
+  const scaling: Record<string, ScalePoint> = {};
   for (const count of SCALES) {
     const configDir = generateEnvironments(count);
     const samples = measure(`synth of ${count} environments, cold`, () => run(synthCommand(configDir, renderCache)), () => clear(renderCache));
@@ -130,7 +151,7 @@ function main(): void {
 
   const synthMedian = median(synthCold.map((s) => s.seconds));
   const floorMedian = median(floor.map((s) => s.seconds));
-  const results = {
+  const results: BenchResults = {
     date: new Date().toISOString().slice(0, 10),
     machine: { cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model ?? 'unknown', memory_gb: round(os.totalmem() / 2 ** 30, 1), node: process.version, helm: helm.version },
     runs: RUNS,
@@ -153,7 +174,7 @@ function round(value: number, digits = 3): number {
   return Number(value.toFixed(digits));
 }
 
-function renderReport(r: any): string {
+function renderReport(r: BenchResults): string {
   const scalingRows = SCALES.map((count) => `| ${count} | ${r.scaling[count].median_s} | ${r.scaling[count].per_env_s} | ${r.scaling[count].peak_rss_mb} |`).join('\n');
   return `# Benchmarks
 
@@ -166,9 +187,9 @@ one warm-up, timed around the whole process (wall clock); memory is the peak res
 
 | what | command | median (s) |
 | --- | --- | --- |
-| synth, cold render cache | \`node build/main.js\` (lab only), render cache emptied before each run | ${r.synth_median_s} |
+| synth, cold render cache | \`node build/synth.js\` (lab only), render cache emptied before each run | ${r.synth_median_s} |
 | synth, warm render cache | the same, cache kept | ${r.synth_warm_median_s} |
-| floor | \`helm template\` of the same chart and values, then an empty cdk8s app bundled like main.ts | ${r.floor_median_s} |
+| floor | \`helm template\` of the same chart and values, then an empty cdk8s app bundled the same way | ${r.floor_median_s} |
 | **ratio** | synth (cold) / floor | **${r.ratio}** |
 
 The chart archive is cached and verified in every case (pulling it is network time, not synth).

@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { App, Chart, YamlOutputType } from 'cdk8s';
-import { Config } from './lib/config';
-import { Environment } from './lib/config-loader';
+import type { Config } from './lib/config';
+import type { Environment } from './lib/config-loader';
 import { NfsDirectoryJob } from './lib/nfs-directory-job';
 import { NfsStorage } from './lib/nfs-storage';
 import { Prometheus, PrometheusProps } from './lib/prometheus';

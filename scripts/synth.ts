@@ -15,6 +15,8 @@ async function synth(): Promise<void> {
   // Every environment is validated before anything is rendered, built or written.
   const environments = loadEnvironments({ configDir, env: process.env });
   const rendering = prefetchRenders(environments.map((environment) => prometheusChartInputs(prometheusPropsFromConfig(environment.config))));
+  // A failed render is reported by the await below; until then Node must not call it unhandled.
+  rendering.catch(() => undefined);
   const { synthesize } = await import('../main');
   await rendering;
   synthesize(environments, process.env.CDK8S_OUTDIR ?? path.join(PROJECT_ROOT, 'dist'));

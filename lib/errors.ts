@@ -10,7 +10,10 @@ export class UserError extends Error {
   }
 }
 
-/** True for errors that should be shown to the user as a single line. */
+/**
+ * True for errors that should be shown to the user as a single line. By name, not instanceof: the
+ * synth entry and main.ts are separate bundles, each with its own copy of this class.
+ */
 export function isUserError(error: unknown): error is UserError {
-  return error instanceof UserError;
+  return error instanceof Error && error.name === 'UserError';
 }

@@ -10,6 +10,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = path.join(root, 'build');
 const entryPoints = {
   synth: 'scripts/synth.ts',
+  main: 'main.ts',
   vendor: 'scripts/vendor.ts',
   preflight: 'scripts/preflight.ts',
   e2e: 'scripts/e2e.ts',

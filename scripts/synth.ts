@@ -8,7 +8,7 @@ import { prometheusChartInputs, prometheusPropsFromConfig } from '../lib/prometh
 /**
  * `npm run synth` (and the app `npx cdk8s synth` runs): validates every environment, starts the helm
  * renders, and builds the constructs of main.ts while helm works. This file imports nothing of cdk8s:
- * main.ts, which does, is loaded only after helm has started.
+ * main.ts, which does, is a bundle of its own (build/main.js), loaded only after helm has started.
  */
 async function synth(): Promise<void> {
   const configDir = process.env.SYNTH_CONFIG_DIR ?? path.join(PROJECT_ROOT, 'config', 'environments');
@@ -17,7 +17,7 @@ async function synth(): Promise<void> {
   const rendering = prefetchRenders(environments.map((environment) => prometheusChartInputs(prometheusPropsFromConfig(environment.config))));
   // A failed render is reported by the await below; until then Node must not call it unhandled.
   rendering.catch(() => undefined);
-  const { synthesize } = await import('../main');
+  const { synthesize } = require(path.join(__dirname, 'main.js')) as typeof import('../main');
   await rendering;
   synthesize(environments, process.env.CDK8S_OUTDIR ?? path.join(PROJECT_ROOT, 'dist'));
 }

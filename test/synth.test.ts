@@ -31,7 +31,7 @@ describe('synth', () => {
   let objects: Manifest[] = [];
 
   beforeAll(() => {
-    const build = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'scripts', 'build.mjs'), 'synth'], { encoding: 'utf8' });
+    const build = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'scripts', 'build.mjs'), 'synth', 'main'], { encoding: 'utf8' });
     expect(build.stderr).toBe('');
     const result = synth(outdir);
     expect(result.stderr).toBe('');

@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseDocument } from 'yaml';
 import * as v from 'valibot';
 import { BOOK_DEFAULTS, Config, ConfigSchema } from './config';
 import { UserError } from './errors';
+import { parseYaml } from './yaml-documents';
 
 /** Prefix of the environment variables that override single config values, e.g. BOOK_NFS_SERVER. */
 export const ENV_PREFIX = 'BOOK_';
@@ -87,12 +87,12 @@ function selectFiles(configDir: string, selection: string | undefined): string[]
 }
 
 function readYamlMapping(file: string): PlainObject {
-  const document = parseDocument(fs.readFileSync(file, 'utf8'), { uniqueKeys: true, prettyErrors: false });
-  if (document.errors.length > 0) {
-    const firstLine = document.errors[0].message.split('\n')[0];
-    throw new UserError(`${file}: not valid YAML: ${firstLine}`);
+  let content: unknown;
+  try {
+    content = parseYaml(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new UserError(`${file}: not valid YAML: ${(error as Error).message}`);
   }
-  const content: unknown = document.toJS();
   if (content === null || content === undefined) return {};
   if (!isPlainObject(content)) {
     throw new UserError(`${file}: expected a mapping of settings at the top level, got ${describeType(content)}`);

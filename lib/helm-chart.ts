@@ -1,6 +1,5 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { parseAllDocuments } from 'yaml';
 import { Manifest, minorOf, RemovedApiError, upgradeApiVersion } from './api-version-rules';
 import { UserError } from './errors';
 import { RenderCache } from './helm/render-cache';
@@ -8,6 +7,7 @@ import { ChartRenderInputs, planRender } from './helm/render-plan';
 import { renderChart } from './helm/render';
 import { scopeToNamespace } from './namespace-scoping';
 import { toServerNormalForm } from './server-normal-form';
+import { parseDocuments } from './yaml-documents';
 
 /** Properties of {@link HelmChart}: what to render (see ChartRenderInputs), plus the following. */
 export interface HelmChartProps extends ChartRenderInputs {
@@ -73,15 +73,10 @@ function validateProps(props: HelmChartProps): void {
 
 /** Splits helm's output into objects, each with the template named in its "# Source:" comment. */
 function parseRendered(output: string): RenderedManifest[] {
-  const rendered: RenderedManifest[] = [];
-  for (const document of parseAllDocuments(output)) {
-    const manifest = document.toJS() as Manifest | null;
-    if (manifest === null || manifest === undefined) continue;
-    const comment = document.contents?.commentBefore ?? document.commentBefore ?? '';
-    const source = /Source: (\S+)/.exec(comment)?.[1] ?? 'an unknown template';
-    rendered.push({ manifest, source });
-  }
-  return rendered;
+  return parseDocuments(output).map((document) => ({
+    manifest: document.value as Manifest,
+    source: document.source ?? 'an unknown template',
+  }));
 }
 
 /** `kubectl apply` has no hook phases: a hook rendered as a plain object would run at the wrong time. */

@@ -1,10 +1,10 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseAllDocuments } from 'yaml';
 import { Manifest } from './api-version-rules';
 import { UserError } from './errors';
 import { findHelm, TOOLS_BIN } from './helm/helm-binary';
+import { parseDocuments } from './yaml-documents';
 
 /** The outcome of one check: ok, or what is wrong and how to fix it. */
 export interface CheckResult {
@@ -120,7 +120,7 @@ function readManifests(file: string): Manifest[] {
   if (!fs.existsSync(file)) {
     throw new UserError(`${file} does not exist: run \`npm run synth\` first`);
   }
-  return parseAllDocuments(fs.readFileSync(file, 'utf8')).map((document) => document.toJS() as Manifest).filter(Boolean);
+  return parseDocuments(fs.readFileSync(file, 'utf8')).map((document) => document.value as Manifest);
 }
 
 function firstLine(text: string): string {

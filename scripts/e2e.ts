@@ -2,13 +2,13 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { parseAllDocuments } from 'yaml';
 import { Manifest } from '../lib/api-version-rules';
 import { ensureChart, readChartLock } from '../lib/helm/chart-source';
 import { findHelm } from '../lib/helm/helm-binary';
 import { renderChart } from '../lib/helm/render';
 import { PROJECT_ROOT } from '../lib/project-root';
 import { bookValues } from '../lib/prometheus-values';
+import { parseDocuments } from '../lib/yaml-documents';
 import { LocalCluster, startLocalCluster } from './local-cluster';
 
 /*
@@ -35,7 +35,7 @@ function expectSuccess(result: { status: number | null; stdout: string; stderr: 
 
 function distManifests(): Manifest[] {
   return fs.readdirSync(DIST).sort().flatMap((file) =>
-    parseAllDocuments(fs.readFileSync(path.join(DIST, file), 'utf8')).map((document) => document.toJS() as Manifest));
+    parseDocuments(fs.readFileSync(path.join(DIST, file), 'utf8')).map((document) => document.value as Manifest));
 }
 
 function key(object: Manifest): string {

@@ -4,7 +4,6 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { stringify } from 'yaml';
 import { TOOLS_BIN } from '../lib/helm/helm-binary';
 
 /**
@@ -137,7 +136,8 @@ function writeKubeconfig(dir: string, apiPort: number, token: string): string {
     contexts: [{ name: 'local', context: { cluster: 'local', user: 'admin', namespace: 'default' } }],
     'current-context': 'local',
   };
-  fs.writeFileSync(file, stringify(config), { mode: 0o600 });
+  // JSON is YAML: kubectl reads it as a kubeconfig.
+  fs.writeFileSync(file, JSON.stringify(config, null, 2), { mode: 0o600 });
   return file;
 }
 

@@ -1,10 +1,10 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseAllDocuments } from 'yaml';
 import { findRemovedApiRule, Manifest } from '../lib/api-version-rules';
 import { CLUSTER_SCOPED_KINDS } from '../lib/namespace-scoping';
 import { PROJECT_ROOT } from '../lib/project-root';
+import { parseDocuments } from '../lib/yaml-documents';
 import { findOne, MIRROR_DIR, readTree, tempDir } from './helpers';
 
 /** Runs the real synth entry point (the esbuild bundle `npm run synth` runs) into `outdir`. */
@@ -21,7 +21,7 @@ function labOnly(tree: Record<string, string>): Record<string, string> {
 }
 
 function parseTree(tree: Record<string, string>): Manifest[] {
-  return Object.keys(tree).sort().flatMap((file) => parseAllDocuments(tree[file]).map((doc) => doc.toJS() as Manifest));
+  return Object.keys(tree).sort().flatMap((file) => parseDocuments(tree[file]).map((doc) => doc.value as Manifest));
 }
 
 describe('synth', () => {

@@ -2,9 +2,9 @@ import { spawnSync } from 'child_process';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { parse } from 'yaml';
 import { UserError } from '../errors';
 import { PROJECT_ROOT } from '../project-root';
+import { parseYaml } from '../yaml-documents';
 import { HelmBinary } from './helm-binary';
 
 /** The committed lock file: which chart, from where, at which version and digest. */
@@ -30,7 +30,7 @@ export interface ChartLock {
 
 /** Reads one chart's entry from the lock file. */
 export function readChartLock(name: string, lockFile: string = CHART_LOCK_FILE): ChartLock {
-  const content = parse(fs.readFileSync(lockFile, 'utf8')) as { charts?: Record<string, Omit<ChartLock, 'name'>> };
+  const content = parseYaml(fs.readFileSync(lockFile, 'utf8')) as { charts?: Record<string, Omit<ChartLock, 'name'>> };
   const entry = content?.charts?.[name];
   if (!entry) {
     throw new UserError(`${lockFile}: no chart "${name}" under charts: add its repository, version and digest`);
@@ -118,7 +118,7 @@ function copyFromDirectory(lock: ChartLock, directory: string, destination: stri
   if (!fs.existsSync(indexFile)) {
     throw new UserError(`${CHART_MIRROR_ENV}: ${directory} has no index.yaml: expected a directory that mirrors a chart repository, or an http(s) URL`);
   }
-  const index = parse(fs.readFileSync(indexFile, 'utf8')) as { entries?: Record<string, Array<{ version: string; urls?: string[] }>> };
+  const index = parseYaml(fs.readFileSync(indexFile, 'utf8')) as { entries?: Record<string, Array<{ version: string; urls?: string[] }>> };
   const entry = index?.entries?.[lock.name]?.find((candidate) => String(candidate.version) === lock.version);
   const url = entry?.urls?.[0];
   if (!url) {

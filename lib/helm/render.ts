@@ -2,7 +2,6 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { stringify } from 'yaml';
 import { UserError } from '../errors';
 import { helmEnvironment } from './chart-source';
 import { HelmBinary } from './helm-binary';
@@ -28,13 +27,14 @@ export interface RenderRequest {
 const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 
 /**
- * Runs the real `helm template` and returns its YAML. Values go in on stdin as YAML (never through
- * `--set`, whose own syntax would re-parse commas and dots in values), and no shell is involved.
+ * Runs the real `helm template` and returns its YAML. Values go in on stdin as JSON, which is YAML
+ * (never through `--set`, whose own syntax would re-parse commas and dots in values), and no shell
+ * is involved.
  * Test hooks are skipped; CRDs from the chart's crds/ folder are included so `kubectl apply` gets them.
  */
 export function renderChart(request: RenderRequest): string {
   const result = spawnSync(request.helm.path, helmTemplateArgs(request), {
-    input: stringify(request.values),
+    input: JSON.stringify(request.values),
     encoding: 'utf8',
     env: helmEnvironment(),
     maxBuffer: MAX_OUTPUT_BYTES,
@@ -60,7 +60,7 @@ export async function renderChartAsync(request: RenderRequest): Promise<string> 
     const child = spawn(request.helm.path, helmTemplateArgs(request), { env: helmEnvironment(), stdio: ['pipe', output, 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-    child.stdin!.end(stringify(request.values));
+    child.stdin!.end(JSON.stringify(request.values));
     const status = await new Promise<number | null>((resolve, reject) => {
       child.once('error', (error) => reject(new UserError(`helm template failed to start (${request.helm.path}): ${error.message}`)));
       child.once('close', resolve);

@@ -63,6 +63,49 @@ describe('HelmChart', () => {
     }
   });
 
+  /** A lock for the book's chart with the given repository and localMirrors, in `dir`. */
+  function writeLock(dir: string, repository: string, localMirrors: string[]): string {
+    const file = path.join(dir, 'charts.lock.yaml');
+    const mirrors = localMirrors.map((mirror) => `  - ${mirror}\n`).join('');
+    fs.writeFileSync(file, `charts:\n  prometheus:\n    repository: ${repository}\n    version: 11.6.0\n    digest: ${lock.digest}\nlocalMirrors:\n${mirrors}`);
+    return file;
+  }
+
+  /** Runs `body` with CHART_MIRROR unset, as on a machine that has not set it. */
+  function withoutMirrorVariable<T>(body: () => T): T {
+    const saved = process.env.CHART_MIRROR;
+    delete process.env.CHART_MIRROR;
+    try {
+      return body();
+    } finally {
+      if (saved !== undefined) process.env.CHART_MIRROR = saved;
+    }
+  }
+
+  test('without CHART_MIRROR, uses the first local mirror of the lock that exists', () => {
+    const { dir, cleanup } = tempDir('local-mirror');
+    try {
+      const lockFile = writeLock(dir, 'https://unreachable.invalid/charts', ['./no-such-mirror', MIRROR_DIR]);
+      const archive = withoutMirrorVariable(() => ensureChart(readChartLock('prometheus', lockFile), { helm, cacheDir: path.join(dir, 'cache') }));
+      expect(fileDigest(archive)).toBe(lock.digest);
+    } finally {
+      cleanup();
+    }
+  });
+
+  test('without CHART_MIRROR and without a local mirror, pulls from the repository', async () => {
+    const { dir, cleanup } = tempDir('repository');
+    const { url, server } = await serveDirectory(MIRROR_DIR);
+    try {
+      const lockFile = writeLock(dir, url, ['./no-such-mirror']);
+      const archive = withoutMirrorVariable(() => ensureChart(readChartLock('prometheus', lockFile), { helm, cacheDir: path.join(dir, 'cache') }));
+      expect(fileDigest(archive)).toBe(lock.digest);
+    } finally {
+      server.kill('SIGTERM');
+      cleanup();
+    }
+  });
+
   test('refuses a tampered archive, and renders nothing', () => {
     const { dir, cleanup } = tempDir('tampered');
     try {

@@ -26,16 +26,22 @@ export interface ChartLock {
   readonly version: string;
   /** sha256 of the chart archive, "sha256:<64 hex>". */
   readonly digest: string;
+  /** Absolute paths of the lock's localMirrors: directories tried before the repository when they exist. */
+  readonly localMirrors: readonly string[];
 }
 
 /** Reads one chart's entry from the lock file. */
 export function readChartLock(name: string, lockFile: string = CHART_LOCK_FILE): ChartLock {
-  const content = parseYaml(fs.readFileSync(lockFile, 'utf8')) as { charts?: Record<string, Omit<ChartLock, 'name'>> };
+  const content = parseYaml(fs.readFileSync(lockFile, 'utf8')) as {
+    charts?: Record<string, Omit<ChartLock, 'name' | 'localMirrors'>>;
+    localMirrors?: string[];
+  };
   const entry = content?.charts?.[name];
   if (!entry) {
     throw new UserError(`${lockFile}: no chart "${name}" under charts: add its repository, version and digest`);
   }
-  const lock = { name, ...entry };
+  const localMirrors = (content.localMirrors ?? []).map((dir) => path.resolve(path.dirname(lockFile), dir));
+  const lock = { name, ...entry, localMirrors };
   if (!/^sha256:[a-f0-9]{64}$/.test(String(lock.digest))) {
     throw new UserError(`${lockFile}: charts.${name}.digest "${lock.digest}" is invalid: expected sha256:<64 hex>`);
   }
@@ -48,7 +54,7 @@ export function readChartLock(name: string, lockFile: string = CHART_LOCK_FILE):
 export interface EnsureChartOptions {
   /** helm, for pulls over HTTP. */
   readonly helm: HelmBinary;
-  /** Directory or http(s) URL to pull from instead of the lock's repository. @default $CHART_MIRROR */
+  /** Directory or http(s) URL to pull from instead of the lock's repository. @default $CHART_MIRROR, else the first existing localMirrors entry */
   readonly mirror?: string;
   /** Where verified archives are kept. @default $CHART_CACHE_DIR, else .cache/charts */
   readonly cacheDir?: string;
@@ -87,14 +93,23 @@ function pullChart(lock: ChartLock, archive: string, options: EnsureChartOptions
   fs.mkdirSync(cacheDir, { recursive: true });
   const staging = fs.mkdtempSync(path.join(cacheDir, '.pull-'));
   try {
-    const mirror = options.mirror ?? process.env[CHART_MIRROR_ENV];
-    const source = mirror && mirror.trim() !== '' ? mirror.trim() : lock.repository;
+    const source = chooseSource(lock, options.mirror);
     const pulled = isUrl(source) ? pullWithHelm(lock, source, staging, options.helm) : copyFromDirectory(lock, source, staging);
     verifyDigest(pulled, lock);
     fs.renameSync(pulled, archive);
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
   }
+}
+
+/**
+ * CHART_MIRROR when set; else the first of the lock's localMirrors that exists (offline machines keep
+ * the repository's copy there); else the repository itself. Whatever the source, the digest decides.
+ */
+function chooseSource(lock: ChartLock, explicit: string | undefined): string {
+  const mirror = (explicit ?? process.env[CHART_MIRROR_ENV] ?? '').trim();
+  if (mirror !== '') return mirror;
+  return lock.localMirrors.find((dir) => fs.existsSync(path.join(dir, 'index.yaml'))) ?? lock.repository;
 }
 
 function isUrl(source: string): boolean {

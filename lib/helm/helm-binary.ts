@@ -1,6 +1,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { writeFileAtomically } from '../atomic-file';
 import { UserError } from '../errors';
 import { PROJECT_ROOT } from '../project-root';
 
@@ -61,7 +62,7 @@ function describeHelm(executable: string): HelmBinary | undefined {
   const memo = readVersionMemo();
   const version = memo[fingerprint] ?? helmV3Version(executable);
   if (!version) return undefined;
-  if (memo[fingerprint] !== version) writeVersionMemo({ ...memo, [fingerprint]: version });
+  if (memo[fingerprint] !== version) writeFileAtomically(VERSION_MEMO_FILE, JSON.stringify({ ...memo, [fingerprint]: version }, null, 2));
   return { path: executable, version, identity: `${version}|${fingerprint}` };
 }
 
@@ -73,12 +74,6 @@ function readVersionMemo(): Record<string, string> {
   }
 }
 
-function writeVersionMemo(memo: Record<string, string>): void {
-  fs.mkdirSync(path.dirname(VERSION_MEMO_FILE), { recursive: true });
-  const temporary = `${VERSION_MEMO_FILE}.${process.pid}.tmp`;
-  fs.writeFileSync(temporary, JSON.stringify(memo, null, 2));
-  fs.renameSync(temporary, VERSION_MEMO_FILE);
-}
 
 function noHelmMessage(): string {
   return 'helm v3 not found: install it (https://helm.sh/docs/intro/install/) or install Go and run `npm run tools` to build the pinned version into tools/bin';

@@ -1,6 +1,7 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { writeFileAtomically } from '../atomic-file';
 import { PROJECT_ROOT } from '../project-root';
 import { renderChartAsync, RenderRequest } from './render';
 
@@ -50,7 +51,8 @@ export class RenderCache {
   }
 
   private store(key: string, output: string): string {
-    writeAtomically(this.fileFor(key), { format: FORMAT, key, sha256: sha256(output), output });
+    const entry: CacheEntry = { format: FORMAT, key, sha256: sha256(output), output };
+    writeFileAtomically(this.fileFor(key), JSON.stringify(entry));
     return output;
   }
 }
@@ -79,13 +81,6 @@ function readVerified(file: string, key: string): string | undefined {
   }
   const valid = entry.format === FORMAT && entry.key === key && typeof entry.output === 'string' && sha256(entry.output) === entry.sha256;
   return valid ? entry.output : undefined;
-}
-
-function writeAtomically(file: string, entry: CacheEntry): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const temporary = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temporary, JSON.stringify(entry));
-  fs.renameSync(temporary, file);
 }
 
 /** Objects with their keys sorted, so equal values give equal keys whatever order they were built in. */

@@ -4,7 +4,7 @@ import { BOOK_DEFAULTS } from '../lib/config';
 import { listOverrides, loadEnvironment, loadEnvironments } from '../lib/config-loader';
 import { UserError } from '../lib/errors';
 import { PROJECT_ROOT } from '../lib/project-root';
-import { tempDir } from './helpers';
+import { withTempDir } from './helpers';
 
 const LAB_FILE = path.join(PROJECT_ROOT, 'config', 'environments', 'lab.yaml');
 
@@ -17,16 +17,15 @@ function writeConfig(dir: string, name: string, content: string): string {
 
 /** The UserError message that loading `content` (plus env overrides) produces. */
 function errorFor(content: string, env: NodeJS.ProcessEnv = {}): string {
-  const { dir, cleanup } = tempDir('config');
-  try {
-    loadEnvironment(writeConfig(dir, 'lab', content), env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(UserError);
-    return (error as UserError).message;
-  } finally {
-    cleanup();
-  }
-  throw new Error('expected the config to be refused');
+  return withTempDir('config', (dir) => {
+    try {
+      loadEnvironment(writeConfig(dir, 'lab', content), env);
+    } catch (error) {
+      expect(error).toBeInstanceOf(UserError);
+      return (error as UserError).message;
+    }
+    throw new Error('expected the config to be refused');
+  });
 }
 
 describe('config', () => {
@@ -40,26 +39,20 @@ describe('config', () => {
   });
 
   test('an empty file means the book\'s defaults', () => {
-    const { dir, cleanup } = tempDir('config');
-    try {
+    withTempDir('config', (dir) => {
       expect(loadEnvironment(writeConfig(dir, 'empty', ''), {}).config).toEqual(BOOK_DEFAULTS);
-    } finally {
-      cleanup();
-    }
+    });
   });
 
   test('file values override defaults and BOOK_* variables override the file', () => {
-    const { dir, cleanup } = tempDir('config');
-    try {
+    withTempDir('config', (dir) => {
       const file = writeConfig(dir, 'prod', 'namespace: monitoring\nnfs:\n  server: nfs.example.com\n');
       const loaded = loadEnvironment(file, { BOOK_NFS_SERVER: '10.0.0.5', BOOK_OWNER_UID: '2000' });
       expect(loaded.config.namespace).toBe('monitoring');
       expect(loaded.config.nfs.server).toBe('10.0.0.5');
       expect(loaded.config.nfs.exportRoot).toBe('/nfs_shared');
       expect(loaded.config.owner.uid).toBe(2000);
-    } finally {
-      cleanup();
-    }
+    });
   });
 
   test('every leaf has an environment variable', () => {
@@ -103,15 +96,12 @@ describe('config', () => {
   });
 
   test('SYNTH_ENVIRONMENTS selects environments and refuses unknown names', () => {
-    const { dir, cleanup } = tempDir('config');
-    try {
+    withTempDir('config', (dir) => {
       writeConfig(dir, 'lab', '');
       writeConfig(dir, 'prod', 'namespace: monitoring\n');
       expect(loadEnvironments({ configDir: dir, env: {} }).map((e) => e.name)).toEqual(['lab', 'prod']);
       expect(loadEnvironments({ configDir: dir, env: { SYNTH_ENVIRONMENTS: 'prod' } }).map((e) => e.name)).toEqual(['prod']);
       expect(() => loadEnvironments({ configDir: dir, env: { SYNTH_ENVIRONMENTS: 'staging' } })).toThrow('SYNTH_ENVIRONMENTS: "staging" is not an environment: expected one of lab, prod');
-    } finally {
-      cleanup();
-    }
+    });
   });
 });

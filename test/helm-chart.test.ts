@@ -6,7 +6,7 @@ import { HelmChart } from '../lib/helm-chart';
 import { ensureChart, fileDigest, readChartLock } from '../lib/helm/chart-source';
 import { findHelm } from '../lib/helm/helm-binary';
 import { PROMETHEUS_VALUE_HINTS } from '../lib/prometheus-values';
-import { MIRROR_DIR, newChart, synthObjects, tempDir } from './helpers';
+import { MIRROR_DIR, newChart, synthObjects, tempDir, withTempDir } from './helpers';
 
 const helm = findHelm();
 const lock = readChartLock('prometheus');
@@ -55,12 +55,9 @@ describe('HelmChart', () => {
   });
 
   test('copies the pinned chart from a directory mirror', () => {
-    const { dir, cleanup } = tempDir('pull');
-    try {
+    withTempDir('pull', (dir) => {
       expect(fileDigest(ensureChart(lock, { helm, mirror: MIRROR_DIR, cacheDir: dir }))).toBe(lock.digest);
-    } finally {
-      cleanup();
-    }
+    });
   });
 
   /** A lock for the book's chart with the given repository and localMirrors, in `dir`. */
@@ -83,14 +80,11 @@ describe('HelmChart', () => {
   }
 
   test('without CHART_MIRROR, uses the first local mirror of the lock that exists', () => {
-    const { dir, cleanup } = tempDir('local-mirror');
-    try {
+    withTempDir('local-mirror', (dir) => {
       const lockFile = writeLock(dir, 'https://unreachable.invalid/charts', ['./no-such-mirror', MIRROR_DIR]);
       const archive = withoutMirrorVariable(() => ensureChart(readChartLock('prometheus', lockFile), { helm, cacheDir: path.join(dir, 'cache') }));
       expect(fileDigest(archive)).toBe(lock.digest);
-    } finally {
-      cleanup();
-    }
+    });
   });
 
   test('without CHART_MIRROR and without a local mirror, pulls from the repository', async () => {
@@ -107,8 +101,7 @@ describe('HelmChart', () => {
   });
 
   test('refuses a tampered archive, and renders nothing', () => {
-    const { dir, cleanup } = tempDir('tampered');
-    try {
+    withTempDir('tampered', (dir) => {
       const archive = path.join(dir, 'prometheus-11.6.0.tgz');
       const bytes = fs.readFileSync(path.join(MIRROR_DIR, 'prometheus-11.6.0.tgz'));
       bytes[bytes.length - 1] ^= 0xff;
@@ -123,14 +116,11 @@ describe('HelmChart', () => {
       }
       expect(message).toMatch(/^chart prometheus 11\.6\.0: .*prometheus-11\.6\.0\.tgz has digest sha256:[a-f0-9]{64}, but charts\.lock\.yaml pins sha256:bf6a9517.*; refusing to render it/);
       expect(synthObjects(chart)).toEqual([]);
-    } finally {
-      cleanup();
-    }
+    });
   });
 
   test('a mirror that serves different bytes is refused before anything is cached', () => {
-    const { dir, cleanup } = tempDir('mirror');
-    try {
+    withTempDir('mirror', (dir) => {
       const mirror = path.join(dir, 'mirror');
       fs.mkdirSync(mirror);
       fs.copyFileSync(path.join(MIRROR_DIR, 'index.yaml'), path.join(mirror, 'index.yaml'));
@@ -138,20 +128,15 @@ describe('HelmChart', () => {
       const cacheDir = path.join(dir, 'cache');
       expect(() => ensureChart(lock, { helm, mirror, cacheDir })).toThrow('refusing to render it');
       expect(fs.readdirSync(cacheDir)).toEqual([]);
-    } finally {
-      cleanup();
-    }
+    });
   });
 
   test('without helm and without a way to build it, says how to install helm', () => {
-    const { dir, cleanup } = tempDir('nohelm');
-    try {
+    withTempDir('nohelm', (dir) => {
       expect(() => findHelm({ env: { PATH: dir }, toolsBin: dir, install: false }))
         .toThrow('helm v3 not found: install it (https://helm.sh/docs/intro/install/) or install Go and run `npm run tools` to build the pinned version into tools/bin');
       expect(() => findHelm({ env: { PATH: dir }, toolsBin: dir })).toThrow(/^helm v3 not found, and building the pinned helm failed/);
-    } finally {
-      cleanup();
-    }
+    });
   });
 
   test('refuses an Ingress the target no longer serves, naming the value that turns it on', () => {
@@ -171,21 +156,17 @@ describe('HelmChart', () => {
   });
 
   test('refuses Helm hooks, which kubectl apply cannot run', () => {
-    const { dir, cleanup } = tempDir('hook');
-    try {
+    withTempDir('hook', (dir) => {
       const hook = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: migrate\n  annotations:\n    helm.sh/hook: pre-install\n';
       const { lockFile, cacheDir } = packageChart(dir, { 'templates/hook.yaml': hook });
       const { chart } = newChart();
       expect(() => new HelmChart(chart, 'Demo', { chart: 'demo', helm, lockFile, chartCacheDir: cacheDir }))
         .toThrow('ConfigMap migrate (demo/templates/hook.yaml) is a Helm pre-install hook; kubectl apply cannot run hooks, so turn it off in the chart values');
-    } finally {
-      cleanup();
-    }
+    });
   });
 
   test('includes CRDs from crds/ and skips test hooks', () => {
-    const { dir, cleanup } = tempDir('crd');
-    try {
+    withTempDir('crd', (dir) => {
       const crd = [
         'apiVersion: apiextensions.k8s.io/v1', 'kind: CustomResourceDefinition', 'metadata:', '  name: widgets.example.com',
         'spec:', '  group: example.com', '  names: {kind: Widget, plural: widgets}', '  scope: Namespaced',
@@ -204,8 +185,6 @@ describe('HelmChart', () => {
         'CustomResourceDefinition/widgets.example.com/-',
         'ConfigMap/demo/monitoring',
       ]);
-    } finally {
-      cleanup();
-    }
+    });
   });
 });

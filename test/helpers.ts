@@ -53,3 +53,13 @@ export function kubectlValidate(): string {
   if (install.status !== 0) throw new Error(`installing kubectl-validate failed: ${install.stderr}`);
   return path.join(PROJECT_ROOT, 'tools', 'bin', 'kubectl-validate');
 }
+
+/** Runs `body` with a fresh temporary directory, removed afterwards whatever happens. */
+export function withTempDir<T>(prefix: string, body: (dir: string) => T): T {
+  const { dir, cleanup } = tempDir(prefix);
+  try {
+    return body(dir);
+  } finally {
+    cleanup();
+  }
+}

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { ensureChart, readChartLock } from '../lib/helm/chart-source';
 import { findHelm } from '../lib/helm/helm-binary';
 import { PROJECT_ROOT } from '../lib/project-root';
-import { kubectlValidate, MIRROR_DIR, tempDir } from './helpers';
+import { kubectlValidate, MIRROR_DIR, withTempDir } from './helpers';
 
 /** Validation failures by file, as kubectl-validate --output json reports them. */
 type Report = Record<string, Array<{ status: string; message?: string }>>;
@@ -31,8 +31,7 @@ describe('kubectl-validate (Kubernetes 1.27 schemas)', () => {
   });
 
   test('the chart\'s raw output, without the apiVersion rewrite, is refused', () => {
-    const { dir, cleanup } = tempDir('raw');
-    try {
+    withTempDir('raw', (dir) => {
       const helm = findHelm();
       const chart = ensureChart(readChartLock('prometheus'), { helm, mirror: MIRROR_DIR });
       const raw = spawnSync(helm.path, ['template', 'prometheus', chart, '--kube-version', 'v1.27.0', '--set', 'alertmanager.enabled=false,pushgateway.enabled=false'], { encoding: 'utf8' });
@@ -41,14 +40,11 @@ describe('kubectl-validate (Kubernetes 1.27 schemas)', () => {
       expect(status).not.toBe(0);
       const result = spawnSync(kubectlValidate(), [dir, '--version', '1.27'], { encoding: 'utf8' });
       expect(result.stdout + result.stderr).toContain('failed to locate OpenAPI spec for GV: rbac.authorization.k8s.io/v1beta1');
-    } finally {
-      cleanup();
-    }
+    });
   });
 
   test('unknown fields and wrong types fail, naming the file and the field', () => {
-    const { dir, cleanup } = tempDir('invalid');
-    try {
+    withTempDir('invalid', (dir) => {
       fs.writeFileSync(path.join(dir, 'unknown-field.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: demo\ndata:\n  a: b\nbogus: true\n');
       fs.writeFileSync(path.join(dir, 'wrong-type.yaml'), 'apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: demo\nspec:\n  backoffLimit: three\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: c, image: busybox}]\n');
       const { status, report } = validate(dir);
@@ -56,8 +52,6 @@ describe('kubectl-validate (Kubernetes 1.27 schemas)', () => {
       const messages = failures(report).join('\n');
       expect(messages).toMatch(/unknown-field\.yaml: .*bogus: Invalid value: value provided for unknown field/);
       expect(messages).toMatch(/wrong-type\.yaml: .*spec\.backoffLimit/);
-    } finally {
-      cleanup();
-    }
+    });
   });
 });

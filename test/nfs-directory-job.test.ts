@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { mountedDataDir, NfsDirectoryJob, PREPARE_DIRECTORY_SCRIPT } from '../lib/nfs-directory-job';
-import { findOne, newChart, synthObjects, tempDir } from './helpers';
+import { findOne, newChart, synthObjects, withTempDir } from './helpers';
 
 const IMAGE = 'busybox:1.36.1@sha256:73aaf090f3d85aa34ee199857f03fa3a95c8ede2ffd4cc2cdb5b94e566b11662';
 
@@ -69,8 +69,7 @@ describe('NfsDirectoryJob', () => {
   });
 
   test('is idempotent: the second run succeeds and changes nothing', () => {
-    const { dir, cleanup } = tempDir('prep');
-    try {
+    withTempDir('prep', (dir) => {
       const dataDir = path.join(dir, 'prometheus', 'server');
       const owner = { OWNER_UID: String(process.getuid!()), OWNER_GID: String(process.getgid!()) };
       const first = runScript({ DATA_DIR: dataDir, ...owner });
@@ -85,43 +84,34 @@ describe('NfsDirectoryJob', () => {
       const after = fs.statSync(dataDir);
       expect(after.ctimeMs).toBe(before.ctimeMs);
       expect(after.mtimeMs).toBe(before.mtimeMs);
-    } finally {
-      cleanup();
-    }
+    });
   });
 
   // Giving a directory to another uid needs root, as in the cluster; CI runs as root.
   const asRoot = process.getuid!() === 0 ? test : test.skip;
   asRoot('changes the owner when it differs', () => {
-    const { dir, cleanup } = tempDir('prep');
-    try {
+    withTempDir('prep', (dir) => {
       const dataDir = path.join(dir, 'server');
       const result = runScript({ DATA_DIR: dataDir, OWNER_UID: '1000', OWNER_GID: '1000' });
       expect(result.status).toBe(0);
       expect(result.stdout).toContain('owner changed from 0:0 to 1000:1000');
       expect(ownerOf(dataDir)).toBe('1000:1000');
-    } finally {
-      cleanup();
-    }
+    });
   });
 
   test('treats hostile values as data, never as shell syntax', () => {
-    const { dir, cleanup } = tempDir('prep');
-    try {
+    withTempDir('prep', (dir) => {
       const marker = path.join(dir, 'pwned');
       const dataDir = path.join(dir, `x$(touch ${marker}); touch ${marker}`);
       const result = runScript({ DATA_DIR: dataDir, OWNER_UID: String(process.getuid!()), OWNER_GID: String(process.getgid!()) });
       expect(result.status).toBe(0);
       expect(fs.existsSync(dataDir)).toBe(true);
       expect(fs.existsSync(marker)).toBe(false);
-    } finally {
-      cleanup();
-    }
+    });
   });
 
   test('refuses a symbolic link instead of chowning its target', () => {
-    const { dir, cleanup } = tempDir('prep');
-    try {
+    withTempDir('prep', (dir) => {
       const target = path.join(dir, 'elsewhere');
       fs.mkdirSync(target);
       const link = path.join(dir, 'server');
@@ -129,9 +119,7 @@ describe('NfsDirectoryJob', () => {
       const result = runScript({ DATA_DIR: link, OWNER_UID: '1000', OWNER_GID: '1000' });
       expect(result.status).toBe(1);
       expect(result.stderr).toContain('is a symbolic link');
-    } finally {
-      cleanup();
-    }
+    });
   });
 
   test('maps the data path into the mount', () => {

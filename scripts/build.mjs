@@ -10,19 +10,25 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = path.join(root, 'build');
 const entryPoints = {
   synth: 'scripts/synth.ts',
+  'synth-command': 'scripts/synth-command.ts',
   main: 'main.ts',
   vendor: 'scripts/vendor.ts',
   preflight: 'scripts/preflight.ts',
   e2e: 'scripts/e2e.ts',
   bench: 'scripts/bench.ts',
   'empty-app': 'scripts/empty-app.ts',
+  'empty-app-cached': 'scripts/empty-app-cached.ts',
 };
 
-// `node scripts/build.mjs synth` builds only the named bundles.
-const wanted = process.argv.slice(2);
-for (const name of wanted) {
+// build/synth.js only loads these two bundles, so asking for it builds them too.
+const loadedBy = { synth: ['synth-command', 'main'] };
+
+// `node scripts/build.mjs synth` builds only the named bundles (and those they load).
+const named = process.argv.slice(2);
+for (const name of named) {
   if (!(name in entryPoints)) throw new Error(`unknown bundle "${name}": expected one of ${Object.keys(entryPoints).join(', ')}`);
 }
+const wanted = [...new Set(named.flatMap((name) => [name, ...(loadedBy[name] ?? [])]))];
 
 /** True when build/<name>.js exists and no file it was built from (listed in its .inputs.json) is newer. */
 function isFresh(name) {

@@ -1,25 +1,23 @@
 import * as path from 'path';
 import { runCliAsync } from '../lib/cli';
-import { loadEnvironments } from '../lib/config-loader';
-import { prefetchRenders } from '../lib/helm/prefetch';
+import { CodeCache } from '../lib/code-cache';
 import { PROJECT_ROOT } from '../lib/project-root';
-import { prometheusChartInputs, prometheusPropsFromConfig } from '../lib/prometheus-values';
 
 /**
- * `npm run synth` (and the app `npx cdk8s synth` runs): validates every environment, starts the helm
- * renders, and builds the constructs of main.ts while helm works. This file imports nothing of cdk8s:
- * main.ts, which does, is a bundle of its own (build/main.js), loaded only after helm has started.
+ * `npm run synth` (and the app `npx cdk8s synth` runs). The work is in two other bundles, loaded here
+ * through V8's code cache: build/synth-command.js validates the config and starts helm, then loads
+ * build/main.js (cdk8s and the constructs) while helm runs. Compiling them is most of what a synth
+ * would otherwise spend before and after helm.
  */
-async function synth(): Promise<void> {
-  const configDir = process.env.SYNTH_CONFIG_DIR ?? path.join(PROJECT_ROOT, 'config', 'environments');
-  // Every environment is validated before anything is rendered, built or written.
-  const environments = loadEnvironments({ configDir, env: process.env });
-  const rendering = prefetchRenders(environments.map((environment) => prometheusChartInputs(prometheusPropsFromConfig(environment.config))));
-  // A failed render is reported by the await below; until then Node must not call it unhandled.
-  rendering.catch(() => undefined);
-  const { synthesize } = require(path.join(__dirname, 'main.js')) as typeof import('../main');
-  await rendering;
-  synthesize(environments, process.env.CDK8S_OUTDIR ?? path.join(PROJECT_ROOT, 'dist'));
+const codeCache = CodeCache.fromEnvironment(PROJECT_ROOT);
+
+function loadBundle<T>(name: string): T {
+  const file = path.join(__dirname, name);
+  return codeCache ? codeCache.load<T>(file).exports : (require(file) as T);
 }
 
-void runCliAsync('synth', synth);
+void runCliAsync('synth', async () => {
+  const { synth } = loadBundle<typeof import('./synth-command')>('synth-command.js');
+  await synth(() => loadBundle<typeof import('../main')>('main.js'));
+  codeCache?.persist();
+});

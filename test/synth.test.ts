@@ -27,13 +27,15 @@ function parseTree(tree: Record<string, string>): Manifest[] {
 describe('synth', () => {
   const { dir, cleanup } = tempDir('synth');
   const outdir = path.join(dir, 'dist');
+  // The first synth compiles the bundles and fills this code cache; later ones run from it.
+  const codeCacheDir = path.join(dir, 'code-cache');
   let tree: Record<string, string> = {};
   let objects: Manifest[] = [];
 
   beforeAll(() => {
-    const build = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'scripts', 'build.mjs'), 'synth', 'main'], { encoding: 'utf8' });
+    const build = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'scripts', 'build.mjs'), 'synth'], { encoding: 'utf8' });
     expect(build.stderr).toBe('');
-    const result = synth(outdir);
+    const result = synth(outdir, { CODE_CACHE_DIR: codeCacheDir });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     tree = readTree(outdir);
@@ -81,8 +83,27 @@ describe('synth', () => {
 
   test('the same commit gives the same bytes', () => {
     const again = path.join(dir, 'again');
-    expect(synth(again).status).toBe(0);
+    expect(synth(again, { CODE_CACHE_DIR: codeCacheDir }).status).toBe(0);
     expect(readTree(again)).toEqual(tree);
+  });
+
+  test('the code cache changes nothing but speed: the same bytes without it and with a damaged one', () => {
+    const cacheFiles = fs.readdirSync(codeCacheDir).sort();
+    expect(cacheFiles).toEqual([expect.stringMatching(/^main-[0-9a-f]{24}\.bin$/), expect.stringMatching(/^synth-command-[0-9a-f]{24}\.bin$/)]);
+    const withoutCache = path.join(dir, 'without-code-cache');
+    expect(synth(withoutCache, { CODE_CACHE_DIR: 'off' }).status).toBe(0);
+    expect(readTree(withoutCache)).toEqual(tree);
+
+    for (const name of cacheFiles) {
+      const file = path.join(codeCacheDir, name);
+      const bytes = fs.readFileSync(file);
+      bytes[bytes.length >> 1] ^= 0xff;
+      fs.writeFileSync(file, bytes);
+    }
+    const withDamagedCache = path.join(dir, 'damaged-code-cache');
+    const result = synth(withDamagedCache, { CODE_CACHE_DIR: codeCacheDir });
+    expect(result.stderr).toBe('');
+    expect(readTree(withDamagedCache)).toEqual(tree);
   });
 
   describe('Prometheus server', () => {

@@ -25,6 +25,8 @@ export interface RenderRequest {
 }
 
 const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
+/** Heap size at which helm's collector starts despite GOGC=off: ten times what the book's chart needs. */
+const RENDER_MEMORY_LIMIT = '512MiB';
 
 /**
  * Runs the real `helm template` and returns its YAML. Values go in on stdin as JSON, which is YAML
@@ -36,7 +38,7 @@ export function renderChart(request: RenderRequest): string {
   const result = spawnSync(request.helm.path, helmTemplateArgs(request), {
     input: JSON.stringify(request.values),
     encoding: 'utf8',
-    env: helmEnvironment(),
+    env: renderEnvironment(),
     maxBuffer: MAX_OUTPUT_BYTES,
     timeout: 120_000,
   });
@@ -57,7 +59,7 @@ export async function renderChartAsync(request: RenderRequest): Promise<string> 
   const outputFile = path.join(dir, 'output.yaml');
   const output = fs.openSync(outputFile, 'w');
   try {
-    const child = spawn(request.helm.path, helmTemplateArgs(request), { env: helmEnvironment(), stdio: ['pipe', output, 'pipe'] });
+    const child = spawn(request.helm.path, helmTemplateArgs(request), { env: renderEnvironment(), stdio: ['pipe', output, 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
     child.stdin!.end(JSON.stringify(request.values));
@@ -71,6 +73,19 @@ export async function renderChartAsync(request: RenderRequest): Promise<string> 
     fs.closeSync(output);
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * helm's environment for a render. `helm template` is a short-lived process whose memory goes back at
+ * exit, so Go's collector is off (GOGC=off) until the heap reaches GOMEMLIMIT: on the book's chart that
+ * saves a sixth of helm's time for a few MB. A GOGC or GOMEMLIMIT the user set wins.
+ */
+export function renderEnvironment(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return {
+    ...helmEnvironment(),
+    GOGC: env.GOGC ?? 'off',
+    GOMEMLIMIT: env.GOMEMLIMIT ?? RENDER_MEMORY_LIMIT,
+  };
 }
 
 function checkExit(request: RenderRequest, status: number | null, stderr: string): void {

@@ -11,17 +11,26 @@ import { bookValues } from '../lib/prometheus-values';
 /*
  * `npm run bench`: times synth against the floor no implementation can avoid (helm template of the
  * same chart and values, plus an empty cdk8s app built the same way), `npm test`, and synth of
- * 1, 10 and 50 generated environments. Each figure is the median of RUNS runs after one warm-up.
+ * 1, 10 and 50 generated environments. Each figure is the median of RUNS runs after one warm-up
+ * (SLOW_RUNS for `npm test` and the scaling, which take seconds each).
  * Writes bench/results.json and BENCHMARKS.md.
  */
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 11);
+/** Runs of the sub-second figures: enough that the ratio moves by a few hundredths between benches, not tenths. */
+const RUNS = Number(process.env.BENCH_RUNS ?? 21);
+const SLOW_RUNS = Number(process.env.BENCH_SLOW_RUNS ?? 7);
 const SCALES = [1, 10, 50];
 const BUILD = path.join(PROJECT_ROOT, 'build');
 
 interface Sample {
   readonly seconds: number;
   readonly maxRssMb: number;
+}
+
+interface Quartiles {
+  readonly p25: number;
+  readonly median: number;
+  readonly p75: number;
 }
 
 interface ScalePoint {
@@ -35,6 +44,7 @@ interface BenchResults {
   readonly date: string;
   readonly machine: { cpus: number; cpu_model: string; memory_gb: number; node: string; helm: string };
   readonly runs: number;
+  readonly slow_runs: number;
   readonly synth_median_s: number;
   readonly synth_warm_median_s: number;
   readonly synth_first_run_median_s: number;
@@ -42,6 +52,8 @@ interface BenchResults {
   readonly ratio: number;
   readonly floor_strict_median_s: number;
   readonly ratio_strict: number;
+  /** synth / floor of each interleaved pair: quartiles, to show how far one bench's ratio can move. */
+  readonly ratio_by_run: Quartiles;
   readonly test_median_s: number;
   readonly per_env_s: Record<string, number>;
   readonly scaling: Record<string, ScalePoint>;
@@ -74,23 +86,34 @@ function run(command: Command): Sample {
   return { seconds, maxRssMb: maxRssKb / 1024 };
 }
 
-/** One warm-up, then RUNS timed iterations; `prepare` runs untimed before each. */
-function measure(name: string, iteration: () => Sample, prepare: () => void = () => undefined): Sample[] {
+/** One warm-up, then `runs` timed iterations; `prepare` runs untimed before each. */
+function measure(name: string, iteration: () => Sample, prepare: () => void = () => undefined, runs = RUNS): Sample[] {
   prepare();
   iteration();
   const samples: Sample[] = [];
-  for (let i = 0; i < RUNS; i += 1) {
+  for (let i = 0; i < runs; i += 1) {
     prepare();
     samples.push(iteration());
   }
-  process.stderr.write(`bench: ${name}: median ${median(samples.map((s) => s.seconds)).toFixed(3)} s over ${RUNS} runs\n`);
+  process.stderr.write(`bench: ${name}: median ${median(samples.map((s) => s.seconds)).toFixed(3)} s over ${runs} runs\n`);
   return samples;
 }
 
 function median(values: number[]): number {
+  return quantile(values, 0.5);
+}
+
+/** Linear interpolation between the closest ranks. */
+function quantile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  const position = (sorted.length - 1) * q;
+  const below = Math.floor(position);
+  const above = Math.ceil(position);
+  return sorted[below] + (sorted[above] - sorted[below]) * (position - below);
+}
+
+function quartiles(values: number[]): Quartiles {
+  return { p25: round(quantile(values, 0.25)), median: round(quantile(values, 0.5)), p75: round(quantile(values, 0.75)) };
 }
 
 function clear(dir: string): void {
@@ -181,12 +204,12 @@ function main(): void {
     clear(codeCache);
   });
 
-  const tests = measure('npm test', () => run({ file: 'npm', args: ['test', '--silent'] }));
+  const tests = measure('npm test', () => run({ file: 'npm', args: ['test', '--silent'] }), undefined, SLOW_RUNS);
 
   const scaling: Record<string, ScalePoint> = {};
   for (const count of SCALES) {
     const configDir = generateEnvironments(count);
-    const samples = measure(`synth of ${count} environments, cold`, () => run(synthCommand(configDir, renderCache)), () => clear(renderCache));
+    const samples = measure(`synth of ${count} environments, cold`, () => run(synthCommand(configDir, renderCache)), () => clear(renderCache), SLOW_RUNS);
     const seconds = median(samples.map((s) => s.seconds));
     scaling[count] = { median_s: round(seconds), per_env_s: round(seconds / count), peak_rss_mb: round(Math.max(...samples.map((s) => s.maxRssMb)), 1) };
   }
@@ -198,6 +221,7 @@ function main(): void {
     date: new Date().toISOString().slice(0, 10),
     machine: { cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model ?? 'unknown', memory_gb: round(os.totalmem() / 2 ** 30, 1), node: process.version, helm: helm.version },
     runs: RUNS,
+    slow_runs: SLOW_RUNS,
     synth_median_s: round(synthMedian),
     synth_warm_median_s: round(median(synthWarm.map((s) => s.seconds))),
     synth_first_run_median_s: round(median(synthFirstRun.map((s) => s.seconds))),
@@ -205,6 +229,7 @@ function main(): void {
     ratio: round(synthMedian / floorMedian),
     floor_strict_median_s: round(floorStrictMedian),
     ratio_strict: round(synthMedian / floorStrictMedian),
+    ratio_by_run: quartiles(synthCold.map((sample, i) => sample.seconds / floor[i].seconds)),
     test_median_s: round(median(tests.map((s) => s.seconds))),
     per_env_s: Object.fromEntries(SCALES.map((count) => [count, scaling[count].per_env_s])),
     scaling,
@@ -226,7 +251,7 @@ function renderReport(r: BenchResults): string {
 
 Written by \`npm run bench\` (scripts/bench.ts) on ${r.date}. Machine: ${r.machine.cpus} cores (${r.machine.cpu_model}),
 ${r.machine.memory_gb} GiB, Node ${r.machine.node}, helm ${r.machine.helm}. Every figure is the median of ${r.runs} runs after
-one warm-up, timed around the whole process (wall clock); memory is the peak resident set of the process tree
+one warm-up (${r.slow_runs} for \`npm test\` and the scaling), timed around the whole process (wall clock); memory is the peak resident set of the process tree
 (GNU time \`%M\`). Raw figures: \`bench/results.json\`.
 
 ## Synth against the floor
@@ -240,6 +265,9 @@ one warm-up, timed around the whole process (wall clock); memory is the peak res
 | **ratio** | synth (cold) / floor | **${r.ratio}** |
 | strict floor | the same two, given synth's own speed-ups: helm with synth's environment (\`GOGC=off\`, \`GOMEMLIMIT\`), the empty app through the code cache | ${r.floor_strict_median_s} |
 | strict ratio | synth (cold) / strict floor: what synth adds of its own | ${r.ratio_strict} |
+
+Run by run, synth (cold) / floor of each interleaved pair: median ${r.ratio_by_run.median}, middle half
+${r.ratio_by_run.p25}–${r.ratio_by_run.p75}.
 
 The chart archive is cached and verified in every case (pulling it is network time, not synth).
 Peak memory of a synth: ${r.synth_peak_rss_mb} MB.

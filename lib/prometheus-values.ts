@@ -17,7 +17,7 @@ export interface Toleration {
 }
 
 /** kube-state-metrics collectors whose APIs a cluster may no longer serve. */
-export type RetiredCollector = 'certificatesigningrequests' | 'cronjobs' | 'ingresses' | 'poddisruptionbudgets';
+export type RetiredCollector = 'certificatesigningrequests' | 'cronjobs' | 'horizontalpodautoscalers' | 'ingresses' | 'poddisruptionbudgets';
 /** kube-state-metrics collectors this app switches off. */
 export type DisabledCollector = RetiredCollector | 'secrets';
 
@@ -90,11 +90,16 @@ export const CONTROL_PLANE_TOLERATIONS: readonly Toleration[] = [
   { key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' },
 ];
 
-/** Minor version that stopped serving the API each kube-state-metrics 1.9 collector lists. */
+/**
+ * Minor version that stopped serving the API each kube-state-metrics 1.9.7 collector lists (read in its
+ * source, internal/store: certificates/v1beta1, extensions/v1beta1, batch/v1beta1, autoscaling/v2beta1,
+ * policy/v1beta1; its other collectors list v1 APIs).
+ */
 const COLLECTOR_API_REMOVED_IN: Readonly<Record<RetiredCollector, number>> = {
   certificatesigningrequests: 22,
   ingresses: 22,
   cronjobs: 25,
+  horizontalpodautoscalers: 25,
   poddisruptionbudgets: 25,
 };
 

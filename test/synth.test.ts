@@ -151,7 +151,7 @@ describe('synth', () => {
   test('kube-state-metrics does not watch APIs that 1.27 removed', () => {
     const ksm = findOne(objects, 'Deployment', 'prometheus-kube-state-metrics') as any;
     const args: string[] = ksm.spec.template.spec.containers[0].args;
-    for (const retired of ['cronjobs', 'poddisruptionbudgets', 'ingresses', 'certificatesigningrequests']) {
+    for (const retired of ['cronjobs', 'poddisruptionbudgets', 'horizontalpodautoscalers', 'ingresses', 'certificatesigningrequests']) {
       expect(args).not.toContain(`--collectors=${retired}`);
     }
     expect(args).toContain('--collectors=pods');

@@ -77,12 +77,16 @@ export class CodeCache {
   }
 }
 
+/** The bundle's exports, through the cache when there is one, else by a plain `require`. */
+export function loadBundle<T>(codeCache: CodeCache | undefined, file: string): T {
+  return codeCache ? codeCache.load<T>(file).exports : (require(file) as T);
+}
+
 /** Calls the module wrapper with the arguments Node's own loader gives it. */
 function runAsModule<T>(script: vm.Script, filename: string): T {
   const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
   const bundleModule = new Module(filename, module);
   bundleModule.filename = filename;
-  bundleModule.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(path.dirname(filename));
   const bundleRequire = Module.createRequire(filename);
   wrapper.call(bundleModule.exports, bundleModule.exports, bundleRequire, bundleModule, filename, path.dirname(filename));
   bundleModule.loaded = true;

@@ -1,7 +1,8 @@
 import * as path from 'path';
-import { CodeCache } from '../lib/code-cache';
+import { CodeCache, loadBundle } from '../lib/code-cache';
+import { PROJECT_ROOT } from '../lib/project-root';
 
-// The strict floor of `npm run bench`: the empty app, loaded through the same code cache as synth.
-const codeCache = new CodeCache(process.env.CODE_CACHE_DIR ?? path.join(__dirname, '..', '.cache', 'code'));
-codeCache.load(path.join(__dirname, 'empty-app.js'));
-codeCache.persist();
+// The strict floor of `npm run bench`: the empty app, loaded the way synth loads its bundles.
+const codeCache = CodeCache.fromEnvironment(PROJECT_ROOT);
+loadBundle(codeCache, path.join(__dirname, 'empty-app.js'));
+codeCache?.persist();

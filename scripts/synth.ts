@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { runCliAsync } from '../lib/cli';
-import { CodeCache } from '../lib/code-cache';
+import { CodeCache, loadBundle } from '../lib/code-cache';
 import { PROJECT_ROOT } from '../lib/project-root';
 
 /**
@@ -11,13 +11,8 @@ import { PROJECT_ROOT } from '../lib/project-root';
  */
 const codeCache = CodeCache.fromEnvironment(PROJECT_ROOT);
 
-function loadBundle<T>(name: string): T {
-  const file = path.join(__dirname, name);
-  return codeCache ? codeCache.load<T>(file).exports : (require(file) as T);
-}
-
 void runCliAsync('synth', async () => {
-  const { synth } = loadBundle<typeof import('./synth-command')>('synth-command.js');
-  await synth(() => loadBundle<typeof import('../main')>('main.js'));
+  const { synth } = loadBundle<typeof import('./synth-command')>(codeCache, path.join(__dirname, 'synth-command.js'));
+  await synth(() => loadBundle<typeof import('../main')>(codeCache, path.join(__dirname, 'main.js')));
   codeCache?.persist();
 });

@@ -1,66 +1,61 @@
-import * as path from 'path';
-import { App, Chart, YamlOutputType } from 'cdk8s';
-import type { Config } from './lib/config';
-import type { Environment } from './lib/config-loader';
-import { NfsDirectoryJob } from './lib/nfs-directory-job';
-import { NfsStorage } from './lib/nfs-storage';
-import { Prometheus, PrometheusProps } from './lib/prometheus';
-import { prometheusPropsFromConfig } from './lib/prometheus-values';
-import { replaceDirectory } from './lib/synth-output';
-
-/** Options that are not config: where the chart comes from (tests point it elsewhere). */
-export interface BuildOptions {
-  /** Passed to the Prometheus construct. @default the lock file, $CHART_MIRROR and findHelm() */
-  readonly chartSource?: PrometheusProps['chartSource'];
-}
+import { App, Chart, Duration, YamlOutputType } from 'cdk8s';
+import type { Environment } from './lib/config/loader';
+import { NfsDirectoryJob } from './lib/constructs/nfs-directory-job';
+import { NfsStorage } from './lib/constructs/nfs-storage';
+import { Prometheus } from './lib/constructs/prometheus';
+import { prometheusSettings } from './lib/constructs/prometheus-values';
+import { toSize } from './lib/constructs/units';
+import type { ChartRenderer } from './lib/helm/renderer';
 
 /**
- * Wires one environment's config to the constructs, as three charts in apply order: storage, the
- * directory-prep Job, Prometheus. The chart dependencies make cdk8s number the files 0000-, 0001-,
- * 0002-, so `kubectl apply -f` (which reads files in name order) creates them in that order.
+ * The book's install for one environment: a cdk8s app of three charts, written to `outdir` as one file
+ * each. The dependencies make cdk8s number the files in apply order (0000-, 0001-, 0002-), and
+ * `kubectl apply -f` reads a folder in name order. `npm run synth` (lib/commands/synth.ts) calls this
+ * once per environment with a renderer that already holds helm's output.
  */
-export function buildEnvironment(app: App, config: Config, options: BuildOptions = {}): void {
+export function synthEnvironment(environment: Environment, outdir: string, renderer?: ChartRenderer): void {
+  const { config } = environment;
+  const app = new App({
+    outdir,
+    outputFileExtension: '.k8s.yaml',
+    yamlOutputType: YamlOutputType.FILE_PER_CHART,
+    recordConstructMetadata: false,
+  });
+
+  // 0000-storage.k8s.yaml: the NFS PersistentVolume and its claim.
   const storage = new Chart(app, 'storage');
   new NfsStorage(storage, 'NfsStorage', {
+    server: config.nfs.server,
+    path: config.nfs.dataPath,
     volumeName: config.storage.volumeName,
     claimName: config.storage.claimName,
     namespace: config.namespace,
-    server: config.nfs.server,
-    path: config.nfs.dataPath,
-    size: config.storage.size,
+    size: toSize(config.storage.size),
     accessMode: config.storage.accessMode,
     reclaimPolicy: config.storage.reclaimPolicy,
   });
 
+  // 0001-nfs-directory-prep.k8s.yaml: the Job that creates and chowns the data directory.
   const directoryPrep = new Chart(app, 'nfs-directory-prep');
   new NfsDirectoryJob(directoryPrep, 'NfsDirectoryJob', {
-    ...config.prepJob,
-    namespace: config.namespace,
     server: config.nfs.server,
+    name: config.prepJob.name,
+    namespace: config.namespace,
+    image: config.prepJob.image,
     exportRoot: config.nfs.exportRoot,
     dataPath: config.nfs.dataPath,
     uid: config.owner.uid,
     gid: config.owner.gid,
+    backoffLimit: config.prepJob.backoffLimit,
+    ttlAfterFinished: Duration.seconds(config.prepJob.ttlSecondsAfterFinished),
+    activeDeadline: Duration.seconds(config.prepJob.activeDeadlineSeconds),
   });
   directoryPrep.addDependency(storage);
 
+  // 0002-prometheus.k8s.yaml: the book's chart, rendered by helm.
   const monitoring = new Chart(app, 'prometheus');
-  new Prometheus(monitoring, 'Prometheus', { ...prometheusPropsFromConfig(config), chartSource: options.chartSource });
+  new Prometheus(monitoring, 'Prometheus', { ...prometheusSettings(config), renderer });
   monitoring.addDependency(directoryPrep);
-}
 
-/** Synthesizes every environment into `<outdir>/<environment>/`, replacing outdir only on success. */
-export function synthesize(environments: readonly Environment[], outdir: string, options: BuildOptions = {}): void {
-  replaceDirectory(outdir, (staging) => {
-    for (const environment of environments) {
-      const app = new App({
-        outdir: path.join(staging, environment.name),
-        outputFileExtension: '.k8s.yaml',
-        yamlOutputType: YamlOutputType.FILE_PER_CHART,
-        recordConstructMetadata: false,
-      });
-      buildEnvironment(app, environment.config, options);
-      app.synth();
-    }
-  });
+  app.synth();
 }

@@ -9,24 +9,23 @@ import { fileURLToPath } from 'url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = path.join(root, 'build');
 const entryPoints = {
-  synth: 'scripts/synth.ts',
-  'synth-command': 'scripts/synth-command.ts',
-  main: 'main.ts',
-  vendor: 'scripts/vendor.ts',
-  preflight: 'scripts/preflight.ts',
-  e2e: 'scripts/e2e.ts',
-  bench: 'scripts/bench.ts',
-  'empty-app': 'scripts/empty-app.ts',
-  'empty-app-cached': 'scripts/empty-app-cached.ts',
+  synth: 'lib/commands/synth-entry.ts',
+  'synth-app': 'lib/commands/synth.ts',
+  vendor: 'lib/commands/vendor.ts',
+  preflight: 'lib/commands/preflight.ts',
+  e2e: 'e2e/run.ts',
+  bench: 'bench/bench.ts',
+  'empty-app': 'bench/empty-app.ts',
+  'empty-app-cached': 'bench/empty-app-cached.ts',
 };
 
 // The bundles a synth reads on every run, and the empty app of the bench's floor, built the same way:
-// without comments and indentation (a third of main.js, and its only non-ASCII bytes), which are
-// read, hashed and decoded on every synth. Names are kept, so stack traces still say where.
-const compact = new Set(['synth', 'synth-command', 'main', 'empty-app']);
+// without comments and indentation, which are read, hashed and decoded on every synth. Names are
+// kept, so stack traces still say where.
+const compact = new Set(['synth', 'synth-app', 'empty-app']);
 
-// build/synth.js only loads these two bundles, so asking for it builds them too.
-const loadedBy = { synth: ['synth-command', 'main'] };
+// build/synth.js only loads build/synth-app.js, so asking for it builds that too.
+const loadedBy = { synth: ['synth-app'] };
 
 // `node scripts/build.mjs synth` builds only the named bundles (and those they load).
 const named = process.argv.slice(2);

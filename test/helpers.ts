@@ -3,8 +3,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Chart, Testing } from 'cdk8s';
-import { Manifest } from '../lib/api-version-rules';
-import { PROJECT_ROOT } from '../lib/project-root';
+import { Manifest } from '../lib/manifests/manifest';
+import { PROJECT_ROOT } from '../lib/support/project-root';
 
 /** The offline mirror of the book's chart repository: $CHART_MIRROR, else ../shared/helm-repo. */
 export const MIRROR_DIR = path.resolve(process.env.CHART_MIRROR ?? path.join(PROJECT_ROOT, '..', 'shared', 'helm-repo'));

@@ -1,9 +1,9 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { writeFileAtomically } from '../atomic-file';
-import { UserError } from '../errors';
-import { PROJECT_ROOT } from '../project-root';
+import { writeFileAtomically } from '../support/atomic-file';
+import { UserError } from '../support/errors';
+import { PROJECT_ROOT } from '../support/project-root';
 
 /** Where scripts/install-tools.sh puts the pinned tools. */
 export const TOOLS_BIN = path.join(PROJECT_ROOT, 'tools', 'bin');

@@ -1,0 +1,181 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { prometheusTemplateRequest } from '../lib/constructs/prometheus-values';
+import { ensureChart } from '../lib/helm/chart-archive';
+import { readChartLock } from '../lib/helm/chart-lock';
+import { findHelm } from '../lib/helm/helm-binary';
+import { runTemplate } from '../lib/helm/helm-template';
+import { Manifest } from '../lib/manifests/manifest';
+import { parseDocuments } from '../lib/manifests/yaml';
+import { PROJECT_ROOT } from '../lib/support/project-root';
+import { LocalCluster, startLocalCluster } from './local-cluster';
+
+/*
+ * `npm run e2e`: applies dist/<environment>/ to a real kube-apiserver on 127.0.0.1 and checks that
+ * every object is accepted, stored as written, and stable; runs `npm run preflight` against the same
+ * server; and shows that the chart's raw output, without the apiVersion rewrite, is refused.
+ */
+
+const ENVIRONMENT = process.argv[2] ?? 'lab';
+const DIST = path.join(PROJECT_ROOT, 'dist', ENVIRONMENT);
+
+let passed = 0;
+
+function step(name: string, body: () => void): void {
+  body();
+  passed += 1;
+  process.stdout.write(`ok ${passed} - ${name}\n`);
+}
+
+function expectSuccess(result: { status: number | null; stdout: string; stderr: string }, what: string): string {
+  if (result.status !== 0) throw new Error(`${what} failed (exit ${result.status}): ${result.stderr.trim() || result.stdout.trim()}`);
+  return result.stdout;
+}
+
+function distManifests(): Manifest[] {
+  return fs.readdirSync(DIST).sort().flatMap((file) =>
+    parseDocuments(fs.readFileSync(path.join(DIST, file), 'utf8')).map((document) => document.value as Manifest));
+}
+
+function key(object: Manifest): string {
+  return `${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`;
+}
+
+/** "", false, 0, [] and {}: the API server omits such fields (omitempty), which means the same. */
+function isZeroValue(value: unknown): boolean {
+  if (Array.isArray(value)) return value.length === 0;
+  if (typeof value === 'object' && value !== null) return Object.keys(value).length === 0;
+  return value === '' || value === false || value === 0;
+}
+
+/** Paths where `actual` lacks or differs from what `expected` says; the server may add fields. */
+function differences(expected: unknown, actual: unknown, at: string): string[] {
+  if (actual === undefined && isZeroValue(expected)) return [];
+  if (Array.isArray(expected)) {
+    if (!Array.isArray(actual) || actual.length !== expected.length) return [`${at}: ${JSON.stringify(actual)} (expected ${expected.length} items)`];
+    return expected.flatMap((item, index) => differences(item, actual[index], `${at}[${index}]`));
+  }
+  if (typeof expected === 'object' && expected !== null) {
+    if (typeof actual !== 'object' || actual === null) return [`${at}: missing`];
+    return Object.entries(expected).flatMap(([field, value]) => differences(value, (actual as Record<string, unknown>)[field], `${at}.${field}`));
+  }
+  return expected === actual ? [] : [`${at}: ${JSON.stringify(actual)} (expected ${JSON.stringify(expected)})`];
+}
+
+function preflight(cluster: LocalCluster): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'build', 'preflight.js'), ENVIRONMENT], {
+    encoding: 'utf8',
+    env: { ...process.env, KUBECONFIG: cluster.kubeconfig },
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function expectLine(output: string, pattern: RegExp): void {
+  if (!output.split('\n').some((line) => pattern.test(line))) throw new Error(`no line matches ${pattern} in:\n${output}`);
+}
+
+function runSteps(cluster: LocalCluster): { objects: number; serverVersion: string } {
+  const expected = distManifests();
+  const kubectl = cluster.kubectl;
+
+  step('preflight without MetalLB fails, naming metallb-system', () => {
+    const result = preflight(cluster);
+    if (result.status !== 1) throw new Error(`expected exit 1, got ${result.status}: ${result.stdout}${result.stderr}`);
+    expectLine(result.stdout, /^FAIL {2}metallb: namespace metallb-system not found: install MetalLB/);
+    expectLine(result.stdout, /^ok {4}helm: helm v3\./);
+    expectLine(result.stdout, /^ok {4}PersistentVolume: PersistentVolume prometheus-server does not exist yet/);
+  });
+
+  step('preflight with MetalLB passes', () => {
+    expectSuccess(kubectl(['create', 'namespace', 'metallb-system']), 'create namespace');
+    const result = preflight(cluster);
+    if (result.status !== 0) throw new Error(`expected exit 0, got ${result.status}: ${result.stdout}${result.stderr}`);
+    expectLine(result.stdout, /^ok {4}metallb: namespace metallb-system exists/);
+  });
+
+  step('preflight reports an existing PersistentVolume with another NFS path, and does not touch it', () => {
+    const conflicting = 'apiVersion: v1\nkind: PersistentVolume\nmetadata:\n  name: prometheus-server\nspec:\n  capacity: {storage: 10Gi}\n  accessModes: [ReadWriteMany]\n  nfs: {server: 192.168.1.10, path: /nfs_shared/other}\n';
+    expectSuccess(kubectl(['create', '-f', '-'], conflicting), 'create conflicting PV');
+    const result = preflight(cluster);
+    if (result.status !== 1) throw new Error(`expected exit 1, got ${result.status}: ${result.stdout}`);
+    expectLine(result.stdout, /^FAIL {2}PersistentVolume: PersistentVolume prometheus-server exists with spec\.nfs\.path "\/nfs_shared\/other" \(dist\/ has "\/nfs_shared\/prometheus\/server"\)/);
+    const path = expectSuccess(kubectl(['get', 'pv', 'prometheus-server', '-o', 'jsonpath={.spec.nfs.path}']), 'read PV');
+    if (path !== '/nfs_shared/other') throw new Error(`preflight changed the PV: ${path}`);
+    // No controller-manager runs here to lift the pv-protection finalizer the API server added.
+    expectSuccess(kubectl(['patch', 'pv', 'prometheus-server', '--type=merge', '-p', '{"metadata":{"finalizers":null}}']), 'unprotect PV');
+    expectSuccess(kubectl(['delete', 'pv', 'prometheus-server']), 'delete conflicting PV');
+  });
+
+  step(`kubectl apply --dry-run=server accepts all ${expected.length} objects`, () => {
+    expectSuccess(kubectl(['apply', '--dry-run=server', '-f', DIST]), 'server-side dry run');
+  });
+
+  step('kubectl apply creates every object', () => {
+    const output = expectSuccess(kubectl(['apply', '-f', DIST]), 'apply');
+    const created = output.trim().split('\n').filter((line) => / created$/.test(line));
+    if (created.length !== expected.length) throw new Error(`expected ${expected.length} created, got:\n${output}`);
+  });
+
+  step('every object reads back as dist/ wrote it', () => {
+    const list = JSON.parse(expectSuccess(kubectl(['get', '-f', DIST, '-o', 'json']), 'get')) as { items: Manifest[] };
+    const stored = new Map(list.items.map((item) => [key(item), item]));
+    const problems = expected.flatMap((object) => {
+      const item = stored.get(key(object));
+      return item ? differences(object, item, key(object)) : [`${key(object)}: not stored`];
+    });
+    if (problems.length > 0) throw new Error(problems.join('\n'));
+  });
+
+  step('a second apply changes nothing', () => {
+    const output = expectSuccess(kubectl(['apply', '-f', DIST]), 'second apply');
+    const changed = output.trim().split('\n').filter((line) => !/ unchanged$/.test(line));
+    if (changed.length > 0) throw new Error(`changed on re-apply:\n${changed.join('\n')}`);
+  });
+
+  step('kubectl diff is empty', () => {
+    const result = kubectl(['diff', '-f', DIST]);
+    if (result.status !== 0 || result.stdout !== '') throw new Error(`diff (exit ${result.status}):\n${result.stdout}${result.stderr}`);
+  });
+
+  step('preflight passes against the applied objects', () => {
+    const result = preflight(cluster);
+    if (result.status !== 0) throw new Error(`expected exit 0: ${result.stdout}`);
+    expectLine(result.stdout, /^ok {4}PersistentVolumeClaim: PersistentVolumeClaim prometheus-server exists and matches dist\//);
+  });
+
+  step('the chart\'s raw output, without the apiVersion rewrite, is refused by the same server', () => {
+    const helm = findHelm();
+    const chartPath = ensureChart(readChartLock('prometheus'), { helm });
+    const raw = runTemplate({ helm, chartPath, request: prometheusTemplateRequest({}) });
+    const result = kubectl(['apply', '--dry-run=server', '-f', '-'], raw);
+    if (result.status === 0) throw new Error('the server accepted the raw chart output');
+    if (!result.stderr.includes('no matches for kind "ClusterRole" in version "rbac.authorization.k8s.io/v1beta1"')) {
+      throw new Error(`refused for another reason: ${result.stderr}`);
+    }
+  });
+
+  const version = JSON.parse(expectSuccess(kubectl(['version', '-o', 'json']), 'version')) as { serverVersion: { gitVersion: string } };
+  return { objects: expected.length, serverVersion: version.serverVersion.gitVersion };
+}
+
+async function main(): Promise<void> {
+  if (!fs.existsSync(DIST)) throw new Error(`${DIST} does not exist: run npm run synth first`);
+  const started = Date.now();
+  const cluster = await startLocalCluster();
+  process.stdout.write(`# kube-apiserver and etcd up on 127.0.0.1 in ${((Date.now() - started) / 1000).toFixed(1)}s (${os.cpus().length} cores)\n`);
+  let summary: { objects: number; serverVersion: string } | undefined;
+  try {
+    summary = runSteps(cluster);
+  } finally {
+    await cluster.stop();
+  }
+  process.stdout.write(`e2e: ${passed} checks passed; ${summary.objects} objects applied to kube-apiserver ${summary.serverVersion}\n`);
+}
+
+main().catch((error: Error) => {
+  process.stdout.write(`not ok ${passed + 1} - ${error.message}\n`);
+  process.stderr.write(`e2e: failed: ${error.message.split('\n')[0]}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,182 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import * as v from 'valibot';
+import { parseYaml } from '../manifests/yaml';
+import { UserError } from '../support/errors';
+import { getAt, isPlainObject, PlainObject, setAt } from '../support/object-path';
+import { isDnsLabel } from './rules';
+import { BOOK_DEFAULTS, Config, ConfigSchema } from './schema';
+
+/** Prefix of the environment variables that override single config values, e.g. BOOK_NFS_SERVER. */
+export const ENV_PREFIX = 'BOOK_';
+/** Environment variable that limits synth to some environments: a comma-separated list of names. */
+export const ENV_SELECTION = 'SYNTH_ENVIRONMENTS';
+
+/** One target environment: its name (the config file's base name) and validated config. */
+export interface Environment {
+  /** Environment name; also the folder under dist/ it is synthesized into. */
+  readonly name: string;
+  /** The validated config. */
+  readonly config: Config;
+}
+
+/** Where the loader reads from. */
+export interface LoadOptions {
+  /** Folder holding one `<environment>.yaml` per environment. */
+  readonly configDir: string;
+  /** Environment variables to read BOOK_* overrides and SYNTH_ENVIRONMENTS from. */
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** Which file or variable set each config value, by dotted field path. */
+type ValueSources = Map<string, string>;
+type Issue = v.InferIssue<typeof ConfigSchema>;
+
+/** A value, or the problems that stopped it, each one line. */
+type Checked<T> = { value: T; problems: [] } | { value?: undefined; problems: string[] };
+
+/**
+ * Reads, merges and validates every selected environment. Throws one UserError listing every
+ * problem of every environment, each as a line naming the source, the field, the value and what is
+ * expected.
+ */
+export function loadEnvironments(options: LoadOptions): Environment[] {
+  const files = selectFiles(options.configDir, options.env[ENV_SELECTION]);
+  const checked = files.map((file) => checkEnvironment(file, options.env));
+  // A bad BOOK_* variable is the same problem in every environment: said once.
+  const problems = [...new Set(checked.flatMap((result) => result.problems))];
+  if (problems.length > 0) throw new UserError(problems);
+  return checked.map((result) => result.value as Environment);
+}
+
+/** Reads one environment file, applies BOOK_* overrides and validates the result. */
+export function loadEnvironment(file: string, env: NodeJS.ProcessEnv): Environment {
+  const result = checkEnvironment(file, env);
+  if (result.value === undefined) throw new UserError(result.problems);
+  return result.value;
+}
+
+function checkEnvironment(file: string, env: NodeJS.ProcessEnv): Checked<Environment> {
+  const name = path.basename(file, '.yaml');
+  if (!isDnsLabel(name)) {
+    return { problems: [`${file}: environment name "${name}" is invalid: expected a DNS-1123 label as the file's base name`] };
+  }
+  const fromFile = readYamlMapping(file);
+  if (fromFile.value === undefined) return fromFile;
+  const sources: ValueSources = new Map();
+  const merged = deepMerge(BOOK_DEFAULTS as unknown as PlainObject, fromFile.value, file, [], sources);
+  const problems = applyEnvOverrides(merged, env, sources);
+  const result = v.safeParse(ConfigSchema, merged);
+  if (!result.success) problems.push(...result.issues.map((issue) => describeIssue(issue, merged, sources, file)));
+  if (problems.length > 0 || !result.success) return { problems };
+  return { value: { name, config: result.output }, problems: [] };
+}
+
+function selectFiles(configDir: string, selection: string | undefined): string[] {
+  if (!fs.existsSync(configDir)) {
+    throw new UserError(`config directory ${configDir} does not exist: expected one <environment>.yaml per environment`);
+  }
+  const available = fs.readdirSync(configDir).filter((entry) => entry.endsWith('.yaml')).sort();
+  if (available.length === 0) {
+    throw new UserError(`config directory ${configDir} has no .yaml file: expected one <environment>.yaml per environment`);
+  }
+  if (selection === undefined || selection.trim() === '') {
+    return available.map((entry) => path.join(configDir, entry));
+  }
+  const wanted = selection.split(',').map((name) => name.trim());
+  const unknown = wanted.filter((name) => !available.includes(`${name}.yaml`));
+  if (unknown.length > 0) {
+    const names = available.map((entry) => entry.slice(0, -'.yaml'.length)).join(', ');
+    throw new UserError(unknown.map((name) => `${ENV_SELECTION}: "${name}" is not an environment: expected one of ${names}`));
+  }
+  return wanted.map((name) => path.join(configDir, `${name}.yaml`));
+}
+
+function readYamlMapping(file: string): Checked<PlainObject> {
+  let content: unknown;
+  try {
+    content = parseYaml(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    return { problems: [`${file}: not valid YAML: ${(error as Error).message}`] };
+  }
+  if (content === null || content === undefined) return { value: {}, problems: [] };
+  if (!isPlainObject(content)) {
+    return { problems: [`${file}: expected a mapping of settings at the top level, got ${Array.isArray(content) ? 'a list' : typeof content}`] };
+  }
+  return { value: content, problems: [] };
+}
+
+/** Overlays `overlay` on a copy of `base`: mappings merge key by key, everything else replaces. */
+function deepMerge(base: PlainObject, overlay: PlainObject, source: string, at: string[], sources: ValueSources): PlainObject {
+  const result: PlainObject = { ...base };
+  for (const [key, value] of Object.entries(overlay)) {
+    const here = [...at, key];
+    const current = base[key];
+    if (isPlainObject(current) && isPlainObject(value)) {
+      result[key] = deepMerge(current, value, source, here, sources);
+    } else {
+      result[key] = value;
+      sources.set(here.join('.'), source);
+    }
+  }
+  return result;
+}
+
+/** Sets each BOOK_* variable's value into `config`; returns one problem per unknown variable. */
+function applyEnvOverrides(config: PlainObject, env: NodeJS.ProcessEnv, sources: ValueSources): string[] {
+  const overrides = listOverrides();
+  const problems: string[] = [];
+  for (const variable of Object.keys(env).filter((name) => name.startsWith(ENV_PREFIX)).sort()) {
+    const at = overrides.get(variable);
+    if (!at) {
+      problems.push(`${variable}: unknown setting: expected one of ${[...overrides.keys()].join(', ')}`);
+      continue;
+    }
+    setAt(config, at, parseEnvValue(env[variable] ?? '', getAt(BOOK_DEFAULTS, at)));
+    sources.set(at.join('.'), variable);
+  }
+  return problems;
+}
+
+/** Every leaf of the defaults by its environment variable: BOOK_NFS_EXPORT_ROOT -> nfs.exportRoot. */
+export function listOverrides(): Map<string, string[]> {
+  const overrides = new Map<string, string[]>();
+  const walk = (node: PlainObject, at: string[]): void => {
+    for (const [key, value] of Object.entries(node)) {
+      if (isPlainObject(value)) walk(value, [...at, key]);
+      else overrides.set(ENV_PREFIX + [...at, key].map(toScreamingSnake).join('_'), [...at, key]);
+    }
+  };
+  walk(BOOK_DEFAULTS as unknown as PlainObject, []);
+  return overrides;
+}
+
+/** Env values are strings; a field whose default is a number takes a strictly decimal integer. */
+function parseEnvValue(value: string, defaultValue: unknown): unknown {
+  return typeof defaultValue === 'number' && /^-?[0-9]+$/.test(value) ? Number(value) : value;
+}
+
+function isUnknownKey(issue: Issue): boolean {
+  return issue.type === 'strict_object' && issue.expected === 'never';
+}
+
+function describeIssue(issue: Issue, raw: PlainObject, sources: ValueSources, origin: string): string {
+  const at = (issue.path ?? []).map((item) => String(item.key));
+  const field = at.join('.');
+  const source = sources.get(field) ?? origin;
+  if (isUnknownKey(issue)) {
+    const allowed = Object.keys(getAt(BOOK_DEFAULTS, at.slice(0, -1)) as PlainObject);
+    return `${source}: ${field}: unknown setting: expected one of ${allowed.join(', ')}`;
+  }
+  const label = source.startsWith(ENV_PREFIX) ? `${source} (${field})` : `${source}: ${field}`;
+  return `${label}: ${describeValue(getAt(raw, at))} is invalid: ${issue.message.replace(/\s+/g, ' ').trim()}`;
+}
+
+function describeValue(value: unknown): string {
+  const text = value === undefined ? 'nothing' : JSON.stringify(value);
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+
+function toScreamingSnake(key: string): string {
+  return key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+}

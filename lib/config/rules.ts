@@ -1,0 +1,89 @@
+import * as path from 'path';
+
+/*
+ * Each rule the config and the constructs share, written once: the schema validates config with
+ * them, and the constructs check their props with them.
+ */
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DOTTED_QUAD = /^\d+\.\d+\.\d+\.\d+$/;
+const DECIMAL_OCTET = /^(0|[1-9][0-9]{0,2})$/;
+const SAFE_ABSOLUTE_PATH = /^\/[A-Za-z0-9._/-]*$/;
+const BINARY_QUANTITY = /^([1-9][0-9]{0,8})(Ki|Mi|Gi|Ti|Pi)$/;
+const KUBE_MINOR_VERSION = /^1\.(\d{1,3})$/;
+const PINNED_IMAGE = /^[a-z0-9]([a-z0-9._/:-]*[a-z0-9])?@sha256:[a-f0-9]{64}$/;
+
+/** The oldest target: the API-version rules cover the removals from 1.22 on. */
+export const MIN_KUBE_MINOR = 22;
+/** Helm refuses longer release names: it appends suffixes and stays within 63 characters. */
+export const MAX_RELEASE_NAME_LENGTH = 53;
+/** The largest uid or gid Kubernetes accepts in a securityContext. */
+export const MAX_ID = 2147483647;
+
+/** A DNS-1123 label: namespaces, Job names, environment names. */
+export function isDnsLabel(value: string): boolean {
+  return value.length <= 63 && DNS1123_LABEL.test(value);
+}
+
+/** A DNS-1123 subdomain: PersistentVolume and claim names, host names. */
+export function isDnsSubdomain(value: string): boolean {
+  return value.length <= 253 && value.split('.').every(isDnsLabel);
+}
+
+/** A Helm release name: a DNS-1123 label Helm can still add suffixes to. */
+export function isReleaseName(value: string): boolean {
+  return isDnsLabel(value) && value.length <= MAX_RELEASE_NAME_LENGTH;
+}
+
+/** A dotted quad must be a valid IPv4 address; anything else must be a DNS-1123 host name. */
+export function isNfsHost(value: string): boolean {
+  if (!DOTTED_QUAD.test(value)) return isDnsSubdomain(value);
+  return value.split('.').every((octet) => DECIMAL_OCTET.test(octet) && Number(octet) <= 255);
+}
+
+/** Absolute, normalised (no `.`/`..` segments, no `//`, no trailing slash) and shell-inert. */
+export function isSafeAbsolutePath(value: string): boolean {
+  if (!SAFE_ABSOLUTE_PATH.test(value)) return false;
+  if (value === '/') return true;
+  return path.posix.normalize(value) === value && !value.endsWith('/');
+}
+
+/** True when `dataPath` lies strictly inside `exportRoot`. */
+export function isBelow(dataPath: string, exportRoot: string): boolean {
+  return dataPath.startsWith(exportRoot === '/' ? '/' : `${exportRoot}/`);
+}
+
+/** An image reference that names its content: name[:tag]@sha256:<64 hex>. */
+export function isPinnedImage(value: string): boolean {
+  return PINNED_IMAGE.test(value);
+}
+
+/** A uid or gid other than root's: the chart runs Prometheus with runAsNonRoot. */
+export function isNonRootId(value: number): boolean {
+  return Number.isInteger(value) && value >= 1 && value <= MAX_ID;
+}
+
+/** "1.N" with N at least MIN_KUBE_MINOR. */
+export function isSupportedKubeVersion(value: string): boolean {
+  const match = KUBE_MINOR_VERSION.exec(value);
+  return match !== null && Number(match[1]) >= MIN_KUBE_MINOR;
+}
+
+/** "1.27" -> 27. */
+export function minorOf(kubeVersion: string): number {
+  return Number(kubeVersion.split('.')[1]);
+}
+
+/** A storage size in whole binary units, the units cdk8s's Size has: 10Gi, 500Mi. */
+export interface BinaryQuantity {
+  /** The whole number of units. */
+  readonly amount: number;
+  /** The unit suffix. */
+  readonly unit: 'Ki' | 'Mi' | 'Gi' | 'Ti' | 'Pi';
+}
+
+/** The amount and unit of "10Gi", or undefined for anything else. */
+export function parseBinaryQuantity(value: string): BinaryQuantity | undefined {
+  const match = BINARY_QUANTITY.exec(value);
+  return match ? { amount: Number(match[1]), unit: match[2] as BinaryQuantity['unit'] } : undefined;
+}

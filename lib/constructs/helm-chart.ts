@@ -1,0 +1,139 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { isReleaseName, isSupportedKubeVersion, minorOf } from '../config/rules';
+import { BOOK_DEFAULTS } from '../config/schema';
+import { TemplateRequest } from '../helm/helm-template';
+import { ChartRenderer, HelmRenderer } from '../helm/renderer';
+import { RemovedApiError, upgradeApiVersion } from '../manifests/api-version-rules';
+import { Manifest, objectKey } from '../manifests/manifest';
+import { scopeToNamespace } from '../manifests/namespace-scoping';
+import { toServerNormalForm } from '../manifests/server-normal-form';
+import { parseDocuments } from '../manifests/yaml';
+import { UserError } from '../support/errors';
+
+/** Properties of {@link HelmChart}. */
+export interface HelmChartProps {
+  /** Name of the chart's entry in charts.lock.yaml. @default none, required */
+  readonly chart: string;
+  /** Helm release name. @default the chart name */
+  readonly releaseName?: string;
+  /** Namespace of the release and of every namespaced object. @default "default" (BOOK_DEFAULTS) */
+  readonly namespace?: string;
+  /** Kubernetes minor version to render for, "1.N". @default "1.27" (BOOK_DEFAULTS) */
+  readonly kubeVersion?: string;
+  /** Chart values. @default {} (the chart's own defaults) */
+  readonly values?: object;
+  /** API versions to report as served, for templates that ask .Capabilities.APIVersions. @default [] */
+  readonly apiVersions?: readonly string[];
+  /** For error messages: the chart value that turns on each template, by template path. @default {} */
+  readonly valueHints?: Readonly<Record<string, string>>;
+  /** Renders the chart. @default one HelmRenderer per process: the real helm, charts.lock.yaml, the render cache */
+  readonly renderer?: ChartRenderer;
+}
+
+/** A rendered object and the chart template it came from. */
+interface RenderedManifest {
+  readonly manifest: Manifest;
+  readonly source: string;
+}
+
+const HOOK_ANNOTATION = 'helm.sh/hook';
+
+/**
+ * A pinned Helm chart rendered by the real helm binary into cdk8s ApiObjects, made right for the
+ * target Kubernetes version.
+ *
+ * Like cdk8s's own `Helm` construct it runs `helm template` and includes the output, but it renders
+ * only an archive whose sha256 matches charts.lock.yaml, and before including each object it
+ * rewrites or refuses removed API versions, sets the namespace and drops values the API server
+ * would not store (so a second `kubectl apply` reports every object unchanged).
+ */
+export class HelmChart extends Construct {
+  /** The release name. */
+  public readonly releaseName: string;
+  /** The objects as included, after the API version and namespace rules. */
+  public readonly manifests: readonly Manifest[];
+  /** The included ApiObjects, in helm's order. */
+  public readonly apiObjects: readonly ApiObject[];
+
+  constructor(scope: Construct, id: string, props: HelmChartProps) {
+    super(scope, id);
+    const request = templateRequest(props);
+    this.releaseName = request.releaseName;
+    const output = (props.renderer ?? defaultRenderer()).template(request);
+
+    const targetMinor = minorOf(request.kubeVersion);
+    const hints = props.valueHints ?? {};
+    this.manifests = parseRendered(output).map((rendered) => {
+      refuseHook(rendered);
+      return toServerNormalForm(scopeToNamespace(upgradeOrExplain(rendered, targetMinor, hints), request.namespace));
+    });
+    refuseDuplicates(this.manifests);
+    this.apiObjects = this.manifests.map((manifest) => new ApiObject(this, objectKey(manifest).replace(/\//g, '-'), manifest));
+  }
+}
+
+let sharedRenderer: HelmRenderer | undefined;
+
+/** One renderer for every HelmChart without its own, so each chart archive is verified once. */
+function defaultRenderer(): HelmRenderer {
+  sharedRenderer ??= new HelmRenderer();
+  return sharedRenderer;
+}
+
+/** The props with their defaults, after checking the ones helm would otherwise refuse less clearly. */
+function templateRequest(props: HelmChartProps): TemplateRequest {
+  const request = {
+    chart: props.chart,
+    releaseName: props.releaseName ?? props.chart,
+    namespace: props.namespace ?? BOOK_DEFAULTS.namespace,
+    kubeVersion: props.kubeVersion ?? BOOK_DEFAULTS.kubernetesVersion,
+    values: props.values ?? {},
+    apiVersions: props.apiVersions ?? [],
+  };
+  if (!isSupportedKubeVersion(request.kubeVersion)) {
+    throw new Error(`HelmChart: kubeVersion "${request.kubeVersion}" is invalid; set it to a minor version such as "1.27"`);
+  }
+  if (!isReleaseName(request.releaseName)) {
+    throw new Error(`HelmChart: releaseName "${request.releaseName}" is invalid; use a DNS-1123 label of at most 53 characters`);
+  }
+  return request;
+}
+
+/** Splits helm's output into objects, each with the template named in its "# Source:" comment. */
+function parseRendered(output: string): RenderedManifest[] {
+  return parseDocuments(output).map((document) => ({
+    manifest: document.value as Manifest,
+    source: document.source ?? 'an unknown template',
+  }));
+}
+
+/** `kubectl apply` has no hook phases: a hook rendered as a plain object would run at the wrong time. */
+function refuseHook({ manifest, source }: RenderedManifest): void {
+  const hook = manifest.metadata.annotations?.[HOOK_ANNOTATION];
+  if (hook) {
+    throw new UserError(`${manifest.kind} ${manifest.metadata.name} (${source}) is a Helm ${hook} hook; kubectl apply cannot run hooks, so turn it off in the chart values`);
+  }
+}
+
+function upgradeOrExplain(rendered: RenderedManifest, targetMinor: number, hints: Readonly<Record<string, string>>): Manifest {
+  try {
+    return upgradeApiVersion(rendered.manifest, targetMinor);
+  } catch (error) {
+    if (!(error instanceof RemovedApiError)) throw error;
+    const hint = hints[rendered.source];
+    const remedy = hint ? `turn it off with ${hint}` : `turn off the chart values that render ${rendered.source}`;
+    throw new UserError(`${error.message}; Kubernetes 1.${targetMinor} cannot apply it: ${remedy}`);
+  }
+}
+
+function refuseDuplicates(manifests: readonly Manifest[]): void {
+  const seen = new Set<string>();
+  for (const manifest of manifests) {
+    const key = objectKey(manifest);
+    if (seen.has(key)) {
+      throw new UserError(`the chart renders ${manifest.kind} ${manifest.metadata.name} twice; kubectl apply would keep only the last one`);
+    }
+    seen.add(key);
+  }
+}

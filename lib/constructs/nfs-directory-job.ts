@@ -1,0 +1,155 @@
+import { Duration } from 'cdk8s';
+import { Construct } from 'constructs';
+import { KubeJob, Quantity } from '../../imports/k8s';
+import { isBelow, isNfsHost, isNonRootId, isPinnedImage } from '../config/rules';
+import { BOOK_DEFAULTS } from '../config/schema';
+import { PART_OF_LABELS, SYNC_WAVE_ANNOTATION, SyncWave } from './sync-waves';
+
+/** Where the Job mounts the NFS export inside its container. */
+export const EXPORT_MOUNT_PATH = '/export';
+
+/**
+ * The Job's whole program. It is a constant: every input reaches it as an environment variable and
+ * is only ever expanded inside double quotes, so no config value becomes shell syntax. Running it
+ * twice is safe: `mkdir -p` accepts an existing directory, and chown runs only when the owner differs.
+ */
+export const PREPARE_DIRECTORY_SCRIPT = [
+  'set -eu',
+  'if [ -L "$DATA_DIR" ]; then echo "refusing to prepare $DATA_DIR: it is a symbolic link" >&2; exit 1; fi',
+  'mkdir -p -- "$DATA_DIR"',
+  'current_owner=$(stat -c %u:%g -- "$DATA_DIR")',
+  'if [ "$current_owner" = "$OWNER_UID:$OWNER_GID" ]; then',
+  '  echo "$DATA_DIR is owned by $current_owner already; nothing to change"',
+  'else',
+  '  chown -- "$OWNER_UID:$OWNER_GID" "$DATA_DIR"',
+  '  echo "$DATA_DIR owner changed from $current_owner to $OWNER_UID:$OWNER_GID"',
+  'fi',
+].join('\n');
+
+/** Properties of {@link NfsDirectoryJob}. */
+export interface NfsDirectoryJobProps {
+  /** NFS server address. @default none, required */
+  readonly server: string;
+  /** Job name. @default "prometheus-server-nfs-prep" (BOOK_DEFAULTS) */
+  readonly name?: string;
+  /** Namespace of the Job. @default "default" (BOOK_DEFAULTS) */
+  readonly namespace?: string;
+  /** Image with a POSIX sh, mkdir, stat and chown, pinned by digest. @default busybox 1.36.1 by digest (BOOK_DEFAULTS) */
+  readonly image?: string;
+  /** Exported directory to mount; must contain dataPath. @default "/nfs_shared" (BOOK_DEFAULTS) */
+  readonly exportRoot?: string;
+  /** Directory to create and chown, as a path on the NFS server. @default "/nfs_shared/prometheus/server" (BOOK_DEFAULTS) */
+  readonly dataPath?: string;
+  /** Owner uid to give the directory. @default 1000 (BOOK_DEFAULTS) */
+  readonly uid?: number;
+  /** Owner gid to give the directory. @default 1000 (BOOK_DEFAULTS) */
+  readonly gid?: number;
+  /** Retries before the Job fails. @default 3 (BOOK_DEFAULTS) */
+  readonly backoffLimit?: number;
+  /** How long a finished Job is kept before Kubernetes deletes it. @default Duration.days(1) (BOOK_DEFAULTS) */
+  readonly ttlAfterFinished?: Duration;
+  /** How long a Job may run before it is stopped (an unreachable NFS server). @default Duration.minutes(5) (BOOK_DEFAULTS) */
+  readonly activeDeadline?: Duration;
+}
+
+/**
+ * A Job that creates the Prometheus data directory on the NFS export and gives it to the uid:gid
+ * Prometheus runs as. It replaces the book's nfs-exporter.sh and `chown 1000:1000`.
+ *
+ * It runs as root because only root may chown, but with every capability dropped except CHOWN, no
+ * privilege escalation and a read-only root filesystem. The export needs `no_root_squash`.
+ */
+export class NfsDirectoryJob extends Construct {
+  /** The Job. */
+  public readonly job: KubeJob;
+
+  constructor(scope: Construct, id: string, props: NfsDirectoryJobProps) {
+    super(scope, id);
+    const defaults = BOOK_DEFAULTS.prepJob;
+    const exportRoot = props.exportRoot ?? BOOK_DEFAULTS.nfs.exportRoot;
+    const dataPath = props.dataPath ?? BOOK_DEFAULTS.nfs.dataPath;
+    const image = props.image ?? defaults.image;
+    const owner = { uid: props.uid ?? BOOK_DEFAULTS.owner.uid, gid: props.gid ?? BOOK_DEFAULTS.owner.gid };
+    validateProps({ server: props.server, exportRoot, dataPath, image, ...owner });
+
+    this.job = new KubeJob(this, 'Job', {
+      metadata: {
+        name: props.name ?? defaults.name,
+        namespace: props.namespace ?? BOOK_DEFAULTS.namespace,
+        labels: { ...PART_OF_LABELS },
+        annotations: { [SYNC_WAVE_ANNOTATION]: SyncWave.DIRECTORY_PREP },
+      },
+      spec: {
+        backoffLimit: props.backoffLimit ?? defaults.backoffLimit,
+        ttlSecondsAfterFinished: (props.ttlAfterFinished ?? Duration.seconds(defaults.ttlSecondsAfterFinished)).toSeconds(),
+        activeDeadlineSeconds: (props.activeDeadline ?? Duration.seconds(defaults.activeDeadlineSeconds)).toSeconds(),
+        template: {
+          metadata: { labels: { ...PART_OF_LABELS } },
+          spec: {
+            restartPolicy: 'Never',
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            securityContext: {
+              runAsUser: 0,
+              runAsGroup: 0,
+              runAsNonRoot: false,
+              seccompProfile: { type: 'RuntimeDefault' },
+            },
+            containers: [{
+              name: 'prepare-directory',
+              image,
+              command: ['/bin/sh', '-c', PREPARE_DIRECTORY_SCRIPT],
+              env: [
+                { name: 'DATA_DIR', value: mountedDataDir(exportRoot, dataPath) },
+                { name: 'OWNER_UID', value: String(owner.uid) },
+                { name: 'OWNER_GID', value: String(owner.gid) },
+              ],
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                privileged: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ['ALL'], add: ['CHOWN'] },
+              },
+              resources: {
+                requests: { cpu: Quantity.fromString('10m'), memory: Quantity.fromString('16Mi') },
+                limits: { cpu: Quantity.fromString('100m'), memory: Quantity.fromString('32Mi') },
+              },
+              volumeMounts: [{ name: 'nfs-export', mountPath: EXPORT_MOUNT_PATH }],
+            }],
+            volumes: [{ name: 'nfs-export', nfs: { server: props.server, path: exportRoot } }],
+          },
+        },
+      },
+    });
+  }
+}
+
+/** The data directory as the container sees it: the export is mounted at EXPORT_MOUNT_PATH. */
+export function mountedDataDir(exportRoot: string, dataPath: string): string {
+  const relative = exportRoot === '/' ? dataPath : dataPath.slice(exportRoot.length);
+  return EXPORT_MOUNT_PATH + relative;
+}
+
+interface CheckedProps {
+  readonly server: string;
+  readonly exportRoot: string;
+  readonly dataPath: string;
+  readonly image: string;
+  readonly uid: number;
+  readonly gid: number;
+}
+
+function validateProps(props: CheckedProps): void {
+  if (!isNfsHost(props.server)) {
+    throw new Error(`NfsDirectoryJob: server "${props.server}" is invalid; set it to an IPv4 address or a DNS-1123 host name`);
+  }
+  if (!isBelow(props.dataPath, props.exportRoot)) {
+    throw new Error(`NfsDirectoryJob: dataPath "${props.dataPath}" is not below exportRoot "${props.exportRoot}"; set exportRoot to a directory that contains it`);
+  }
+  if (!isPinnedImage(props.image)) {
+    throw new Error(`NfsDirectoryJob: image "${props.image}" is not pinned; append @sha256:<digest>`);
+  }
+  for (const [field, id] of [['uid', props.uid], ['gid', props.gid]] as const) {
+    if (!isNonRootId(id)) throw new Error(`NfsDirectoryJob: ${field} ${id} is invalid; set it to the non-root ${field} Prometheus runs as`);
+  }
+}

@@ -1,0 +1,54 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseYaml } from '../manifests/yaml';
+import { UserError } from '../support/errors';
+import { PROJECT_ROOT } from '../support/project-root';
+
+/** The committed lock file: which chart, from where, at which version and digest. */
+export const CHART_LOCK_FILE = path.join(PROJECT_ROOT, 'charts.lock.yaml');
+
+/** One pinned chart. */
+export interface ChartLock {
+  /** Chart name in its repository. */
+  readonly name: string;
+  /** Chart repository URL (what `helm repo add` takes). */
+  readonly repository: string;
+  /** Exact chart version. */
+  readonly version: string;
+  /** sha256 of the chart archive, "sha256:<64 hex>". */
+  readonly digest: string;
+  /** Absolute paths of the lock's localMirrors: directories tried before the repository when they exist. */
+  readonly localMirrors: readonly string[];
+}
+
+interface LockFileContent {
+  charts?: Record<string, Omit<ChartLock, 'name' | 'localMirrors'>>;
+  localMirrors?: string[];
+}
+
+/** Every chart name the lock file pins. */
+export function lockedChartNames(lockFile: string = CHART_LOCK_FILE): string[] {
+  return Object.keys(readLockFile(lockFile).charts ?? {});
+}
+
+/** Reads one chart's entry from the lock file. */
+export function readChartLock(name: string, lockFile: string = CHART_LOCK_FILE): ChartLock {
+  const content = readLockFile(lockFile);
+  const entry = content.charts?.[name];
+  if (!entry) {
+    throw new UserError(`${lockFile}: no chart "${name}" under charts: add its repository, version and digest`);
+  }
+  const localMirrors = (content.localMirrors ?? []).map((dir) => path.resolve(path.dirname(lockFile), dir));
+  const lock = { name, ...entry, localMirrors };
+  if (!/^sha256:[a-f0-9]{64}$/.test(String(lock.digest))) {
+    throw new UserError(`${lockFile}: charts.${name}.digest "${lock.digest}" is invalid: expected sha256:<64 hex>`);
+  }
+  if (!/^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$/.test(String(lock.version))) {
+    throw new UserError(`${lockFile}: charts.${name}.version "${lock.version}" is invalid: expected an exact version such as 11.6.0`);
+  }
+  return lock;
+}
+
+function readLockFile(lockFile: string): LockFileContent {
+  return (parseYaml(fs.readFileSync(lockFile, 'utf8')) ?? {}) as LockFileContent;
+}

@@ -1,0 +1,12 @@
+/** A Kubernetes object as plain data: what helm renders and what dist/ holds. */
+export interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; annotations?: Record<string, string>; [key: string]: unknown };
+  [key: string]: unknown;
+}
+
+/** "Kind/namespace/name" (namespace empty for cluster-scoped objects): one object's identity. */
+export function objectKey(manifest: Manifest): string {
+  return `${manifest.kind}/${manifest.metadata.namespace ?? ''}/${manifest.metadata.name}`;
+}

@@ -1,0 +1,44 @@
+import { Manifest } from './manifest';
+
+/** Built-in kinds that are cluster-scoped; every other kind is treated as namespaced. */
+export const CLUSTER_SCOPED_KINDS: ReadonlySet<string> = new Set([
+  'APIService', 'CertificateSigningRequest', 'ClusterRole', 'ClusterRoleBinding', 'CSIDriver', 'CSINode',
+  'CustomResourceDefinition', 'FlowSchema', 'IngressClass', 'MutatingWebhookConfiguration', 'Namespace', 'Node',
+  'PersistentVolume', 'PodSecurityPolicy', 'PriorityClass', 'PriorityLevelConfiguration', 'RuntimeClass',
+  'StorageClass', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'ValidatingWebhookConfiguration',
+  'VolumeAttachment',
+]);
+
+const BINDING_KINDS = new Set(['RoleBinding', 'ClusterRoleBinding']);
+
+interface Subject {
+  kind: string;
+  name: string;
+  namespace?: string;
+  [key: string]: unknown;
+}
+
+/**
+ * `helm template --namespace` only tells the templates the namespace; it does not put it on the
+ * objects. This puts `metadata.namespace` on every namespaced object (so `kubectl apply -f` lands in
+ * the configured namespace whatever the kubectl context), takes it off cluster-scoped ones, and gives
+ * ServiceAccount subjects of bindings the namespace when the chart left it out.
+ */
+export function scopeToNamespace(manifest: Manifest, namespace: string): Manifest {
+  const metadata = { ...manifest.metadata };
+  if (CLUSTER_SCOPED_KINDS.has(manifest.kind)) {
+    delete metadata.namespace;
+  } else {
+    metadata.namespace = namespace;
+  }
+  const scoped: Manifest = { ...manifest, metadata };
+  if (BINDING_KINDS.has(manifest.kind) && Array.isArray(manifest.subjects)) {
+    scoped.subjects = (manifest.subjects as Subject[]).map((subject) => scopeSubject(subject, namespace));
+  }
+  return scoped;
+}
+
+function scopeSubject(subject: Subject, namespace: string): Subject {
+  if (subject.kind !== 'ServiceAccount' || subject.namespace) return subject;
+  return { ...subject, namespace };
+}

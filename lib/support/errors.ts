@@ -1,0 +1,20 @@
+/**
+ * An error caused by the user's input or machine (config, chart digest, missing tool), as opposed to a
+ * bug. A command prints each of its problems as one line and exits 1 without a stack trace; anything
+ * else is a bug and is printed in full.
+ */
+export class UserError extends Error {
+  /** One line per problem, in the order found. */
+  public readonly problems: readonly string[];
+
+  constructor(problems: string | readonly string[]) {
+    const list = typeof problems === 'string' ? [problems] : [...problems];
+    super(list.join('\n'));
+    this.name = 'UserError';
+    this.problems = list.map(toOneLine);
+  }
+}
+
+function toOneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ');
+}

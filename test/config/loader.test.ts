@@ -1,0 +1,131 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { BOOK_DEFAULTS } from '../../lib/config/schema';
+import { listOverrides, loadEnvironment, loadEnvironments } from '../../lib/config/loader';
+import { UserError } from '../../lib/support/errors';
+import { PROJECT_ROOT } from '../../lib/support/project-root';
+import { withTempDir } from '../helpers';
+
+const LAB_FILE = path.join(PROJECT_ROOT, 'config', 'environments', 'lab.yaml');
+
+/** Writes a config file for environment `name` and returns its path. */
+function writeConfig(dir: string, name: string, content: string): string {
+  const file = path.join(dir, `${name}.yaml`);
+  fs.writeFileSync(file, content);
+  return file;
+}
+
+/** The UserError message that loading `content` (plus env overrides) produces. */
+function errorFor(content: string, env: NodeJS.ProcessEnv = {}): string {
+  return withTempDir('config', (dir) => {
+    try {
+      loadEnvironment(writeConfig(dir, 'lab', content), env);
+    } catch (error) {
+      expect(error).toBeInstanceOf(UserError);
+      return (error as UserError).message;
+    }
+    throw new Error('expected the config to be refused');
+  });
+}
+
+describe('config', () => {
+  test('the committed lab environment is the book\'s values', () => {
+    const lab = loadEnvironment(LAB_FILE, {});
+    expect(lab.name).toBe('lab');
+    expect(lab.config).toEqual(BOOK_DEFAULTS);
+    expect(lab.config.nfs).toEqual({ server: '192.168.1.10', exportRoot: '/nfs_shared', dataPath: '/nfs_shared/prometheus/server' });
+    expect(lab.config.owner).toEqual({ uid: 1000, gid: 1000 });
+    expect(lab.config.storage).toMatchObject({ size: '10Gi', accessMode: 'ReadWriteMany', reclaimPolicy: 'Retain' });
+  });
+
+  test('an empty file means the book\'s defaults', () => {
+    withTempDir('config', (dir) => {
+      expect(loadEnvironment(writeConfig(dir, 'empty', ''), {}).config).toEqual(BOOK_DEFAULTS);
+    });
+  });
+
+  test('file values override defaults and BOOK_* variables override the file', () => {
+    withTempDir('config', (dir) => {
+      const file = writeConfig(dir, 'prod', 'namespace: monitoring\nnfs:\n  server: nfs.example.com\n');
+      const loaded = loadEnvironment(file, { BOOK_NFS_SERVER: '10.0.0.5', BOOK_OWNER_UID: '2000' });
+      expect(loaded.config.namespace).toBe('monitoring');
+      expect(loaded.config.nfs.server).toBe('10.0.0.5');
+      expect(loaded.config.nfs.exportRoot).toBe('/nfs_shared');
+      expect(loaded.config.owner.uid).toBe(2000);
+    });
+  });
+
+  test('every leaf has an environment variable', () => {
+    const variables = [...listOverrides().keys()];
+    expect(variables).toEqual(expect.arrayContaining(['BOOK_NFS_SERVER', 'BOOK_NFS_EXPORT_ROOT', 'BOOK_NFS_DATA_PATH', 'BOOK_OWNER_UID', 'BOOK_STORAGE_SIZE', 'BOOK_KUBERNETES_VERSION', 'BOOK_NAMESPACE']));
+  });
+
+  test.each([
+    ['nfs:\n  server: "999.1.1.1;touch /tmp/x"\n', 'lab.yaml: nfs.server: "999.1.1.1;touch /tmp/x" is invalid: expected an IPv4 address or a DNS-1123 host name'],
+    ['nfs:\n  server: 300.1.1.1\n', 'nfs.server: "300.1.1.1" is invalid: expected an IPv4 address'],
+    ['nfs:\n  exportRoot: nfs_shared\n', 'nfs.exportRoot: "nfs_shared" is invalid: expected a normalised absolute path'],
+    ['nfs:\n  dataPath: /nfs_shared/../etc\n', 'nfs.dataPath: "/nfs_shared/../etc" is invalid: expected a normalised absolute path'],
+    ['nfs:\n  dataPath: "/nfs_shared/a b"\n', 'nfs.dataPath: "/nfs_shared/a b" is invalid'],
+    ['nfs:\n  dataPath: /srv/prometheus\n', 'nfs.dataPath: "/srv/prometheus" is invalid: expected a directory below nfs.exportRoot (/nfs_shared)'],
+    ['storage:\n  size: 10GB\n', 'storage.size: "10GB" is invalid: expected a whole number of Ki, Mi, Gi, Ti or Pi'],
+    ['storage:\n  accessMode: ReadOnlyMany\n', 'storage.accessMode: "ReadOnlyMany" is invalid: expected ReadWriteMany, ReadWriteOnce or ReadWriteOncePod'],
+    ['storage:\n  reclaimPolicy: Recycle\n', 'storage.reclaimPolicy: "Recycle" is invalid: expected Retain or Delete'],
+    ['owner:\n  uid: 1000.5\n', 'owner.uid: 1000.5 is invalid: expected a whole number'],
+    ['owner:\n  uid: 0\n', 'owner.uid: 0 is invalid: expected a whole number from 1 to 2147483647 (Prometheus runs as non-root)'],
+    ['storage:\n  size: 1.5Gi\n', 'storage.size: "1.5Gi" is invalid: expected a whole number of Ki, Mi, Gi, Ti or Pi'],
+    ['owner:\n  gid: "1000"\n', 'owner.gid: "1000" is invalid'],
+    ['namespace: Monitoring\n', 'namespace: "Monitoring" is invalid: expected a DNS-1123 label'],
+    ['kubernetesVersion: "1.18"\n', 'kubernetesVersion: "1.18" is invalid: expected a Kubernetes minor version'],
+    ['storage:\n  volumeName: "prometheus_server"\n', 'storage.volumeName: "prometheus_server" is invalid: expected a DNS-1123 name'],
+    ['prepJob:\n  image: busybox:latest\n', 'prepJob.image: "busybox:latest" is invalid: expected an image pinned by digest'],
+    ['nfs:\n  sever: 10.0.0.1\n', 'lab.yaml: nfs.sever: unknown setting: expected one of server, exportRoot, dataPath'],
+    ['- just\n- a list\n', 'expected a mapping of settings at the top level, got a list'],
+    ['nfs: [unclosed\n', 'lab.yaml: not valid YAML'],
+  ])('refuses %j with one line naming field, value and expectation', (content, expected) => {
+    const message = errorFor(content);
+    expect(message).toContain(expected);
+    expect(message).not.toContain('\n');
+  });
+
+  test('an invalid BOOK_* value names the variable and the field', () => {
+    const message = errorFor('', { BOOK_NFS_SERVER: '999.1.1.1;touch /tmp/x' });
+    expect(message).toBe('BOOK_NFS_SERVER (nfs.server): "999.1.1.1;touch /tmp/x" is invalid: expected an IPv4 address or a DNS-1123 host name');
+  });
+
+  test('a misspelt BOOK_* variable is refused, not ignored', () => {
+    expect(errorFor('', { BOOK_NFS_SEVER: '10.0.0.1' })).toMatch(/^BOOK_NFS_SEVER: unknown setting: expected one of BOOK_NAMESPACE, /);
+  });
+
+  test('SYNTH_ENVIRONMENTS selects environments and refuses unknown names', () => {
+    withTempDir('config', (dir) => {
+      writeConfig(dir, 'lab', '');
+      writeConfig(dir, 'prod', 'namespace: monitoring\n');
+      expect(loadEnvironments({ configDir: dir, env: {} }).map((e) => e.name)).toEqual(['lab', 'prod']);
+      expect(loadEnvironments({ configDir: dir, env: { SYNTH_ENVIRONMENTS: 'prod' } }).map((e) => e.name)).toEqual(['prod']);
+      expect(() => loadEnvironments({ configDir: dir, env: { SYNTH_ENVIRONMENTS: 'staging' } })).toThrow('SYNTH_ENVIRONMENTS: "staging" is not an environment: expected one of lab, prod');
+    });
+  });
+
+  test('reports every problem of every environment at once, one line each', () => {
+    withTempDir('config', (dir) => {
+      writeConfig(dir, 'lab', 'nfs:\n  server: 300.1.1.1\nowner:\n  uid: 0\n');
+      writeConfig(dir, 'prod', 'storage:\n  size: 10GB\n  sise: 10Gi\n');
+      let problems: readonly string[] = [];
+      try {
+        loadEnvironments({ configDir: dir, env: { BOOK_NAMESPACE: 'Bad', BOOK_NFS_SEVER: 'x' } });
+      } catch (error) {
+        problems = (error as UserError).problems;
+      }
+      const lab = path.join(dir, 'lab.yaml');
+      const prod = path.join(dir, 'prod.yaml');
+      expect(problems).toEqual([
+        expect.stringMatching(/^BOOK_NFS_SEVER: unknown setting: expected one of BOOK_NAMESPACE, /),
+        'BOOK_NAMESPACE (namespace): "Bad" is invalid: expected a DNS-1123 label (lower-case letters, digits and "-", at most 63 characters)',
+        `${lab}: nfs.server: "300.1.1.1" is invalid: expected an IPv4 address or a DNS-1123 host name`,
+        `${lab}: owner.uid: 0 is invalid: expected a whole number from 1 to 2147483647 (Prometheus runs as non-root)`,
+        `${prod}: storage.size: "10GB" is invalid: expected a whole number of Ki, Mi, Gi, Ti or Pi, such as 10Gi or 500Mi`,
+        `${prod}: storage.sise: unknown setting: expected one of volumeName, claimName, size, accessMode, reclaimPolicy`,
+      ]);
+    });
+  });
+});

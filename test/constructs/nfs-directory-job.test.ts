@@ -1,0 +1,135 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { mountedDataDir, NfsDirectoryJob, PREPARE_DIRECTORY_SCRIPT } from '../../lib/constructs/nfs-directory-job';
+import { findOne, newChart, synthObjects, withTempDir } from '../helpers';
+
+const IMAGE = 'busybox:1.36.1@sha256:73aaf090f3d85aa34ee199857f03fa3a95c8ede2ffd4cc2cdb5b94e566b11662';
+
+/** Runs the Job's script with real sh, as the container would, and returns its result. */
+function runScript(env: Record<string, string>) {
+  return spawnSync('sh', ['-c', PREPARE_DIRECTORY_SCRIPT], { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8' });
+}
+
+function ownerOf(dir: string): string {
+  const stat = fs.statSync(dir);
+  return `${stat.uid}:${stat.gid}`;
+}
+
+describe('NfsDirectoryJob', () => {
+  const { chart } = newChart();
+  new NfsDirectoryJob(chart, 'Prep', { image: IMAGE, server: '192.168.1.10' });
+  const job = findOne(synthObjects(chart), 'Job') as any;
+  const pod = job.spec.template.spec;
+  const container = pod.containers[0];
+
+  test('matches the snapshot', () => {
+    expect(job).toMatchSnapshot();
+  });
+
+  test('mounts the export root and prepares the data directory inside it', () => {
+    expect(pod.volumes).toEqual([{ name: 'nfs-export', nfs: { server: '192.168.1.10', path: '/nfs_shared' } }]);
+    expect(container.volumeMounts).toEqual([{ name: 'nfs-export', mountPath: '/export' }]);
+    expect(container.env).toEqual([
+      { name: 'DATA_DIR', value: '/export/prometheus/server' },
+      { name: 'OWNER_UID', value: '1000' },
+      { name: 'OWNER_GID', value: '1000' },
+    ]);
+  });
+
+  test('runs with only CHOWN, no escalation, a read-only root filesystem', () => {
+    expect(container.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'], add: ['CHOWN'] },
+    });
+    expect(pod.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(container.image).toMatch(/@sha256:[a-f0-9]{64}$/);
+  });
+
+  test('asks for little: it must schedule on the book\'s 1.5 GiB nodes', () => {
+    expect(container.resources).toEqual({
+      requests: { cpu: '10m', memory: '16Mi' },
+      limits: { cpu: '100m', memory: '32Mi' },
+    });
+  });
+
+  test('has a stable name, retries, a deadline and a TTL', () => {
+    expect(job.metadata.name).toBe('prometheus-server-nfs-prep');
+    expect(job.spec).toMatchObject({ backoffLimit: 3, activeDeadlineSeconds: 300, ttlSecondsAfterFinished: 86400 });
+    expect(job.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('-1');
+  });
+
+  test('the script is a constant: config values reach it only as environment variables', () => {
+    expect(container.command).toEqual(['/bin/sh', '-c', PREPARE_DIRECTORY_SCRIPT]);
+    expect(PREPARE_DIRECTORY_SCRIPT).not.toContain('1000');
+    expect(PREPARE_DIRECTORY_SCRIPT).not.toContain('nfs_shared');
+  });
+
+  test('is idempotent: the second run succeeds and changes nothing', () => {
+    withTempDir('prep', (dir) => {
+      const dataDir = path.join(dir, 'prometheus', 'server');
+      const owner = { OWNER_UID: String(process.getuid!()), OWNER_GID: String(process.getgid!()) };
+      const first = runScript({ DATA_DIR: dataDir, ...owner });
+      expect(first.status).toBe(0);
+      expect(fs.statSync(dataDir).isDirectory()).toBe(true);
+      expect(ownerOf(dataDir)).toBe(`${owner.OWNER_UID}:${owner.OWNER_GID}`);
+      const before = fs.statSync(dataDir);
+
+      const second = runScript({ DATA_DIR: dataDir, ...owner });
+      expect(second.status).toBe(0);
+      expect(second.stdout).toContain('nothing to change');
+      const after = fs.statSync(dataDir);
+      expect(after.ctimeMs).toBe(before.ctimeMs);
+      expect(after.mtimeMs).toBe(before.mtimeMs);
+    });
+  });
+
+  // Giving a directory to another uid needs root, as in the cluster; CI runs as root.
+  const asRoot = process.getuid!() === 0 ? test : test.skip;
+  asRoot('changes the owner when it differs', () => {
+    withTempDir('prep', (dir) => {
+      const dataDir = path.join(dir, 'server');
+      const result = runScript({ DATA_DIR: dataDir, OWNER_UID: '1000', OWNER_GID: '1000' });
+      expect(result.status).toBe(0);
+      expect(result.stdout).toContain('owner changed from 0:0 to 1000:1000');
+      expect(ownerOf(dataDir)).toBe('1000:1000');
+    });
+  });
+
+  test('treats hostile values as data, never as shell syntax', () => {
+    withTempDir('prep', (dir) => {
+      const marker = path.join(dir, 'pwned');
+      const dataDir = path.join(dir, `x$(touch ${marker}); touch ${marker}`);
+      const result = runScript({ DATA_DIR: dataDir, OWNER_UID: String(process.getuid!()), OWNER_GID: String(process.getgid!()) });
+      expect(result.status).toBe(0);
+      expect(fs.existsSync(dataDir)).toBe(true);
+      expect(fs.existsSync(marker)).toBe(false);
+    });
+  });
+
+  test('refuses a symbolic link instead of chowning its target', () => {
+    withTempDir('prep', (dir) => {
+      const target = path.join(dir, 'elsewhere');
+      fs.mkdirSync(target);
+      const link = path.join(dir, 'server');
+      fs.symlinkSync(target, link);
+      const result = runScript({ DATA_DIR: link, OWNER_UID: '1000', OWNER_GID: '1000' });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain('is a symbolic link');
+    });
+  });
+
+  test('maps the data path into the mount', () => {
+    expect(mountedDataDir('/nfs_shared', '/nfs_shared/prometheus/server')).toBe('/export/prometheus/server');
+    expect(mountedDataDir('/', '/prometheus')).toBe('/export/prometheus');
+  });
+
+  test('refuses a data path outside the export root with what to change', () => {
+    const { chart: other } = newChart();
+    expect(() => new NfsDirectoryJob(other, 'Prep', { image: IMAGE, server: 'nfs', exportRoot: '/srv', dataPath: '/nfs_shared/x' }))
+      .toThrow('dataPath "/nfs_shared/x" is not below exportRoot "/srv"; set exportRoot to a directory that contains it');
+  });
+});

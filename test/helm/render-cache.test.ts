@@ -1,0 +1,70 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { HelmChart } from '../../lib/constructs/helm-chart';
+import { findHelm, HelmBinary } from '../../lib/helm/helm-binary';
+import { RenderCache } from '../../lib/helm/render-cache';
+import { HelmRenderer } from '../../lib/helm/renderer';
+import { MIRROR_DIR, newChart, synthObjects, tempDir } from '../helpers';
+
+/** The real helm behind a wrapper that counts its invocations in a file. */
+function countingHelm(dir: string): { helm: HelmBinary; calls: () => number } {
+  const real = findHelm();
+  const counter = path.join(dir, 'calls');
+  const wrapper = path.join(dir, 'helm');
+  fs.writeFileSync(wrapper, `#!/bin/sh\necho x >> '${counter}'\nexec '${real.path}' "$@"\n`, { mode: 0o755 });
+  const calls = () => (fs.existsSync(counter) ? fs.readFileSync(counter, 'utf8').trim().split('\n').length : 0);
+  return { helm: { ...real, path: wrapper, identity: `${real.identity}|counted` }, calls };
+}
+
+describe('RenderCache', () => {
+  const { dir, cleanup } = tempDir('render-cache');
+  const cacheDir = path.join(dir, 'renders');
+  const { helm, calls } = countingHelm(dir);
+  afterAll(cleanup);
+
+  function render(values: object) {
+    const { chart } = newChart();
+    new HelmChart(chart, 'Prometheus', { chart: 'prometheus', values, renderer: new HelmRenderer({ helm, mirror: MIRROR_DIR, renderCache: new RenderCache(cacheDir) }) });
+    return synthObjects(chart);
+  }
+
+  const values = { alertmanager: { enabled: false }, pushgateway: { enabled: false } };
+  let first: unknown;
+
+  test('the first render runs helm and stores the output with its sha256', () => {
+    first = render(values);
+    expect(calls()).toBe(1);
+    const entries = fs.readdirSync(cacheDir);
+    expect(entries).toHaveLength(1);
+    const entry = JSON.parse(fs.readFileSync(path.join(cacheDir, entries[0]), 'utf8'));
+    expect(entry.sha256).toMatch(/^[a-f0-9]{64}$/);
+  });
+
+  test('the same input never runs helm twice, and gives the same objects', () => {
+    expect(render({ pushgateway: { enabled: false }, alertmanager: { enabled: false } })).toEqual(first);
+    expect(calls()).toBe(1);
+  });
+
+  test('other values are another entry', () => {
+    render({ ...values, server: { service: { type: 'NodePort' } } });
+    expect(calls()).toBe(2);
+  });
+
+  test('a corrupt entry is ignored and rebuilt, never trusted', () => {
+    for (const entry of fs.readdirSync(cacheDir)) {
+      const file = path.join(cacheDir, entry);
+      const content = JSON.parse(fs.readFileSync(file, 'utf8'));
+      fs.writeFileSync(file, JSON.stringify({ ...content, output: content.output.replace(/prometheus-server/g, 'evil-server') }));
+    }
+    expect(render(values)).toEqual(first);
+    expect(calls()).toBe(3);
+  });
+
+  test('a truncated entry is ignored and rebuilt', () => {
+    for (const entry of fs.readdirSync(cacheDir)) {
+      fs.writeFileSync(path.join(cacheDir, entry), '{"format":1,"key":"');
+    }
+    expect(render(values)).toEqual(first);
+    expect(calls()).toBe(4);
+  });
+});

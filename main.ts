@@ -13,6 +13,8 @@ import type { ChartRenderer } from './lib/helm/renderer';
  * `kubectl apply -f` reads a folder in name order. `npm run synth` (lib/commands/synth.ts) calls this
  * once per environment with a renderer that already holds helm's output.
  */
+// lib/commands/synth.ts imports main.ts lazily, with import(), which the unused-export check cannot see.
+// ts-unused-exports:disable-next-line
 export function synthEnvironment(environment: Environment, outdir: string, renderer?: ChartRenderer): void {
   const { config } = environment;
   const app = new App({

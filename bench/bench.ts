@@ -138,7 +138,8 @@ function generateEnvironments(count: number): string {
   fs.mkdirSync(dir, { recursive: true });
   for (let i = 1; i <= count; i += 1) {
     const name = `env-${String(i).padStart(3, '0')}`;
-    fs.writeFileSync(path.join(dir, `${name}.yaml`), JSON.stringify({ namespace: name, nfs: { server: `10.0.${Math.floor(i / 250)}.${(i % 250) + 1}` } }));
+    const server = `10.0.${Math.floor(i / 250)}.${(i % 250) + 1}`;
+    fs.writeFileSync(path.join(dir, `${name}.yaml`), JSON.stringify({ namespace: name, nfs: { server } }));
   }
   return dir;
 }
@@ -147,7 +148,9 @@ function generateEnvironments(count: number): string {
  * Cold synth and both floors, interleaved run by run after one warm-up of each, so all see the same
  * machine: on a shared host one and the same command drifts by 10-20 % within minutes.
  */
-function measureAgainstFloors(runners: Record<'synthCold' | 'floor' | 'floorStrict', () => Sample>): Record<'synthCold' | 'floor' | 'floorStrict', Sample[]> {
+type FloorRun = 'synthCold' | 'floor' | 'floorStrict';
+
+function measureAgainstFloors(runners: Record<FloorRun, () => Sample>): Record<FloorRun, Sample[]> {
   const names = Object.keys(runners) as (keyof typeof runners)[];
   const samples = { synthCold: [] as Sample[], floor: [] as Sample[], floorStrict: [] as Sample[] };
   for (const name of names) runners[name]();
@@ -169,7 +172,13 @@ function floorCommand(helm: string, templateArgs: readonly string[], emptyApp: s
   return {
     file: '/bin/sh',
     args: ['-c', '"$0" "$@" > /dev/null && exec "$FLOOR_NODE" "$FLOOR_APP"', helm, ...templateArgs],
-    env: { ...env, FLOOR_NODE: process.execPath, FLOOR_APP: path.join(BUILD, emptyApp), CDK8S_OUTDIR: path.join(work, 'empty'), CODE_CACHE_DIR: codeCache },
+    env: {
+      ...env,
+      FLOOR_NODE: process.execPath,
+      FLOOR_APP: path.join(BUILD, emptyApp),
+      CDK8S_OUTDIR: path.join(work, 'empty'),
+      CODE_CACHE_DIR: codeCache,
+    },
   };
 }
 
@@ -200,19 +209,23 @@ function main(): void {
     floorStrict: () => run(floorCommand(helm.path, templateArgs, 'empty-app-cached.js', renderEnvironment())),
   });
   const synthWarm = measure('synth, warm render cache', () => run(synthCommand(labOnly, renderCache)));
-  const synthFirstRun = measure('synth, first run after a build (no render cache, no code cache)', () => run(synthCommand(labOnly, renderCache)), () => {
+  const clearBoth = () => {
     clear(renderCache);
     clear(codeCache);
-  });
+  };
+  const synthLab = () => run(synthCommand(labOnly, renderCache));
+  const synthFirstRun = measure('synth, first run after a build (no render cache, no code cache)', synthLab, clearBoth);
 
   const tests = measure('npm test', () => run({ file: 'npm', args: ['test', '--silent'] }), undefined, SLOW_RUNS);
 
   const scaling: Record<string, ScalePoint> = {};
   for (const count of SCALES) {
     const configDir = generateEnvironments(count);
-    const samples = measure(`synth of ${count} environments, cold`, () => run(synthCommand(configDir, renderCache)), () => clear(renderCache), SLOW_RUNS);
+    const synthAll = () => run(synthCommand(configDir, renderCache));
+    const samples = measure(`synth of ${count} environments, cold`, synthAll, () => clear(renderCache), SLOW_RUNS);
     const seconds = median(samples.map((s) => s.seconds));
-    scaling[count] = { median_s: round(seconds), per_env_s: round(seconds / count), peak_rss_mb: round(Math.max(...samples.map((s) => s.maxRssMb)), 1) };
+    const peakRssMb = round(Math.max(...samples.map((s) => s.maxRssMb)), 1);
+    scaling[count] = { median_s: round(seconds), per_env_s: round(seconds / count), peak_rss_mb: peakRssMb };
   }
 
   const synthMedian = median(synthCold.map((s) => s.seconds));
@@ -220,7 +233,13 @@ function main(): void {
   const floorStrictMedian = median(floorStrict.map((s) => s.seconds));
   const results: BenchResults = {
     date: new Date().toISOString().slice(0, 10),
-    machine: { cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model ?? 'unknown', memory_gb: round(os.totalmem() / 2 ** 30, 1), node: process.version, helm: helm.version },
+    machine: {
+      cpus: os.cpus().length,
+      cpu_model: os.cpus()[0]?.model ?? 'unknown',
+      memory_gb: round(os.totalmem() / 2 ** 30, 1),
+      node: process.version,
+      helm: helm.version,
+    },
     runs: RUNS,
     slow_runs: SLOW_RUNS,
     synth_median_s: round(synthMedian),
@@ -247,7 +266,8 @@ function round(value: number, digits = 3): number {
 }
 
 function renderReport(r: BenchResults): string {
-  const scalingRows = SCALES.map((count) => `| ${count} | ${r.scaling[count].median_s} | ${r.scaling[count].per_env_s} | ${r.scaling[count].peak_rss_mb} |`).join('\n');
+  const scalingRow = (count: number) => `| ${count} | ${r.scaling[count].median_s} | ${r.scaling[count].per_env_s} | ${r.scaling[count].peak_rss_mb} |`;
+  const scalingRows = SCALES.map(scalingRow).join('\n');
   return `# Benchmarks
 
 Written by \`npm run bench\` (bench/bench.ts) on ${r.date}. Machine: ${r.machine.cpus} cores (${r.machine.cpu_model}),

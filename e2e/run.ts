@@ -72,6 +72,10 @@ function preflight(cluster: LocalCluster): { status: number | null; stdout: stri
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
 function expectLine(output: string, pattern: RegExp): void {
   if (!output.split('\n').some((line) => pattern.test(line))) throw new Error(`no line matches ${pattern} in:\n${output}`);
 }
@@ -96,11 +100,15 @@ function runSteps(cluster: LocalCluster): { objects: number; serverVersion: stri
   });
 
   step('preflight reports an existing PersistentVolume with another NFS path, and does not touch it', () => {
-    const conflicting = 'apiVersion: v1\nkind: PersistentVolume\nmetadata:\n  name: prometheus-server\nspec:\n  capacity: {storage: 10Gi}\n  accessModes: [ReadWriteMany]\n  nfs: {server: 192.168.1.10, path: /nfs_shared/other}\n';
+    const conflicting = [
+      'apiVersion: v1', 'kind: PersistentVolume', 'metadata: {name: prometheus-server}',
+      'spec: {capacity: {storage: 10Gi}, accessModes: [ReadWriteMany], nfs: {server: 192.168.1.10, path: /nfs_shared/other}}', '',
+    ].join('\n');
     expectSuccess(kubectl(['create', '-f', '-'], conflicting), 'create conflicting PV');
     const result = preflight(cluster);
     if (result.status !== 1) throw new Error(`expected exit 1, got ${result.status}: ${result.stdout}`);
-    expectLine(result.stdout, /^FAIL {2}PersistentVolume: PersistentVolume prometheus-server exists with spec\.nfs\.path "\/nfs_shared\/other" \(dist\/ has "\/nfs_shared\/prometheus\/server"\)/);
+    const conflict = 'PersistentVolume prometheus-server exists with spec.nfs.path "/nfs_shared/other" (dist/ has "/nfs_shared/prometheus/server")';
+    expectLine(result.stdout, new RegExp(`^FAIL {2}PersistentVolume: ${escapeRegExp(conflict)}`));
     const path = expectSuccess(kubectl(['get', 'pv', 'prometheus-server', '-o', 'jsonpath={.spec.nfs.path}']), 'read PV');
     if (path !== '/nfs_shared/other') throw new Error(`preflight changed the PV: ${path}`);
     // No controller-manager runs here to lift the pv-protection finalizer the API server added.

@@ -66,7 +66,9 @@ function checkMetalLb(kubectl: Kubectl): CheckResult {
     return { name: 'metallb', ok: true, detail: 'namespace metallb-system exists' };
   }
   if (/NotFound|not found/.test(result.stderr)) {
-    return { name: 'metallb', ok: false, detail: 'namespace metallb-system not found: install MetalLB (https://metallb.universe.tf/installation/); without it the LoadBalancer Service prometheus-server never gets an EXTERNAL-IP' };
+    const install = 'install MetalLB (https://metallb.universe.tf/installation/)';
+    const why = 'without it the LoadBalancer Service prometheus-server never gets an EXTERNAL-IP';
+    return { name: 'metallb', ok: false, detail: `namespace metallb-system not found: ${install}; ${why}` };
   }
   return { name: 'metallb', ok: false, detail: `cannot ask the cluster: ${firstLine(result.stderr)}` };
 }

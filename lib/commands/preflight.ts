@@ -24,11 +24,15 @@ function main(): void {
 function chooseEnvironment(distDir: string, wanted: string | undefined): string {
   const available = fs.existsSync(distDir) ? fs.readdirSync(distDir).filter((entry) => !entry.startsWith('.')).sort() : [];
   if (wanted) {
-    if (!available.includes(wanted)) throw new UserError(`environment "${wanted}" is not in ${distDir}: expected one of ${available.join(', ') || '(none: run npm run synth)'}`);
+    if (!available.includes(wanted)) {
+      const expected = available.join(', ') || '(none: run npm run synth)';
+      throw new UserError(`environment "${wanted}" is not in ${distDir}: expected one of ${expected}`);
+    }
     return wanted;
   }
   if (available.length !== 1) {
-    throw new UserError(`${distDir} holds ${available.length} environments (${available.join(', ')}): name one, e.g. npm run preflight -- ${available[0] ?? 'lab'}`);
+    const example = `npm run preflight -- ${available[0] ?? 'lab'}`;
+    throw new UserError(`${distDir} holds ${available.length} environments (${available.join(', ')}): name one, e.g. ${example}`);
   }
   return available[0];
 }

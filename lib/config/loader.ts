@@ -8,9 +8,9 @@ import { isDnsLabel } from './rules';
 import { BOOK_DEFAULTS, Config, ConfigSchema } from './schema';
 
 /** Prefix of the environment variables that override single config values, e.g. BOOK_NFS_SERVER. */
-export const ENV_PREFIX = 'BOOK_';
+const ENV_PREFIX = 'BOOK_';
 /** Environment variable that limits synth to some environments: a comma-separated list of names. */
-export const ENV_SELECTION = 'SYNTH_ENVIRONMENTS';
+const ENV_SELECTION = 'SYNTH_ENVIRONMENTS';
 
 /** One target environment: its name (the config file's base name) and validated config. */
 export interface Environment {

@@ -10,17 +10,17 @@ import {
  */
 
 /** Access modes a volume Prometheus writes to can have. */
-export const ACCESS_MODES = ['ReadWriteMany', 'ReadWriteOnce', 'ReadWriteOncePod'] as const;
+const ACCESS_MODES = ['ReadWriteMany', 'ReadWriteOnce', 'ReadWriteOncePod'] as const;
 /** An access mode of the data volume and its claim. */
 export type AccessMode = typeof ACCESS_MODES[number];
 
 /** Reclaim policies Kubernetes still supports (Recycle is deprecated). */
-export const RECLAIM_POLICIES = ['Retain', 'Delete'] as const;
+const RECLAIM_POLICIES = ['Retain', 'Delete'] as const;
 /** What happens to the data volume when its claim is deleted. */
 export type ReclaimPolicy = typeof RECLAIM_POLICIES[number];
 
 /** Service types the chart's server Service can have. */
-export const SERVICE_TYPES = ['LoadBalancer', 'NodePort', 'ClusterIP'] as const;
+const SERVICE_TYPES = ['LoadBalancer', 'NodePort', 'ClusterIP'] as const;
 /** The type of the prometheus-server Service. */
 export type ServiceType = typeof SERVICE_TYPES[number];
 

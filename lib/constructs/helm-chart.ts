@@ -112,7 +112,8 @@ function parseRendered(output: string): RenderedManifest[] {
 function refuseHook({ manifest, source }: RenderedManifest): void {
   const hook = manifest.metadata.annotations?.[HOOK_ANNOTATION];
   if (hook) {
-    throw new UserError(`${manifest.kind} ${manifest.metadata.name} (${source}) is a Helm ${hook} hook; kubectl apply cannot run hooks, so turn it off in the chart values`);
+    const object = `${manifest.kind} ${manifest.metadata.name} (${source})`;
+    throw new UserError(`${object} is a Helm ${hook} hook; kubectl apply cannot run hooks, so turn it off in the chart values`);
   }
 }
 

@@ -6,7 +6,7 @@ import { BOOK_DEFAULTS } from '../config/schema';
 import { PART_OF_LABELS, SYNC_WAVE_ANNOTATION, SyncWave } from './sync-waves';
 
 /** Where the Job mounts the NFS export inside its container. */
-export const EXPORT_MOUNT_PATH = '/export';
+const EXPORT_MOUNT_PATH = '/export';
 
 /**
  * The Job's whole program. It is a constant: every input reaches it as an environment variable and
@@ -144,7 +144,8 @@ function validateProps(props: CheckedProps): void {
     throw new Error(`NfsDirectoryJob: server "${props.server}" is invalid; set it to an IPv4 address or a DNS-1123 host name`);
   }
   if (!isBelow(props.dataPath, props.exportRoot)) {
-    throw new Error(`NfsDirectoryJob: dataPath "${props.dataPath}" is not below exportRoot "${props.exportRoot}"; set exportRoot to a directory that contains it`);
+    const problem = `dataPath "${props.dataPath}" is not below exportRoot "${props.exportRoot}"`;
+    throw new Error(`NfsDirectoryJob: ${problem}; set exportRoot to a directory that contains it`);
   }
   if (!isPinnedImage(props.image)) {
     throw new Error(`NfsDirectoryJob: image "${props.image}" is not pinned; append @sha256:<digest>`);

@@ -73,10 +73,10 @@ export const PROMETHEUS_VALUE_HINTS: Readonly<Record<string, string>> = {
 };
 
 /** The server flags: the book's no-lockfile, plus the chart default the book's --set dropped. */
-export const SERVER_FLAGS: readonly string[] = ['web.enable-lifecycle', 'storage.tsdb.no-lockfile'];
+const SERVER_FLAGS: readonly string[] = ['web.enable-lifecycle', 'storage.tsdb.no-lockfile'];
 
 /** Taints node-exporter tolerates: the book's `master`, and `control-plane`, its name since 1.24. */
-export const CONTROL_PLANE_TOLERATIONS: readonly Toleration[] = [
+const CONTROL_PLANE_TOLERATIONS: readonly Toleration[] = [
   { key: 'node-role.kubernetes.io/master', operator: 'Exists', effect: 'NoSchedule' },
   { key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' },
 ];
@@ -121,7 +121,7 @@ export function prometheusTemplateRequest(settings: PrometheusSettings): Templat
 }
 
 /** The book's --set values, corrected for the target version (see README, "Deviations"). */
-export function bookValues(settings: Required<PrometheusSettings>): PrometheusChartValues {
+function bookValues(settings: Required<PrometheusSettings>): PrometheusChartValues {
   return {
     pushgateway: { enabled: false },
     alertmanager: { enabled: false },

@@ -10,11 +10,11 @@ import { HelmBinary } from './helm-binary';
 import { helmEnvironment, HELM_TIMEOUT_MS } from './helm-template';
 
 /** Environment variable naming another folder for verified chart archives (a CI cache, say). */
-export const CHART_CACHE_DIR_ENV = 'CHART_CACHE_DIR';
+const CHART_CACHE_DIR_ENV = 'CHART_CACHE_DIR';
 /** Where pulled and verified chart archives are kept (gitignored). */
-export const CHART_CACHE_DIR = path.join(PROJECT_ROOT, '.cache', 'charts');
+const CHART_CACHE_DIR = path.join(PROJECT_ROOT, '.cache', 'charts');
 /** Environment variable naming a directory or http(s) URL that mirrors the chart repositories. */
-export const CHART_MIRROR_ENV = 'CHART_MIRROR';
+const CHART_MIRROR_ENV = 'CHART_MIRROR';
 
 /** Where a chart archive comes from and where it is kept. */
 export interface EnsureChartOptions {
@@ -49,7 +49,9 @@ export function fileDigest(file: string): string {
 function verifyDigest(archive: string, lock: ChartLock): void {
   const actual = fileDigest(archive);
   if (actual !== lock.digest) {
-    throw new UserError(`chart ${lock.name} ${lock.version}: ${archive} has digest ${actual}, but charts.lock.yaml pins ${lock.digest}; refusing to render it (delete the file and run \`npm run vendor\` to pull it again)`);
+    const mismatch = `${archive} has digest ${actual}, but charts.lock.yaml pins ${lock.digest}`;
+    const remedy = 'delete the file and run `npm run vendor` to pull it again';
+    throw new UserError(`chart ${lock.name} ${lock.version}: ${mismatch}; refusing to render it (${remedy})`);
   }
 }
 
@@ -97,7 +99,8 @@ function pullWithHelm(lock: ChartLock, repository: string, destination: string, 
 function copyFromDirectory(lock: ChartLock, directory: string, destination: string): string {
   const indexFile = path.join(directory, 'index.yaml');
   if (!fs.existsSync(indexFile)) {
-    throw new UserError(`${CHART_MIRROR_ENV}: ${directory} has no index.yaml: expected a directory that mirrors a chart repository, or an http(s) URL`);
+    const expected = 'expected a directory that mirrors a chart repository, or an http(s) URL';
+    throw new UserError(`${CHART_MIRROR_ENV}: ${directory} has no index.yaml: ${expected}`);
   }
   const index = parseYaml(fs.readFileSync(indexFile, 'utf8')) as { entries?: Record<string, Array<{ version: string; urls?: string[] }>> };
   const entry = index?.entries?.[lock.name]?.find((candidate) => String(candidate.version) === lock.version);
@@ -106,7 +109,8 @@ function copyFromDirectory(lock: ChartLock, directory: string, destination: stri
     throw new UserError(`${CHART_MIRROR_ENV}: ${indexFile} lists no ${lock.name} ${lock.version}`);
   }
   if (isUrl(url) || path.isAbsolute(url) || url.split('/').includes('..')) {
-    throw new UserError(`${CHART_MIRROR_ENV}: ${indexFile} points ${lock.name} ${lock.version} at ${url}: expected a file inside the mirror directory`);
+    const pointer = `${indexFile} points ${lock.name} ${lock.version} at ${url}`;
+    throw new UserError(`${CHART_MIRROR_ENV}: ${pointer}: expected a file inside the mirror directory`);
   }
   const target = path.join(destination, `${lock.name}-${lock.version}.tgz`);
   fs.copyFileSync(path.join(directory, url), target);

@@ -76,7 +76,8 @@ function readVersionMemo(): Record<string, string> {
 
 
 function noHelmMessage(): string {
-  return 'helm v3 not found: install it (https://helm.sh/docs/intro/install/) or install Go and run `npm run tools` to build the pinned version into tools/bin';
+  const install = 'install it (https://helm.sh/docs/intro/install/)';
+  return `helm v3 not found: ${install} or install Go and run \`npm run tools\` to build the pinned version into tools/bin`;
 }
 
 function searchPath(command: string, env: NodeJS.ProcessEnv): string[] {

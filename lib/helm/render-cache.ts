@@ -6,9 +6,9 @@ import { PROJECT_ROOT } from '../support/project-root';
 import { HelmInvocation } from './helm-template';
 
 /** Environment variable naming another folder for cached renders. */
-export const RENDER_CACHE_DIR_ENV = 'RENDER_CACHE_DIR';
+const RENDER_CACHE_DIR_ENV = 'RENDER_CACHE_DIR';
 /** Set to "off" to render with helm every time. */
-export const RENDER_CACHE_ENV = 'RENDER_CACHE';
+const RENDER_CACHE_ENV = 'RENDER_CACHE';
 const DEFAULT_DIR = path.join(PROJECT_ROOT, '.cache', 'renders');
 const FORMAT = 1;
 

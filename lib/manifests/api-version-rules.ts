@@ -21,37 +21,49 @@ export interface ApiVersionRule {
 }
 
 const WORKLOADS = ['Deployment', 'DaemonSet', 'ReplicaSet', 'StatefulSet'];
+const RBAC = ['ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'];
+const WEBHOOKS = ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'];
+const STORAGE = ['CSIDriver', 'CSINode', 'StorageClass', 'VolumeAttachment'];
+const FLOW_CONTROL = ['FlowSchema', 'PriorityLevelConfiguration'];
+
+function rewrite(apiVersion: string, kinds: readonly string[], removedIn: number, rewriteTo: string): ApiVersionRule {
+  return { apiVersion, kinds, removedIn, rewriteTo };
+}
+
+function refuse(apiVersion: string, kinds: readonly string[], removedIn: number, why: string): ApiVersionRule {
+  return { apiVersion, kinds, removedIn, refuse: why };
+}
 
 /** Every removal from 1.16 to 1.32 that a chart of 2020 or later might still emit. */
 export const API_VERSION_RULES: readonly ApiVersionRule[] = [
-  { apiVersion: 'extensions/v1beta1', kinds: WORKLOADS, removedIn: 16, refuse: 'apps/v1 requires spec.selector and changed defaults' },
-  { apiVersion: 'apps/v1beta1', kinds: WORKLOADS, removedIn: 16, refuse: 'apps/v1 requires spec.selector and changed defaults' },
-  { apiVersion: 'apps/v1beta2', kinds: WORKLOADS, removedIn: 16, refuse: 'apps/v1 requires spec.selector and changed defaults' },
-  { apiVersion: 'extensions/v1beta1', kinds: ['NetworkPolicy'], removedIn: 16, rewriteTo: 'networking.k8s.io/v1' },
-  { apiVersion: 'extensions/v1beta1', kinds: ['PodSecurityPolicy'], removedIn: 16, refuse: 'PodSecurityPolicy no longer exists (removed in 1.25); Pod Security Admission replaces it' },
-  { apiVersion: 'extensions/v1beta1', kinds: ['Ingress'], removedIn: 22, refuse: 'networking.k8s.io/v1 Ingress needs field conversion (service.name/port, pathType)' },
-  { apiVersion: 'networking.k8s.io/v1beta1', kinds: ['Ingress'], removedIn: 22, refuse: 'networking.k8s.io/v1 Ingress needs field conversion (service.name/port, pathType)' },
-  { apiVersion: 'networking.k8s.io/v1beta1', kinds: ['IngressClass'], removedIn: 22, rewriteTo: 'networking.k8s.io/v1' },
-  { apiVersion: 'rbac.authorization.k8s.io/v1beta1', kinds: ['ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'], removedIn: 22, rewriteTo: 'rbac.authorization.k8s.io/v1' },
-  { apiVersion: 'admissionregistration.k8s.io/v1beta1', kinds: ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'], removedIn: 22, refuse: 'admissionregistration.k8s.io/v1 requires sideEffects and admissionReviewVersions' },
-  { apiVersion: 'apiextensions.k8s.io/v1beta1', kinds: ['CustomResourceDefinition'], removedIn: 22, refuse: 'apiextensions.k8s.io/v1 requires a structural schema per version' },
-  { apiVersion: 'apiregistration.k8s.io/v1beta1', kinds: ['APIService'], removedIn: 22, rewriteTo: 'apiregistration.k8s.io/v1' },
-  { apiVersion: 'certificates.k8s.io/v1beta1', kinds: ['CertificateSigningRequest'], removedIn: 22, refuse: 'certificates.k8s.io/v1 requires signerName' },
-  { apiVersion: 'coordination.k8s.io/v1beta1', kinds: ['Lease'], removedIn: 22, rewriteTo: 'coordination.k8s.io/v1' },
-  { apiVersion: 'scheduling.k8s.io/v1beta1', kinds: ['PriorityClass'], removedIn: 22, rewriteTo: 'scheduling.k8s.io/v1' },
-  { apiVersion: 'storage.k8s.io/v1beta1', kinds: ['CSIDriver', 'CSINode', 'StorageClass', 'VolumeAttachment'], removedIn: 22, rewriteTo: 'storage.k8s.io/v1' },
-  { apiVersion: 'batch/v1beta1', kinds: ['CronJob'], removedIn: 25, rewriteTo: 'batch/v1' },
-  { apiVersion: 'policy/v1beta1', kinds: ['PodDisruptionBudget'], removedIn: 25, rewriteTo: 'policy/v1' },
-  { apiVersion: 'policy/v1beta1', kinds: ['PodSecurityPolicy'], removedIn: 25, refuse: 'PodSecurityPolicy no longer exists; Pod Security Admission replaces it' },
-  { apiVersion: 'node.k8s.io/v1beta1', kinds: ['RuntimeClass'], removedIn: 25, rewriteTo: 'node.k8s.io/v1' },
-  { apiVersion: 'discovery.k8s.io/v1beta1', kinds: ['EndpointSlice'], removedIn: 25, refuse: 'discovery.k8s.io/v1 replaced topology with deprecatedTopology and zone' },
-  { apiVersion: 'events.k8s.io/v1beta1', kinds: ['Event'], removedIn: 25, refuse: 'events.k8s.io/v1 renamed and validates fields differently' },
-  { apiVersion: 'autoscaling/v2beta1', kinds: ['HorizontalPodAutoscaler'], removedIn: 25, refuse: 'autoscaling/v2 restructured the metric targets' },
-  { apiVersion: 'autoscaling/v2beta2', kinds: ['HorizontalPodAutoscaler'], removedIn: 26, rewriteTo: 'autoscaling/v2' },
-  { apiVersion: 'flowcontrol.apiserver.k8s.io/v1beta1', kinds: ['FlowSchema', 'PriorityLevelConfiguration'], removedIn: 26, refuse: 'later versions renamed assuredConcurrencyShares' },
-  { apiVersion: 'storage.k8s.io/v1beta1', kinds: ['CSIStorageCapacity'], removedIn: 27, rewriteTo: 'storage.k8s.io/v1' },
-  { apiVersion: 'flowcontrol.apiserver.k8s.io/v1beta2', kinds: ['FlowSchema', 'PriorityLevelConfiguration'], removedIn: 29, refuse: 'later versions renamed assuredConcurrencyShares' },
-  { apiVersion: 'flowcontrol.apiserver.k8s.io/v1beta3', kinds: ['FlowSchema', 'PriorityLevelConfiguration'], removedIn: 32, refuse: 'flowcontrol.apiserver.k8s.io/v1 changed concurrency-share defaults' },
+  refuse('extensions/v1beta1', WORKLOADS, 16, 'apps/v1 requires spec.selector and changed defaults'),
+  refuse('apps/v1beta1', WORKLOADS, 16, 'apps/v1 requires spec.selector and changed defaults'),
+  refuse('apps/v1beta2', WORKLOADS, 16, 'apps/v1 requires spec.selector and changed defaults'),
+  rewrite('extensions/v1beta1', ['NetworkPolicy'], 16, 'networking.k8s.io/v1'),
+  refuse('extensions/v1beta1', ['PodSecurityPolicy'], 16, 'PodSecurityPolicy no longer exists (removed in 1.25); Pod Security Admission replaces it'),
+  refuse('extensions/v1beta1', ['Ingress'], 22, 'networking.k8s.io/v1 Ingress needs field conversion (service.name/port, pathType)'),
+  refuse('networking.k8s.io/v1beta1', ['Ingress'], 22, 'networking.k8s.io/v1 Ingress needs field conversion (service.name/port, pathType)'),
+  rewrite('networking.k8s.io/v1beta1', ['IngressClass'], 22, 'networking.k8s.io/v1'),
+  rewrite('rbac.authorization.k8s.io/v1beta1', RBAC, 22, 'rbac.authorization.k8s.io/v1'),
+  refuse('admissionregistration.k8s.io/v1beta1', WEBHOOKS, 22, 'admissionregistration.k8s.io/v1 requires sideEffects and admissionReviewVersions'),
+  refuse('apiextensions.k8s.io/v1beta1', ['CustomResourceDefinition'], 22, 'apiextensions.k8s.io/v1 requires a structural schema per version'),
+  rewrite('apiregistration.k8s.io/v1beta1', ['APIService'], 22, 'apiregistration.k8s.io/v1'),
+  refuse('certificates.k8s.io/v1beta1', ['CertificateSigningRequest'], 22, 'certificates.k8s.io/v1 requires signerName'),
+  rewrite('coordination.k8s.io/v1beta1', ['Lease'], 22, 'coordination.k8s.io/v1'),
+  rewrite('scheduling.k8s.io/v1beta1', ['PriorityClass'], 22, 'scheduling.k8s.io/v1'),
+  rewrite('storage.k8s.io/v1beta1', STORAGE, 22, 'storage.k8s.io/v1'),
+  rewrite('batch/v1beta1', ['CronJob'], 25, 'batch/v1'),
+  rewrite('policy/v1beta1', ['PodDisruptionBudget'], 25, 'policy/v1'),
+  refuse('policy/v1beta1', ['PodSecurityPolicy'], 25, 'PodSecurityPolicy no longer exists; Pod Security Admission replaces it'),
+  rewrite('node.k8s.io/v1beta1', ['RuntimeClass'], 25, 'node.k8s.io/v1'),
+  refuse('discovery.k8s.io/v1beta1', ['EndpointSlice'], 25, 'discovery.k8s.io/v1 replaced topology with deprecatedTopology and zone'),
+  refuse('events.k8s.io/v1beta1', ['Event'], 25, 'events.k8s.io/v1 renamed and validates fields differently'),
+  refuse('autoscaling/v2beta1', ['HorizontalPodAutoscaler'], 25, 'autoscaling/v2 restructured the metric targets'),
+  rewrite('autoscaling/v2beta2', ['HorizontalPodAutoscaler'], 26, 'autoscaling/v2'),
+  refuse('flowcontrol.apiserver.k8s.io/v1beta1', FLOW_CONTROL, 26, 'later versions renamed assuredConcurrencyShares'),
+  rewrite('storage.k8s.io/v1beta1', ['CSIStorageCapacity'], 27, 'storage.k8s.io/v1'),
+  refuse('flowcontrol.apiserver.k8s.io/v1beta2', FLOW_CONTROL, 29, 'later versions renamed assuredConcurrencyShares'),
+  refuse('flowcontrol.apiserver.k8s.io/v1beta3', FLOW_CONTROL, 32, 'flowcontrol.apiserver.k8s.io/v1 changed concurrency-share defaults'),
 ];
 
 /** Why an object cannot be applied to the target version. */
@@ -63,7 +75,11 @@ export class RemovedApiError extends Error {
 }
 
 /** The rule for an object, if its apiVersion is removed in the target version. */
-export function findRemovedApiRule(manifest: Manifest, targetMinor: number, rules: readonly ApiVersionRule[] = API_VERSION_RULES): ApiVersionRule | undefined {
+export function findRemovedApiRule(
+  manifest: Manifest,
+  targetMinor: number,
+  rules: readonly ApiVersionRule[] = API_VERSION_RULES,
+): ApiVersionRule | undefined {
   return rules.find((rule) => rule.apiVersion === manifest.apiVersion && rule.kinds.includes(manifest.kind) && targetMinor >= rule.removedIn);
 }
 

@@ -20,7 +20,7 @@ export function parseYaml(text: string): unknown {
     return load(text, { schema: CORE_SCHEMA });
   } catch (error) {
     if (error instanceof YAMLException) {
-      throw new Error(`${error.reason} (line ${error.mark.line + 1}, column ${error.mark.column + 1})`);
+      throw new Error(`${error.reason} (line ${error.mark.line + 1}, column ${error.mark.column + 1})`, { cause: error });
     }
     throw error;
   }

@@ -6,7 +6,7 @@ import * as vm from 'vm';
 import { writeFileAtomically } from './atomic-file';
 
 /** Environment variable naming another folder for compiled code; "off" turns the cache off. */
-export const CODE_CACHE_DIR_ENV = 'CODE_CACHE_DIR';
+const CODE_CACHE_DIR_ENV = 'CODE_CACHE_DIR';
 const DIGEST_BYTES = 32;
 
 /** A CommonJS bundle loaded with V8's code cache, and whether the cache was used. */
@@ -79,7 +79,7 @@ export class CodeCache {
 
 /** The bundle's exports, through the cache when there is one, else by a plain `require`. */
 export function loadBundle<T>(codeCache: CodeCache | undefined, file: string): T {
-  return codeCache ? codeCache.load<T>(file).exports : (require(file) as T);
+  return codeCache ? codeCache.load<T>(file).exports : (Module.createRequire(file)(file) as T);
 }
 
 /** Calls the module wrapper with the arguments Node's own loader gives it. */

@@ -5,7 +5,7 @@ import * as path from 'path';
  * The folder holding this project's package.json. Found by walking up from this file, so it is the
  * same whether the code runs from lib/ (tests), from a compiled bundle in build/, or elsewhere.
  */
-export function findProjectRoot(start: string = __dirname): string {
+function findProjectRoot(start: string = __dirname): string {
   let dir = start;
   while (!fs.existsSync(path.join(dir, 'package.json'))) {
     const parent = path.dirname(dir);

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Chart, Testing } from 'cdk8s';
+import { findHelm, HelmBinary } from '../lib/helm/helm-binary';
 import { Manifest } from '../lib/manifests/manifest';
 import { PROJECT_ROOT } from '../lib/support/project-root';
 
@@ -62,4 +63,24 @@ export function withTempDir<T>(prefix: string, body: (dir: string) => T): T {
   } finally {
     cleanup();
   }
+}
+
+/** withTempDir for a body that awaits. */
+export async function withTempDirAsync<T>(prefix: string, body: (dir: string) => Promise<T>): Promise<T> {
+  const { dir, cleanup } = tempDir(prefix);
+  try {
+    return await body(dir);
+  } finally {
+    cleanup();
+  }
+}
+
+/** The real helm behind a wrapper that counts its invocations in a file. */
+export function countingHelm(dir: string): { helm: HelmBinary; calls: () => number } {
+  const real = findHelm();
+  const counter = path.join(dir, 'calls');
+  const wrapper = path.join(dir, 'helm');
+  fs.writeFileSync(wrapper, `#!/bin/sh\necho x >> '${counter}'\nexec '${real.path}' "$@"\n`, { mode: 0o755 });
+  const calls = () => (fs.existsSync(counter) ? fs.readFileSync(counter, 'utf8').trim().split('\n').length : 0);
+  return { helm: { ...real, path: wrapper, identity: `${real.identity}|counted` }, calls };
 }

@@ -1,20 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { HelmChart } from '../../lib/constructs/helm-chart';
-import { findHelm, HelmBinary } from '../../lib/helm/helm-binary';
 import { RenderCache } from '../../lib/helm/render-cache';
 import { HelmRenderer } from '../../lib/helm/renderer';
-import { MIRROR_DIR, newChart, synthObjects, tempDir } from '../helpers';
-
-/** The real helm behind a wrapper that counts its invocations in a file. */
-function countingHelm(dir: string): { helm: HelmBinary; calls: () => number } {
-  const real = findHelm();
-  const counter = path.join(dir, 'calls');
-  const wrapper = path.join(dir, 'helm');
-  fs.writeFileSync(wrapper, `#!/bin/sh\necho x >> '${counter}'\nexec '${real.path}' "$@"\n`, { mode: 0o755 });
-  const calls = () => (fs.existsSync(counter) ? fs.readFileSync(counter, 'utf8').trim().split('\n').length : 0);
-  return { helm: { ...real, path: wrapper, identity: `${real.identity}|counted` }, calls };
-}
+import { countingHelm, MIRROR_DIR, newChart, synthObjects, tempDir } from '../helpers';
 
 describe('RenderCache', () => {
   const { dir, cleanup } = tempDir('render-cache');

@@ -1,11 +1,20 @@
 import { App, Chart, Duration, YamlOutputType } from 'cdk8s';
 import type { Environment } from './lib/config/loader';
+import { InstallNamespace } from './lib/constructs/install-namespace';
 import { NfsDirectoryJob } from './lib/constructs/nfs-directory-job';
 import { NfsStorage } from './lib/constructs/nfs-storage';
 import { Prometheus } from './lib/constructs/prometheus';
 import { prometheusSettings } from './lib/constructs/prometheus-values';
 import { toSize } from './lib/constructs/units';
 import type { ChartRenderer } from './lib/helm/renderer';
+
+/** Where one environment's app writes. */
+export interface EnvironmentOutput {
+  /** The folder. */
+  readonly outdir: string;
+  /** One file for the whole app instead of one per chart. @default false */
+  readonly singleFile?: boolean;
+}
 
 /**
  * The book's install for one environment: a cdk8s app of three charts, written to `outdir` as one file
@@ -15,17 +24,20 @@ import type { ChartRenderer } from './lib/helm/renderer';
  */
 // lib/commands/synth.ts imports main.ts lazily, with import(), which the unused-export check cannot see.
 // ts-unused-exports:disable-next-line
-export function synthEnvironment(environment: Environment, outdir: string, renderer?: ChartRenderer): void {
+export function synthEnvironment(environment: Environment, output: EnvironmentOutput, renderer?: ChartRenderer): void {
   const { config } = environment;
   const app = new App({
-    outdir,
+    outdir: output.outdir,
     outputFileExtension: '.k8s.yaml',
-    yamlOutputType: YamlOutputType.FILE_PER_CHART,
+    yamlOutputType: output.singleFile ? YamlOutputType.FILE_PER_APP : YamlOutputType.FILE_PER_CHART,
     recordConstructMetadata: false,
   });
 
-  // 0000-storage.k8s.yaml: the NFS PersistentVolume and its claim.
+  // 0000-storage.k8s.yaml: the namespace (unless it is "default"), the NFS PersistentVolume and its claim.
   const storage = new Chart(app, 'storage');
+  if (config.namespace !== 'default') {
+    new InstallNamespace(storage, 'Namespace', { name: config.namespace });
+  }
   new NfsStorage(storage, 'NfsStorage', {
     server: config.nfs.server,
     path: config.nfs.dataPath,

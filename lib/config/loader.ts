@@ -12,9 +12,25 @@ const ENV_PREFIX = 'BOOK_';
 /** Environment variable that limits synth to some environments: a comma-separated list of names. */
 const ENV_SELECTION = 'SYNTH_ENVIRONMENTS';
 
+/** The environment `dist/` itself holds: the book's lab. */
+export const DEFAULT_ENVIRONMENT = 'lab';
+
+/**
+ * Where an environment's manifests go: `dist/` for the default environment, and `dist-<name>/` beside
+ * it for every other, so no environment's folder contains another's (Flux reads a folder recursively).
+ */
+export function environmentOutdir(outdir: string, name: string): string {
+  return name === DEFAULT_ENVIRONMENT ? outdir : `${outdir}-${name}`;
+}
+
+/** The environment names of a config folder: the base names of its .yaml files, sorted. */
+export function environmentNames(configDir: string): string[] {
+  return fs.readdirSync(configDir).filter((entry) => entry.endsWith('.yaml')).sort().map((entry) => entry.slice(0, -'.yaml'.length));
+}
+
 /** One target environment: its name (the config file's base name) and validated config. */
 export interface Environment {
-  /** Environment name; also the folder under dist/ it is synthesized into. */
+  /** Environment name: the config file's base name; see environmentOutdir() for where it is written. */
   readonly name: string;
   /** The validated config. */
   readonly config: Config;
@@ -76,18 +92,17 @@ function selectFiles(configDir: string, selection: string | undefined): string[]
   if (!fs.existsSync(configDir)) {
     throw new UserError(`config directory ${configDir} does not exist: expected one <environment>.yaml per environment`);
   }
-  const available = fs.readdirSync(configDir).filter((entry) => entry.endsWith('.yaml')).sort();
+  const available = environmentNames(configDir);
   if (available.length === 0) {
     throw new UserError(`config directory ${configDir} has no .yaml file: expected one <environment>.yaml per environment`);
   }
   if (selection === undefined || selection.trim() === '') {
-    return available.map((entry) => path.join(configDir, entry));
+    return available.map((name) => path.join(configDir, `${name}.yaml`));
   }
   const wanted = selection.split(',').map((name) => name.trim());
-  const unknown = wanted.filter((name) => !available.includes(`${name}.yaml`));
+  const unknown = wanted.filter((name) => !available.includes(name));
   if (unknown.length > 0) {
-    const names = available.map((entry) => entry.slice(0, -'.yaml'.length)).join(', ');
-    throw new UserError(unknown.map((name) => `${ENV_SELECTION}: "${name}" is not an environment: expected one of ${names}`));
+    throw new UserError(unknown.map((name) => `${ENV_SELECTION}: "${name}" is not an environment: expected one of ${available.join(', ')}`));
   }
   return wanted.map((name) => path.join(configDir, `${name}.yaml`));
 }

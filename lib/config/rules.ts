@@ -17,6 +17,10 @@ const PINNED_IMAGE = /^[a-z0-9]([a-z0-9._/:-]*[a-z0-9])?@sha256:[a-f0-9]{64}$/;
 export const MIN_KUBE_MINOR = 22;
 /** Helm refuses longer release names: it appends suffixes and stays within 63 characters. */
 export const MAX_RELEASE_NAME_LENGTH = 53;
+/** Hex digits of the content hash a Job's name ends with. */
+export const JOB_NAME_HASH_LENGTH = 8;
+/** The longest name that still takes "-<hash>" within the 63 characters of a label value (job-name). */
+export const MAX_HASHED_NAME_BASE_LENGTH = 63 - 1 - JOB_NAME_HASH_LENGTH;
 /** The largest uid or gid Kubernetes accepts in a securityContext. */
 export const MAX_ID = 2147483647;
 
@@ -28,6 +32,11 @@ export function isDnsLabel(value: string): boolean {
 /** A DNS-1123 subdomain: PersistentVolume and claim names, host names. */
 export function isDnsSubdomain(value: string): boolean {
   return value.length <= 253 && value.split('.').every(isDnsLabel);
+}
+
+/** A name this app appends a content hash to: a DNS-1123 label with room for the suffix. */
+export function isHashedNameBase(value: string): boolean {
+  return isDnsLabel(value) && value.length <= MAX_HASHED_NAME_BASE_LENGTH;
 }
 
 /** A Helm release name: a DNS-1123 label Helm can still add suffixes to. */

@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import {
-  isBelow, isDnsLabel, isDnsSubdomain, isNfsHost, isNonRootId, isPinnedImage, isReleaseName, isSafeAbsolutePath,
-  isSupportedKubeVersion, MAX_ID, MAX_RELEASE_NAME_LENGTH, MIN_KUBE_MINOR, parseBinaryQuantity,
+  isBelow, isDnsLabel, isDnsSubdomain, isHashedNameBase, isNfsHost, isNonRootId, isPinnedImage, isReleaseName, isSafeAbsolutePath,
+  isSupportedKubeVersion, MAX_HASHED_NAME_BASE_LENGTH, MAX_ID, MAX_RELEASE_NAME_LENGTH, MIN_KUBE_MINOR, parseBinaryQuantity,
 } from './rules';
 
 /*
@@ -65,7 +65,7 @@ const StorageSchema = v.strictObject({
 const OwnerSchema = v.strictObject({ uid: unixId, gid: unixId }, MAPPING);
 
 const PrepJobSchema = v.strictObject({
-  name: dnsLabel,
+  name: text(isHashedNameBase, `expected a DNS-1123 label of at most ${MAX_HASHED_NAME_BASE_LENGTH} characters (a hash of the Job follows it)`),
   image: text(isPinnedImage, 'expected an image pinned by digest, name[:tag]@sha256:<64 hex>'),
   backoffLimit: wholeNumber(0, 'expected 0 or more', 20),
   ttlSecondsAfterFinished: wholeNumber(0, 'expected 0 or more'),

@@ -1,7 +1,8 @@
+import { createHash } from 'crypto';
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { KubeJob, Quantity } from '../../imports/k8s';
-import { isBelow, isNfsHost, isNonRootId, isPinnedImage } from '../config/rules';
+import { JobSpec, KubeJob, Quantity } from '../../imports/k8s';
+import { isBelow, isHashedNameBase, isNfsHost, isNonRootId, isPinnedImage, JOB_NAME_HASH_LENGTH } from '../config/rules';
 import { BOOK_DEFAULTS } from '../config/schema';
 import { PART_OF_LABELS, SYNC_WAVE_ANNOTATION, SyncWave } from './sync-waves';
 
@@ -30,7 +31,7 @@ export const PREPARE_DIRECTORY_SCRIPT = [
 export interface NfsDirectoryJobProps {
   /** NFS server address. @default none, required */
   readonly server: string;
-  /** Job name. @default "prometheus-server-nfs-prep" (BOOK_DEFAULTS) */
+  /** Job name before the hash of its spec is appended. @default "prometheus-server-nfs-prep" (BOOK_DEFAULTS) */
   readonly name?: string;
   /** Namespace of the Job. @default "default" (BOOK_DEFAULTS) */
   readonly namespace?: string;
@@ -62,6 +63,8 @@ export interface NfsDirectoryJobProps {
 export class NfsDirectoryJob extends Construct {
   /** The Job. */
   public readonly job: KubeJob;
+  /** The Job's name: the name prop, a dash and a hash of the Job's spec. */
+  public readonly jobName: string;
 
   constructor(scope: Construct, id: string, props: NfsDirectoryJobProps) {
     super(scope, id);
@@ -71,59 +74,87 @@ export class NfsDirectoryJob extends Construct {
     const image = props.image ?? defaults.image;
     const owner = { uid: props.uid ?? BOOK_DEFAULTS.owner.uid, gid: props.gid ?? BOOK_DEFAULTS.owner.gid };
     validateProps({ server: props.server, exportRoot, dataPath, image, ...owner });
+    if (props.name !== undefined && !isHashedNameBase(props.name)) {
+      throw new Error(`NfsDirectoryJob: name "${props.name}" is invalid; use a DNS-1123 label short enough to take a hash suffix`);
+    }
 
+    const spec = jobSpec({
+      server: props.server, exportRoot, dataPath, image, ...owner,
+      backoffLimit: props.backoffLimit ?? defaults.backoffLimit,
+      ttlAfterFinished: props.ttlAfterFinished ?? Duration.seconds(defaults.ttlSecondsAfterFinished),
+      activeDeadline: props.activeDeadline ?? Duration.seconds(defaults.activeDeadlineSeconds),
+    });
+    this.jobName = `${props.name ?? defaults.name}-${contentHash(spec)}`;
     this.job = new KubeJob(this, 'Job', {
       metadata: {
-        name: props.name ?? defaults.name,
+        name: this.jobName,
         namespace: props.namespace ?? BOOK_DEFAULTS.namespace,
         labels: { ...PART_OF_LABELS },
         annotations: { [SYNC_WAVE_ANNOTATION]: SyncWave.DIRECTORY_PREP },
       },
-      spec: {
-        backoffLimit: props.backoffLimit ?? defaults.backoffLimit,
-        ttlSecondsAfterFinished: (props.ttlAfterFinished ?? Duration.seconds(defaults.ttlSecondsAfterFinished)).toSeconds(),
-        activeDeadlineSeconds: (props.activeDeadline ?? Duration.seconds(defaults.activeDeadlineSeconds)).toSeconds(),
-        template: {
-          metadata: { labels: { ...PART_OF_LABELS } },
-          spec: {
-            restartPolicy: 'Never',
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            securityContext: {
-              runAsUser: 0,
-              runAsGroup: 0,
-              runAsNonRoot: false,
-              seccompProfile: { type: 'RuntimeDefault' },
-            },
-            containers: [{
-              name: 'prepare-directory',
-              image,
-              command: ['/bin/sh', '-c', PREPARE_DIRECTORY_SCRIPT],
-              env: [
-                { name: 'DATA_DIR', value: mountedDataDir(exportRoot, dataPath) },
-                { name: 'OWNER_UID', value: String(owner.uid) },
-                { name: 'OWNER_GID', value: String(owner.gid) },
-              ],
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                privileged: false,
-                readOnlyRootFilesystem: true,
-                capabilities: { drop: ['ALL'], add: ['CHOWN'] },
-              },
-              resources: {
-                requests: { cpu: Quantity.fromString('10m'), memory: Quantity.fromString('16Mi') },
-                limits: { cpu: Quantity.fromString('100m'), memory: Quantity.fromString('32Mi') },
-              },
-              volumeMounts: [{ name: 'nfs-export', mountPath: EXPORT_MOUNT_PATH }],
-            }],
-            volumes: [{ name: 'nfs-export', nfs: { server: props.server, path: exportRoot } }],
-          },
-        },
-      },
+      spec,
     });
   }
 }
 
+interface JobInputs extends CheckedProps {
+  readonly backoffLimit: number;
+  readonly ttlAfterFinished: Duration;
+  readonly activeDeadline: Duration;
+}
+
+function jobSpec(inputs: JobInputs): JobSpec {
+  return {
+    backoffLimit: inputs.backoffLimit,
+    ttlSecondsAfterFinished: inputs.ttlAfterFinished.toSeconds(),
+    activeDeadlineSeconds: inputs.activeDeadline.toSeconds(),
+    template: {
+      metadata: { labels: { ...PART_OF_LABELS } },
+      spec: {
+        restartPolicy: 'Never',
+        automountServiceAccountToken: false,
+        enableServiceLinks: false,
+        securityContext: {
+          runAsUser: 0,
+          runAsGroup: 0,
+          runAsNonRoot: false,
+          seccompProfile: { type: 'RuntimeDefault' },
+        },
+        containers: [{
+          name: 'prepare-directory',
+          image: inputs.image,
+          command: ['/bin/sh', '-c', PREPARE_DIRECTORY_SCRIPT],
+          env: [
+            { name: 'DATA_DIR', value: mountedDataDir(inputs.exportRoot, inputs.dataPath) },
+            { name: 'OWNER_UID', value: String(inputs.uid) },
+            { name: 'OWNER_GID', value: String(inputs.gid) },
+          ],
+          securityContext: {
+            allowPrivilegeEscalation: false,
+            privileged: false,
+            readOnlyRootFilesystem: true,
+            capabilities: { drop: ['ALL'], add: ['CHOWN'] },
+          },
+          resources: {
+            requests: { cpu: Quantity.fromString('10m'), memory: Quantity.fromString('16Mi') },
+            limits: { cpu: Quantity.fromString('100m'), memory: Quantity.fromString('32Mi') },
+          },
+          volumeMounts: [{ name: 'nfs-export', mountPath: EXPORT_MOUNT_PATH }],
+        }],
+        volumes: [{ name: 'nfs-export', nfs: { server: inputs.server, path: inputs.exportRoot } }],
+      },
+    },
+  };
+}
+
+/**
+ * A Job's spec cannot change once created, so the name carries a hash of it, as Kustomize's generators
+ * do for ConfigMaps: any change (uid, gid, image, NFS server, paths) gives a new Job that runs again,
+ * and an unchanged config gives the same name, which `kubectl apply` leaves alone.
+ */
+function contentHash(spec: JobSpec): string {
+  return createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, JOB_NAME_HASH_LENGTH);
+}
 /** The data directory as the container sees it: the export is mounted at EXPORT_MOUNT_PATH. */
 export function mountedDataDir(exportRoot: string, dataPath: string): string {
   const relative = exportRoot === '/' ? dataPath : dataPath.slice(exportRoot.length);

@@ -1,22 +1,35 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
+/** One folder to rebuild: where it goes, and what writes its new content. */
+export interface DirectoryBuild {
+  /** The folder to replace. */
+  readonly target: string;
+  /** Writes the new content into `staging`, a fresh folder beside the target. */
+  readonly build: (staging: string) => void;
+}
+
 /**
- * Builds a new version of `target` in a temporary sibling folder and puts it in place only when the
- * build succeeded. A failure leaves `target` exactly as it was. The swap is two renames on one file
- * system (old out of the way, new in), so `target` is never half-written.
+ * Builds new versions of folders in temporary siblings and puts them in place only when every build
+ * succeeded. A failure leaves every target exactly as it was. Each swap is two renames on one file
+ * system (old out of the way, new in), so no target is ever half-written; folders not named are never
+ * touched.
  */
-export function replaceDirectory(target: string, build: (staging: string) => void): void {
-  const parent = path.dirname(path.resolve(target));
-  fs.mkdirSync(parent, { recursive: true });
-  const staging = fs.mkdtempSync(path.join(parent, `.${path.basename(target)}-new-`));
+export function replaceDirectories(builds: readonly DirectoryBuild[]): void {
+  const staged: Array<{ staging: string; target: string }> = [];
   try {
-    build(staging);
+    for (const { target, build } of builds) {
+      const parent = path.dirname(path.resolve(target));
+      fs.mkdirSync(parent, { recursive: true });
+      const staging = fs.mkdtempSync(path.join(parent, `.${path.basename(target)}-new-`));
+      staged.push({ staging, target });
+      build(staging);
+    }
   } catch (error) {
-    fs.rmSync(staging, { recursive: true, force: true });
+    for (const { staging } of staged) fs.rmSync(staging, { recursive: true, force: true });
     throw error;
   }
-  swapInto(staging, target);
+  for (const { staging, target } of staged) swapInto(staging, target);
 }
 
 function swapInto(staging: string, target: string): void {

@@ -6,6 +6,7 @@ import { Manifest } from '../../lib/manifests/manifest';
 import { CLUSTER_SCOPED_KINDS } from '../../lib/manifests/namespace-scoping';
 import { PROJECT_ROOT } from '../../lib/support/project-root';
 import { parseDocuments } from '../../lib/manifests/yaml';
+import { environmentNames, environmentOutdir } from '../../lib/config/loader';
 import { findOne, MIRROR_DIR, readTree, tempDir } from '../helpers';
 
 /** Runs the real synth entry point (the esbuild bundle `npm run synth` runs) into `outdir`. */
@@ -17,12 +18,29 @@ function synth(outdir: string, env: Record<string, string> = {}) {
   });
 }
 
-function labOnly(tree: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(tree).filter(([file]) => file.startsWith('lab/')));
+const ENVIRONMENTS = environmentNames(path.join(PROJECT_ROOT, 'config', 'environments'));
+
+/** Every environment's folder under `outdir` (dist/, dist-<name>/), keyed "<folder>/<file>". */
+function readOutput(outdir: string): Record<string, string> {
+  const output: Record<string, string> = {};
+  for (const name of ENVIRONMENTS) {
+    const folder = environmentOutdir(outdir, name);
+    const key = environmentOutdir('dist', name);
+    for (const [file, content] of Object.entries(readTree(folder))) output[`${key}/${file}`] = content;
+  }
+  return output;
 }
 
-function parseTree(tree: Record<string, string>): Manifest[] {
-  return Object.keys(tree).sort().flatMap((file) => parseDocuments(tree[file]).map((doc) => doc.value as Manifest));
+/** The objects of one folder of readOutput()'s result, in file order. */
+function objectsInFolder(output: Record<string, string>, folder: string): Manifest[] {
+  return Object.keys(output).filter((file) => file.startsWith(`${folder}/`)).sort()
+    .flatMap((file) => parseDocuments(output[file]).map((doc) => doc.value as Manifest));
+}
+
+/** The objects of one folder, in file order. */
+function readObjects(folder: string): Manifest[] {
+  const files = readTree(folder);
+  return Object.keys(files).sort().flatMap((file) => parseDocuments(files[file]).map((doc) => doc.value as Manifest));
 }
 
 describe('synth', () => {
@@ -30,8 +48,15 @@ describe('synth', () => {
   const outdir = path.join(dir, 'dist');
   // The first synth compiles the bundles and fills this code cache; later ones run from it.
   const codeCacheDir = path.join(dir, 'code-cache');
+  // The committed config: what dist/ holds.
   let tree: Record<string, string> = {};
+  let files: string[] = [];
+  // The book's defaults (an empty lab.yaml) and a second environment, from files of this test's own, so
+  // the assertions on values hold whatever the committed environment files say.
+  const bookConfigDir = path.join(dir, 'book-config');
+  const bookOutdir = path.join(dir, 'book');
   let objects: Manifest[] = [];
+  let other: Manifest[] = [];
 
   beforeAll(() => {
     const build = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'scripts', 'build.mjs'), 'synth'], { encoding: 'utf8' });
@@ -39,53 +64,62 @@ describe('synth', () => {
     const result = synth(outdir, { CODE_CACHE_DIR: codeCacheDir });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    tree = readTree(outdir);
-    objects = parseTree(labOnly(tree));
+    tree = readOutput(outdir);
+    files = fs.readdirSync(outdir).sort();
+
+    fs.mkdirSync(bookConfigDir);
+    fs.writeFileSync(path.join(bookConfigDir, 'lab.yaml'), '');
+    fs.writeFileSync(path.join(bookConfigDir, 'other.yaml'), [
+      'namespace: monitoring',
+      'nfs: {server: nfs.other.internal, exportRoot: /exports, dataPath: /exports/monitoring/prometheus}',
+      'storage: {volumeName: other-prometheus-server, size: 50Gi}',
+      'prometheus: {serviceType: NodePort}', '',
+    ].join('\n'));
+    const book = synth(bookOutdir, { CODE_CACHE_DIR: codeCacheDir, SYNTH_CONFIG_DIR: bookConfigDir });
+    expect(book.stderr).toBe('');
+    objects = readObjects(bookOutdir);
+    other = readObjects(`${bookOutdir}-other`);
   });
   afterAll(cleanup);
 
-  test('writes the whole install per environment, storage first, in file order', () => {
-    expect(Object.keys(tree)).toEqual([
-      'lab/0000-storage.k8s.yaml',
-      'lab/0001-nfs-directory-prep.k8s.yaml',
-      'lab/0002-prometheus.k8s.yaml',
-      'staging/0000-storage.k8s.yaml',
-      'staging/0001-nfs-directory-prep.k8s.yaml',
-      'staging/0002-prometheus.k8s.yaml',
-    ]);
-    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
-      'PersistentVolume/prometheus-server',
-      'PersistentVolumeClaim/prometheus-server',
-      'Job/prometheus-server-nfs-prep',
-      'ServiceAccount/prometheus-kube-state-metrics',
-      'ServiceAccount/prometheus-node-exporter',
-      'ServiceAccount/prometheus-server',
-      'ConfigMap/prometheus-server',
-      'ClusterRole/prometheus-kube-state-metrics',
-      'ClusterRole/prometheus-server',
-      'ClusterRoleBinding/prometheus-kube-state-metrics',
-      'ClusterRoleBinding/prometheus-server',
-      'Service/prometheus-kube-state-metrics',
-      'Service/prometheus-node-exporter',
-      'Service/prometheus-server',
-      'DaemonSet/prometheus-node-exporter',
-      'Deployment/prometheus-kube-state-metrics',
-      'Deployment/prometheus-server',
-    ]);
+  test('writes the default environment to dist/ itself, which kubectl apply -f dist/ reads in apply order', () => {
+    expect(files.length).toBeGreaterThan(0);
+    expect(files.every((file) => /^\d{4}-.*\.k8s\.yaml$/.test(file))).toBe(true);
+    const fileOf = (kind: string) => files.findIndex((file) => parseDocuments(tree[`dist/${file}`]).some((doc) => (doc.value as Manifest).kind === kind));
+    expect(fileOf('PersistentVolumeClaim')).toBeLessThan(fileOf('Job'));
+    expect(fileOf('Job')).toBeLessThan(fileOf('Deployment'));
+  });
+
+  test('writes every other environment beside dist/, never inside it', () => {
+    for (const name of ENVIRONMENTS.filter((environment) => environment !== 'lab')) {
+      expect(fs.readdirSync(environmentOutdir(outdir, name)).length).toBeGreaterThan(0);
+      expect(fs.existsSync(path.join(outdir, name))).toBe(false);
+    }
+    expect(fs.readdirSync(outdir).every((entry) => fs.statSync(path.join(outdir, entry)).isFile())).toBe(true);
+  });
+
+  test('installs the book\'s parts and nothing else: storage, the prep Job, server, node-exporter, kube-state-metrics', () => {
+    const kinds = new Set(objects.map((o) => o.kind));
+    for (const kind of ['PersistentVolume', 'PersistentVolumeClaim', 'Job', 'Deployment', 'DaemonSet', 'Service', 'ConfigMap']) {
+      expect(kinds).toContain(kind);
+    }
+    expect(objects.filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name).sort())
+      .toEqual(['prometheus-kube-state-metrics', 'prometheus-server']);
+    expect(objects.filter((o) => o.kind === 'Namespace')).toEqual([]);
   });
 
   test('matches the snapshot of the whole dist/', () => {
     expect(tree).toMatchSnapshot();
   });
 
-  test('the committed dist/ is what this commit synthesizes', () => {
-    expect(readTree(path.join(PROJECT_ROOT, 'dist'))).toEqual(tree);
+  test('the committed dist/ and dist-*/ are what this commit synthesizes', () => {
+    expect(readOutput(path.join(PROJECT_ROOT, 'dist'))).toEqual(tree);
   });
 
   test('the same commit gives the same bytes', () => {
     const again = path.join(dir, 'again');
     expect(synth(again, { CODE_CACHE_DIR: codeCacheDir }).status).toBe(0);
-    expect(readTree(again)).toEqual(tree);
+    expect(readOutput(again)).toEqual(tree);
   });
 
   test('the code cache changes nothing but speed: the same bytes without it and with a damaged one', () => {
@@ -93,7 +127,7 @@ describe('synth', () => {
     expect(cacheFiles).toEqual([expect.stringMatching(/^synth-app-[0-9a-f]{24}\.bin$/)]);
     const withoutCache = path.join(dir, 'without-code-cache');
     expect(synth(withoutCache, { CODE_CACHE_DIR: 'off' }).status).toBe(0);
-    expect(readTree(withoutCache)).toEqual(tree);
+    expect(readOutput(withoutCache)).toEqual(tree);
 
     for (const name of cacheFiles) {
       const file = path.join(codeCacheDir, name);
@@ -104,7 +138,7 @@ describe('synth', () => {
     const withDamagedCache = path.join(dir, 'damaged-code-cache');
     const result = synth(withDamagedCache, { CODE_CACHE_DIR: codeCacheDir });
     expect(result.stderr).toBe('');
-    expect(readTree(withDamagedCache)).toEqual(tree);
+    expect(readOutput(withDamagedCache)).toEqual(tree);
   });
 
   describe('Prometheus server', () => {
@@ -183,19 +217,22 @@ describe('synth', () => {
     }
   });
 
-  test('the staging environment has its own NFS server, namespace and Service type', () => {
-    const staging = parseTree(Object.fromEntries(Object.entries(tree).filter(([file]) => file.startsWith('staging/'))));
-    expect(staging).toHaveLength(objects.length);
-    const volume = findOne(staging, 'PersistentVolume') as any;
-    expect(volume.metadata.name).toBe('staging-prometheus-server');
-    expect(volume.spec.nfs).toEqual({ server: 'nfs.staging.internal', path: '/exports/monitoring/prometheus' });
+  test('another environment has its own NFS server, namespace and Service type, and creates its namespace first', () => {
+    expect(other).toHaveLength(objects.length + 1);
+    expect(other[0]).toEqual({
+      apiVersion: 'v1', kind: 'Namespace',
+      metadata: { name: 'monitoring', labels: { 'app.kubernetes.io/part-of': 'prometheus-book' }, annotations: { 'argocd.argoproj.io/sync-wave': '-3' } },
+    });
+    const volume = findOne(other, 'PersistentVolume') as any;
+    expect(volume.metadata.name).toBe('other-prometheus-server');
+    expect(volume.spec.nfs).toEqual({ server: 'nfs.other.internal', path: '/exports/monitoring/prometheus' });
     expect(volume.spec.capacity.storage).toBe('50Gi');
-    expect((findOne(staging, 'PersistentVolumeClaim') as any).spec.volumeName).toBe('staging-prometheus-server');
-    const job = findOne(staging, 'Job') as any;
-    expect(job.spec.template.spec.volumes[0].nfs).toEqual({ server: 'nfs.staging.internal', path: '/exports' });
+    expect((findOne(other, 'PersistentVolumeClaim') as any).spec.volumeName).toBe('other-prometheus-server');
+    const job = findOne(other, 'Job') as any;
+    expect(job.spec.template.spec.volumes[0].nfs).toEqual({ server: 'nfs.other.internal', path: '/exports' });
     expect(job.spec.template.spec.containers[0].env[0]).toEqual({ name: 'DATA_DIR', value: '/export/monitoring/prometheus' });
-    expect((findOne(staging, 'Service', 'prometheus-server') as any).spec.type).toBe('NodePort');
-    for (const object of staging.filter((o) => !CLUSTER_SCOPED_KINDS.has(o.kind))) {
+    expect((findOne(other, 'Service', 'prometheus-server') as any).spec.type).toBe('NodePort');
+    for (const object of other.filter((o) => !CLUSTER_SCOPED_KINDS.has(o.kind))) {
       expect(`${object.kind}/${object.metadata.name} ${object.metadata.namespace}`).toBe(`${object.kind}/${object.metadata.name} monitoring`);
     }
   });
@@ -205,6 +242,40 @@ describe('synth', () => {
     expect(new Set(keys).size).toBe(keys.length);
   });
 
+  test('SYNTH_ENVIRONMENTS limits a run and leaves the other environments\' folders as they were', () => {
+    const limited = path.join(dir, 'limited');
+    expect(synth(limited, { CODE_CACHE_DIR: codeCacheDir }).status).toBe(0);
+    const before = readOutput(limited);
+    const result = synth(limited, { CODE_CACHE_DIR: codeCacheDir, SYNTH_ENVIRONMENTS: 'lab', BOOK_OWNER_UID: '1001' });
+    expect(result.stderr).toBe('');
+    const after = readOutput(limited);
+    const changed = Object.keys(after).filter((file) => after[file] !== before[file]);
+    expect(changed.length).toBeGreaterThan(0);
+    expect(changed.every((file) => file.startsWith('dist/'))).toBe(true);
+  });
+
+  test('a uid change gives the prep Job a new name, so apply creates a Job instead of editing an immutable one', () => {
+    const changed = path.join(dir, 'uid-changed');
+    expect(synth(changed, { CODE_CACHE_DIR: codeCacheDir, SYNTH_CONFIG_DIR: bookConfigDir, BOOK_OWNER_UID: '1001' }).status).toBe(0);
+    const before = findOne(objects, 'Job').metadata.name;
+    const after = findOne(readObjects(changed), 'Job').metadata.name;
+    expect(before).toMatch(/^prometheus-server-nfs-prep-[0-9a-f]{8}$/);
+    expect(after).toMatch(/^prometheus-server-nfs-prep-[0-9a-f]{8}$/);
+    expect(after).not.toBe(before);
+  });
+
+  test('npx cdk8s synth --stdout prints the default environment as valid multi-document YAML and leaves dist/ alone', () => {
+    const before = readOutput(path.join(PROJECT_ROOT, 'dist'));
+    const cli = path.join(PROJECT_ROOT, 'node_modules', 'cdk8s-cli', 'bin', 'cdk8s');
+    const result = spawnSync(process.execPath, [cli, 'synth', '--stdout'], {
+      cwd: PROJECT_ROOT, encoding: 'utf8', env: { ...process.env, CHART_MIRROR: MIRROR_DIR, CODE_CACHE_DIR: codeCacheDir },
+    });
+    expect(result.status).toBe(0);
+    const printed = parseDocuments(result.stdout).map((doc) => doc.value as Manifest);
+    expect(printed).toEqual(objectsInFolder(tree, 'dist'));
+    expect(readOutput(path.join(PROJECT_ROOT, 'dist'))).toEqual(before);
+  });
+
   test('a hostile NFS server value fails with one line, runs nothing and leaves dist/ as it was', () => {
     const marker = path.join(dir, 'x');
     const result = synth(outdir, { BOOK_NFS_SERVER: `999.1.1.1;touch ${marker}` });
@@ -212,7 +283,7 @@ describe('synth', () => {
     expect(result.stdout).toBe('');
     expect(result.stderr).toBe(`synth: error: BOOK_NFS_SERVER (nfs.server): "999.1.1.1;touch ${marker}" is invalid: expected an IPv4 address or a DNS-1123 host name\n`);
     expect(fs.existsSync(marker)).toBe(false);
-    expect(readTree(outdir)).toEqual(tree);
+    expect(readOutput(outdir)).toEqual(tree);
     expect(fs.readdirSync(dir).filter((entry) => entry.startsWith('.dist-new-'))).toEqual([]);
   });
 
@@ -226,7 +297,7 @@ describe('synth', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/^synth: error: chart prometheus 11\.6\.0: .* refusing to render it .*\n$/);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(readTree(outdir)).toEqual(tree);
+    expect(readOutput(outdir)).toEqual(tree);
     expect(fs.readdirSync(dir).filter((entry) => entry.startsWith('.dist-new-'))).toEqual([]);
   });
 });

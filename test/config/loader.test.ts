@@ -1,12 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { BOOK_DEFAULTS } from '../../lib/config/schema';
-import { listOverrides, loadEnvironment, loadEnvironments } from '../../lib/config/loader';
+import { environmentNames, listOverrides, loadEnvironment, loadEnvironments } from '../../lib/config/loader';
 import { UserError } from '../../lib/support/errors';
 import { PROJECT_ROOT } from '../../lib/support/project-root';
 import { withTempDir } from '../helpers';
 
-const LAB_FILE = path.join(PROJECT_ROOT, 'config', 'environments', 'lab.yaml');
+const CONFIG_DIR = path.join(PROJECT_ROOT, 'config', 'environments');
 
 /** Writes a config file for environment `name` and returns its path. */
 function writeConfig(dir: string, name: string, content: string): string {
@@ -29,13 +29,18 @@ function errorFor(content: string, env: NodeJS.ProcessEnv = {}): string {
 }
 
 describe('config', () => {
-  test('the committed lab environment is the book\'s values', () => {
-    const lab = loadEnvironment(LAB_FILE, {});
-    expect(lab.name).toBe('lab');
-    expect(lab.config).toEqual(BOOK_DEFAULTS);
-    expect(lab.config.nfs).toEqual({ server: '192.168.1.10', exportRoot: '/nfs_shared', dataPath: '/nfs_shared/prometheus/server' });
-    expect(lab.config.owner).toEqual({ uid: 1000, gid: 1000 });
-    expect(lab.config.storage).toMatchObject({ size: '10Gi', accessMode: 'ReadWriteMany', reclaimPolicy: 'Retain' });
+  test('the defaults are the book\'s values', () => {
+    expect(BOOK_DEFAULTS.namespace).toBe('default');
+    expect(BOOK_DEFAULTS.nfs).toEqual({ server: '192.168.1.10', exportRoot: '/nfs_shared', dataPath: '/nfs_shared/prometheus/server' });
+    expect(BOOK_DEFAULTS.owner).toEqual({ uid: 1000, gid: 1000 });
+    expect(BOOK_DEFAULTS.storage).toMatchObject({ claimName: 'prometheus-server', size: '10Gi', accessMode: 'ReadWriteMany', reclaimPolicy: 'Retain' });
+    expect(BOOK_DEFAULTS.prometheus).toEqual({ releaseName: 'prometheus', serviceType: 'LoadBalancer' });
+  });
+
+  test('every committed environment file is valid', () => {
+    const names = loadEnvironments({ configDir: CONFIG_DIR, env: {} }).map((environment) => environment.name);
+    expect(names).toEqual(environmentNames(CONFIG_DIR));
+    expect(names).toContain('lab');
   });
 
   test('an empty file means the book\'s defaults', () => {

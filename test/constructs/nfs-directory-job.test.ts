@@ -1,7 +1,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { mountedDataDir, NfsDirectoryJob, PREPARE_DIRECTORY_SCRIPT } from '../../lib/constructs/nfs-directory-job';
+import { mountedDataDir, NfsDirectoryJob, NfsDirectoryJobProps, PREPARE_DIRECTORY_SCRIPT } from '../../lib/constructs/nfs-directory-job';
 import { findOne, newChart, synthObjects, withTempDir } from '../helpers';
 
 const IMAGE = 'busybox:1.36.1@sha256:73aaf090f3d85aa34ee199857f03fa3a95c8ede2ffd4cc2cdb5b94e566b11662';
@@ -56,8 +56,24 @@ describe('NfsDirectoryJob', () => {
     });
   });
 
-  test('has a stable name, retries, a deadline and a TTL', () => {
-    expect(job.metadata.name).toBe('prometheus-server-nfs-prep');
+  test('is named for its spec: the base name and a hash, so a changed Job is a new Job', () => {
+    const nameFor = (props: Partial<NfsDirectoryJobProps>) => {
+      const { chart: other } = newChart();
+      return new NfsDirectoryJob(other, 'Prep', { image: IMAGE, server: '192.168.1.10', ...props }).jobName;
+    };
+    expect(job.metadata.name).toMatch(/^prometheus-server-nfs-prep-[0-9a-f]{8}$/);
+    expect(nameFor({})).toBe(job.metadata.name);
+    expect(nameFor({ namespace: 'monitoring' })).toBe(job.metadata.name);
+    const changes: Array<Partial<NfsDirectoryJobProps>> = [
+      { uid: 1001 }, { gid: 1001 }, { server: '192.168.1.11' }, { exportRoot: '/nfs_shared/prometheus' },
+      { dataPath: '/nfs_shared/prometheus/other' }, { image: IMAGE.replace(/[0-9a-f]{4}$/, '0000') }, { backoffLimit: 4 },
+    ];
+    const names = changes.map(nameFor);
+    expect(names.every((name) => name !== job.metadata.name)).toBe(true);
+    expect(new Set(names).size).toBe(changes.length);
+  });
+
+  test('retries, has a deadline and a TTL', () => {
     expect(job.spec).toMatchObject({ backoffLimit: 3, activeDeadlineSeconds: 300, ttlSecondsAfterFinished: 86400 });
     expect(job.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('-1');
   });

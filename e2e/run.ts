@@ -1,43 +1,29 @@
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { DEFAULT_ENVIRONMENT, environmentOutdir } from '../lib/config/loader';
 import { prometheusTemplateRequest } from '../lib/constructs/prometheus-values';
 import { ensureChart } from '../lib/helm/chart-archive';
 import { readChartLock } from '../lib/helm/chart-lock';
 import { findHelm } from '../lib/helm/helm-binary';
 import { runTemplate } from '../lib/helm/helm-template';
 import { Manifest } from '../lib/manifests/manifest';
-import { parseDocuments } from '../lib/manifests/yaml';
 import { PROJECT_ROOT } from '../lib/support/project-root';
+import { expectExit, expectLine, expectSuccess, folderManifests, literal, passedChecks, preflight, step } from './check';
+import { configChangeSteps, namespaceSteps } from './day2';
 import { LocalCluster, startLocalCluster } from './local-cluster';
 
 /*
- * `npm run e2e`: applies dist/<environment>/ to a real kube-apiserver on 127.0.0.1 and checks that
- * every object is accepted, stored as written, and stable; runs `npm run preflight` against the same
- * server; and shows that the chart's raw output, without the apiVersion rewrite, is refused.
+ * `npm run e2e`: applies dist/ (the lab) to a real kube-apiserver on 127.0.0.1 and checks that every
+ * object is accepted, stored as written, and stable; runs `npm run preflight` against the same server;
+ * applies config changes over the install; shows that the chart's raw output, without the apiVersion
+ * rewrite, is refused; then applies another environment, in its own namespace, to an empty server.
  */
 
-const ENVIRONMENT = process.argv[2] ?? 'lab';
-const DIST = path.join(PROJECT_ROOT, 'dist', ENVIRONMENT);
-
-let passed = 0;
-
-function step(name: string, body: () => void): void {
-  body();
-  passed += 1;
-  process.stdout.write(`ok ${passed} - ${name}\n`);
-}
-
-function expectSuccess(result: { status: number | null; stdout: string; stderr: string }, what: string): string {
-  if (result.status !== 0) throw new Error(`${what} failed (exit ${result.status}): ${result.stderr.trim() || result.stdout.trim()}`);
-  return result.stdout;
-}
-
-function distManifests(): Manifest[] {
-  return fs.readdirSync(DIST).sort().flatMap((file) =>
-    parseDocuments(fs.readFileSync(path.join(DIST, file), 'utf8')).map((document) => document.value as Manifest));
-}
+const ENVIRONMENT = DEFAULT_ENVIRONMENT;
+const DIST = environmentOutdir(path.join(PROJECT_ROOT, 'dist'), ENVIRONMENT);
+/** The other environment of the committed config, and its namespace. */
+const OTHER = { environment: 'staging', namespace: 'monitoring' };
 
 function key(object: Manifest): string {
   return `${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`;
@@ -64,29 +50,13 @@ function differences(expected: unknown, actual: unknown, at: string): string[] {
   return expected === actual ? [] : [`${at}: ${JSON.stringify(actual)} (expected ${JSON.stringify(expected)})`];
 }
 
-function preflight(cluster: LocalCluster): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'build', 'preflight.js'), ENVIRONMENT], {
-    encoding: 'utf8',
-    env: { ...process.env, KUBECONFIG: cluster.kubeconfig },
-  });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-}
-
-function expectLine(output: string, pattern: RegExp): void {
-  if (!output.split('\n').some((line) => pattern.test(line))) throw new Error(`no line matches ${pattern} in:\n${output}`);
-}
-
 function runSteps(cluster: LocalCluster): { objects: number; serverVersion: string } {
-  const expected = distManifests();
+  const expected = folderManifests(DIST);
   const kubectl = cluster.kubectl;
 
   step('preflight without MetalLB fails, naming metallb-system', () => {
-    const result = preflight(cluster);
-    if (result.status !== 1) throw new Error(`expected exit 1, got ${result.status}: ${result.stdout}${result.stderr}`);
+    const result = preflight(cluster.kubeconfig, ENVIRONMENT);
+    expectExit(result, 1, 'preflight');
     expectLine(result.stdout, /^FAIL {2}metallb: namespace metallb-system not found: install MetalLB/);
     expectLine(result.stdout, /^ok {4}helm: helm v3\./);
     expectLine(result.stdout, /^ok {4}PersistentVolume: PersistentVolume prometheus-server does not exist yet/);
@@ -94,8 +64,8 @@ function runSteps(cluster: LocalCluster): { objects: number; serverVersion: stri
 
   step('preflight with MetalLB passes', () => {
     expectSuccess(kubectl(['create', 'namespace', 'metallb-system']), 'create namespace');
-    const result = preflight(cluster);
-    if (result.status !== 0) throw new Error(`expected exit 0, got ${result.status}: ${result.stdout}${result.stderr}`);
+    const result = preflight(cluster.kubeconfig, ENVIRONMENT);
+    expectExit(result, 0, 'preflight');
     expectLine(result.stdout, /^ok {4}metallb: namespace metallb-system exists/);
   });
 
@@ -105,10 +75,10 @@ function runSteps(cluster: LocalCluster): { objects: number; serverVersion: stri
       'spec: {capacity: {storage: 10Gi}, accessModes: [ReadWriteMany], nfs: {server: 192.168.1.10, path: /nfs_shared/other}}', '',
     ].join('\n');
     expectSuccess(kubectl(['create', '-f', '-'], conflicting), 'create conflicting PV');
-    const result = preflight(cluster);
-    if (result.status !== 1) throw new Error(`expected exit 1, got ${result.status}: ${result.stdout}`);
+    const result = preflight(cluster.kubeconfig, ENVIRONMENT);
+    expectExit(result, 1, 'preflight');
     const conflict = 'PersistentVolume prometheus-server exists with spec.nfs.path "/nfs_shared/other" (dist/ has "/nfs_shared/prometheus/server")';
-    expectLine(result.stdout, new RegExp(`^FAIL {2}PersistentVolume: ${escapeRegExp(conflict)}`));
+    expectLine(result.stdout, new RegExp(`^FAIL {2}PersistentVolume: ${literal(conflict)}`));
     const path = expectSuccess(kubectl(['get', 'pv', 'prometheus-server', '-o', 'jsonpath={.spec.nfs.path}']), 'read PV');
     if (path !== '/nfs_shared/other') throw new Error(`preflight changed the PV: ${path}`);
     // No controller-manager runs here to lift the pv-protection finalizer the API server added.
@@ -120,7 +90,7 @@ function runSteps(cluster: LocalCluster): { objects: number; serverVersion: stri
     expectSuccess(kubectl(['apply', '--dry-run=server', '-f', DIST]), 'server-side dry run');
   });
 
-  step('kubectl apply creates every object', () => {
+  step('kubectl apply -f dist/ creates every object of the default environment', () => {
     const output = expectSuccess(kubectl(['apply', '-f', DIST]), 'apply');
     const created = output.trim().split('\n').filter((line) => / created$/.test(line));
     if (created.length !== expected.length) throw new Error(`expected ${expected.length} created, got:\n${output}`);
@@ -148,8 +118,8 @@ function runSteps(cluster: LocalCluster): { objects: number; serverVersion: stri
   });
 
   step('preflight passes against the applied objects', () => {
-    const result = preflight(cluster);
-    if (result.status !== 0) throw new Error(`expected exit 0: ${result.stdout}`);
+    const result = preflight(cluster.kubeconfig, ENVIRONMENT);
+    expectExit(result, 0, 'preflight');
     expectLine(result.stdout, /^ok {4}PersistentVolumeClaim: PersistentVolumeClaim prometheus-server exists and matches dist\//);
   });
 
@@ -164,26 +134,36 @@ function runSteps(cluster: LocalCluster): { objects: number; serverVersion: stri
     }
   });
 
+  configChangeSteps(cluster);
+
   const version = JSON.parse(expectSuccess(kubectl(['version', '-o', 'json']), 'version')) as { serverVersion: { gitVersion: string } };
   return { objects: expected.length, serverVersion: version.serverVersion.gitVersion };
 }
 
-async function main(): Promise<void> {
-  if (!fs.existsSync(DIST)) throw new Error(`${DIST} does not exist: run npm run synth first`);
+async function withCluster<T>(body: (cluster: LocalCluster) => T): Promise<T> {
   const started = Date.now();
   const cluster = await startLocalCluster();
   process.stdout.write(`# kube-apiserver and etcd up on 127.0.0.1 in ${((Date.now() - started) / 1000).toFixed(1)}s (${os.cpus().length} cores)\n`);
-  let summary: { objects: number; serverVersion: string } | undefined;
   try {
-    summary = runSteps(cluster);
+    return body(cluster);
   } finally {
     await cluster.stop();
   }
-  process.stdout.write(`e2e: ${passed} checks passed; ${summary.objects} objects applied to kube-apiserver ${summary.serverVersion}\n`);
+}
+
+async function main(): Promise<void> {
+  if (!fs.existsSync(DIST)) throw new Error(`${DIST} does not exist: run npm run synth first`);
+  const summary = await withCluster(runSteps);
+  await withCluster((cluster) => namespaceSteps(cluster, OTHER.environment, OTHER.namespace));
+  const facts = [
+    `${summary.objects} objects applied to kube-apiserver ${summary.serverVersion} with kubectl apply -f dist/`,
+    're-apply unchanged', 'uid change applied', `namespace ${OTHER.namespace} created`, 'storage-size change refused by preflight',
+  ];
+  process.stdout.write(`e2e: ${passedChecks()} checks passed; ${facts.join('; ')}\n`);
 }
 
 main().catch((error: Error) => {
-  process.stdout.write(`not ok ${passed + 1} - ${error.message}\n`);
+  process.stdout.write(`not ok ${passedChecks() + 1} - ${error.message}\n`);
   process.stderr.write(`e2e: failed: ${error.message.split('\n')[0]}\n`);
   process.exitCode = 1;
 });

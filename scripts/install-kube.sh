@@ -10,6 +10,17 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bin="$root/tools/bin"
 stamp="$bin/.kube.version"
 mkdir -p "$bin"
+
+# etcd, which kube-apiserver stores in: Debian's package where there is none, when this runs as root.
+if ! command -v etcd >/dev/null 2>&1 && [[ ! -x "$bin/etcd" ]]; then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    echo "install-kube: installing Debian's etcd-server for the e2e API server (about a minute, first time only)" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server >/dev/null
+  else
+    echo "install-kube: etcd not found: install it (Debian: apt-get install etcd-server) and run this again" >&2
+    exit 1
+  fi
+fi
 if [[ -x "$bin/kube-apiserver" && -x "$bin/kubectl" && -f "$stamp" && "$(cat "$stamp")" == "$KUBE_VERSION" ]]; then
   exit 0
 fi
@@ -28,7 +39,7 @@ done
 
 cd "$root/e2e/kube"
 start=$(date +%s)
-echo "install-kube: building kube-apiserver and kubectl $KUBE_VERSION with $(go version | cut -d' ' -f3) (first time only)" >&2
+echo "install-kube: building kube-apiserver and kubectl $KUBE_VERSION with $(go version | cut -d' ' -f3) for npm run e2e (first time only: about 5 minutes with a warm Go module cache, 10-15 on a new machine)" >&2
 # The checksum database has no entry for this one module (404); go.sum, committed, pins its hash.
 export GONOSUMDB=k8s.io/legacy-cloud-providers
 export GOFLAGS="-buildvcs=false ${KUBE_GOFLAGS:-}"

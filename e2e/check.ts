@@ -1,0 +1,77 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Manifest } from '../lib/manifests/manifest';
+import { parseDocuments } from '../lib/manifests/yaml';
+import { PROJECT_ROOT } from '../lib/support/project-root';
+
+/** What a command printed and how it ended. */
+export interface CommandResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+let passed = 0;
+
+/** Runs one check and prints it TAP-style; a check that throws ends the run. */
+export function step(name: string, body: () => void): void {
+  body();
+  passed += 1;
+  process.stdout.write(`ok ${passed} - ${name}\n`);
+}
+
+/** How many checks have passed so far. */
+export function passedChecks(): number {
+  return passed;
+}
+
+/** The command's stdout, or an error naming it when it failed. */
+export function expectSuccess(result: CommandResult, what: string): string {
+  if (result.status !== 0) throw new Error(`${what} failed (exit ${result.status}): ${result.stderr.trim() || result.stdout.trim()}`);
+  return result.stdout;
+}
+
+/** Fails unless the command exited with the code. */
+export function expectExit(result: CommandResult, status: number, what: string): void {
+  if (result.status !== status) throw new Error(`${what}: expected exit ${status}, got ${result.status}:\n${result.stdout}${result.stderr}`);
+}
+
+/** Fails unless some line of the output matches. */
+export function expectLine(output: string, pattern: RegExp): void {
+  if (!output.split('\n').some((line) => pattern.test(line))) throw new Error(`no line matches ${pattern} in:\n${output}`);
+}
+
+/** The text as a pattern that matches exactly it. */
+export function literal(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+/** `npm run preflight -- <environment>` against the cluster, reading environment folders under `outdir`. */
+export function preflight(kubeconfig: string, environment: string, outdir = path.join(PROJECT_ROOT, 'dist')): CommandResult {
+  const result = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'build', 'preflight.js'), environment], {
+    cwd: PROJECT_ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, KUBECONFIG: kubeconfig, CDK8S_OUTDIR: outdir },
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Synthesizes with extra settings into a fresh temporary dist/, as a user who changed config would. */
+export function synthWith(settings: Record<string, string>): string {
+  const outdir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-synth-')), 'dist');
+  const result = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'build', 'synth.js')], {
+    cwd: PROJECT_ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, ...settings, CDK8S_OUTDIR: outdir },
+  });
+  expectSuccess({ status: result.status, stdout: result.stdout, stderr: result.stderr }, `synth with ${JSON.stringify(settings)}`);
+  return outdir;
+}
+
+/** Every object of a folder, in file order. */
+export function folderManifests(folder: string): Manifest[] {
+  return fs.readdirSync(folder).sort().flatMap((file) =>
+    parseDocuments(fs.readFileSync(path.join(folder, file), 'utf8')).map((document) => document.value as Manifest));
+}

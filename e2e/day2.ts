@@ -3,51 +3,60 @@ import * as path from 'path';
 import { environmentOutdir } from '../lib/config/loader';
 import { PROJECT_ROOT } from '../lib/support/project-root';
 import { expectExit, expectLine, expectSuccess, literal, preflight, step, synthWith } from './check';
+import { changeConvergedStep, Install, readInstall } from './lifecycle';
 import { LocalCluster } from './local-cluster';
 
 /**
- * Day 2 on the cluster that holds the lab install: a changed uid/gid applies, and a storage-size
- * change, which Kubernetes refuses, is stopped by preflight with the steps that work.
+ * Day 2 on the cluster that holds the lab install: a changed uid/gid applies and converges; the config
+ * changed back is caught by preflight; a storage-size change, which Kubernetes refuses, is stopped by
+ * preflight with the steps that work. Returns the folder of the changed config (the caller removes it).
  */
-export function configChangeSteps(cluster: LocalCluster): void {
+export function configChangeSteps(cluster: LocalCluster, original: Install): string {
   const { kubectl } = cluster;
+  const changedDist = synthWith({ SYNTH_ENVIRONMENTS: 'lab', BOOK_OWNER_UID: '1001', BOOK_OWNER_GID: '1001' });
+  const changed = readInstall(changedDist);
 
-  step('a uid/gid change applies over the install: a new prep Job is created and the server rolls (exit 0)', () => {
-    const changed = synthWith({ SYNTH_ENVIRONMENTS: 'lab', BOOK_OWNER_UID: '1001', BOOK_OWNER_GID: '1001' });
-    try {
-      const output = expectSuccess(kubectl(['apply', '-f', changed]), 'apply of the uid/gid change');
-      expectLine(output, /^job\.batch\/prometheus-server-nfs-prep-[0-9a-f]{8} created$/);
-      expectLine(output, /^deployment\.apps\/prometheus-server configured$/);
-      const runAsUser = ['get', 'deployment', 'prometheus-server', '-o', 'jsonpath={.spec.template.spec.securityContext.runAsUser}'];
-      const runAs = expectSuccess(kubectl(runAsUser), 'read the server\'s uid');
-      if (runAs !== '1001') throw new Error(`the server runs as ${runAs}, not 1001`);
-      const again = expectSuccess(kubectl(['apply', '-f', changed]), 're-apply of the uid/gid change');
-      const notUnchanged = again.trim().split('\n').filter((line) => !/ unchanged$/.test(line));
-      if (notUnchanged.length > 0) throw new Error(`changed on re-apply:\n${notUnchanged.join('\n')}`);
-    } finally {
-      fs.rmSync(path.dirname(changed), { recursive: true, force: true });
-    }
+  step('a uid/gid change applies over the install with exit 0: a new prep Job is created, the server Deployment configured', () => {
+    const output = expectSuccess(kubectl(['apply', '-f', changedDist]), 'apply of the uid/gid change');
+    expectLine(output, new RegExp(`^job\\.batch/${literal(changed.job)} created$`));
+    expectLine(output, /^deployment\.apps\/prometheus-server configured$/);
+  });
+
+  changeConvergedStep(cluster, changed, 1001);
+
+  step('a second apply of the changed config changes nothing', () => {
+    const again = expectSuccess(kubectl(['apply', '-f', changedDist]), 're-apply of the uid/gid change');
+    const notUnchanged = again.trim().split('\n').filter((line) => !/ unchanged$/.test(line));
+    if (notUnchanged.length > 0) throw new Error(`changed on re-apply:\n${notUnchanged.join('\n')}`);
+  });
+
+  step('preflight of the config changed back names the finished Job that apply would not run again', () => {
+    const result = preflight(cluster.kubeconfig, 'lab');
+    expectExit(result, 1, 'preflight of the earlier config');
+    const detail = `Job ${original.job} ran for this config before Job ${changed.job} ran for another`;
+    expectLine(result.stdout, new RegExp(`^FAIL {2}Job: ${literal(detail)},.*: kubectl -n default delete job ${literal(original.job)}$`));
   });
 
   step('preflight refuses a storage-size change, which apply cannot make, and names the steps that work', () => {
-    const changed = synthWith({ SYNTH_ENVIRONMENTS: 'lab', BOOK_STORAGE_SIZE: '20Gi' });
+    const resized = synthWith({ SYNTH_ENVIRONMENTS: 'lab', BOOK_OWNER_UID: '1001', BOOK_OWNER_GID: '1001', BOOK_STORAGE_SIZE: '20Gi' });
     try {
-      const refused = kubectl(['apply', '--dry-run=server', '-f', changed]);
+      const refused = kubectl(['apply', '--dry-run=server', '-f', resized]);
       if (refused.status === 0) throw new Error('the API server accepted the resized claim');
-      const result = preflight(cluster.kubeconfig, 'lab', changed);
+      const result = preflight(cluster.kubeconfig, 'lab', resized);
       expectExit(result, 1, 'preflight of a resized claim');
       const steps = [
         '1) kubectl -n default scale deployment prometheus-server --replicas=0',
         '2) kubectl -n default delete pvc prometheus-server',
         '3) kubectl delete pv prometheus-server (its Retain policy keeps the data on the NFS export)',
-        `4) kubectl apply -f ${path.relative(PROJECT_ROOT, changed)}`,
+        `4) kubectl apply -f ${path.relative(PROJECT_ROOT, resized)}`,
       ].join(' ');
       const claim = 'PersistentVolumeClaim prometheus-server exists with spec.resources.requests.storage "10Gi" (dist/ has "20Gi")';
       expectLine(result.stdout, new RegExp(`^FAIL {2}PersistentVolumeClaim: ${literal(claim)}; apply cannot change that: ${literal(steps)}$`));
     } finally {
-      fs.rmSync(path.dirname(changed), { recursive: true, force: true });
+      fs.rmSync(path.dirname(resized), { recursive: true, force: true });
     }
   });
+  return changedDist;
 }
 
 /** Another environment, in its own namespace, onto an empty API server: the Namespace comes first. */

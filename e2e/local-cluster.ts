@@ -5,11 +5,14 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { TOOLS_BIN } from '../lib/helm/helm-binary';
+import { PROJECT_ROOT } from '../lib/support/project-root';
+import { addNodes, SimulatedNode, startNodeSimulation } from './simulated-nodes';
 
 /**
- * A Kubernetes API server with its etcd, on 127.0.0.1 only, for end-to-end tests: no nodes, no
- * controllers, just the API. Certificates, the service-account key and an admin token are made at
- * start in a temporary folder; stop() ends both processes and removes the folder.
+ * A Kubernetes API server with its etcd, on 127.0.0.1 only, for end-to-end tests; with `nodes`, also
+ * kube-controller-manager, kube-scheduler and kwok simulating those nodes. Certificates, the
+ * service-account key and an admin token are made at start in a temporary folder; stop() ends every
+ * process (each in its own process group, so nothing it started survives) and removes the folder.
  */
 export interface LocalCluster {
   /** kubeconfig that reaches the server as an admin. */
@@ -21,12 +24,51 @@ export interface LocalCluster {
 }
 
 const STARTUP_TIMEOUT_MS = 90_000;
+const WORKDIR_PREFIX = 'local-cluster-';
+const OWNER_FILE = 'owner.pid';
 
-/** Starts etcd and kube-apiserver; the returned cluster answers /readyz. */
-export async function startLocalCluster(): Promise<LocalCluster> {
-  const workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'local-cluster-'));
+/**
+ * Folders of earlier runs whose process is gone: an e2e killed outright cannot remove its own (its
+ * servers stop by themselves, see tied-to-parent.sh), so the next run does.
+ */
+function removeAbandonedWorkdirs(): void {
+  for (const entry of fs.readdirSync(os.tmpdir()).filter((name) => name.startsWith(WORKDIR_PREFIX))) {
+    const dir = path.join(os.tmpdir(), entry);
+    const owner = readOwner(dir);
+    if (owner !== undefined && !isAlive(owner)) fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function readOwner(dir: string): number | undefined {
+  try {
+    return Number(fs.readFileSync(path.join(dir, OWNER_FILE), 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** What runs besides the API server. */
+export interface LocalClusterOptions {
+  /** Nodes for kwok to simulate; with any, the controllers and the scheduler run too. @default none: the API only */
+  readonly nodes?: readonly SimulatedNode[];
+}
+
+/** Starts etcd and kube-apiserver, and the rest the options ask for; the returned cluster answers /readyz. */
+export async function startLocalCluster(options: LocalClusterOptions = {}): Promise<LocalCluster> {
+  removeAbandonedWorkdirs();
+  const workdir = fs.mkdtempSync(path.join(os.tmpdir(), WORKDIR_PREFIX));
+  fs.writeFileSync(path.join(workdir, OWNER_FILE), String(process.pid));
   const processes: ChildProcess[] = [];
-  const killAll = (): void => processes.forEach((child) => child.exitCode === null && child.kill('SIGKILL'));
+  const killAll = (): void => processes.forEach((child) => signalGroup(child, 'SIGKILL'));
   process.once('exit', killAll);
   try {
     const [etcdClientPort, etcdPeerPort, apiPort] = await freePorts(3);
@@ -37,6 +79,10 @@ export async function startLocalCluster(): Promise<LocalCluster> {
     const kubeconfig = writeKubeconfig(workdir, apiPort, token);
     const kubectl = kubectlFor(kubeconfig);
     await waitUntilReady(kubectl, processes, workdir);
+    if (options.nodes && options.nodes.length > 0) {
+      processes.push(...startNodeSimulation(workdir, kubeconfig, (name, executable, args) => startLogged(workdir, name, executable, args)));
+      await addNodes(kubectl, options.nodes, () => failedProcess(processes, workdir));
+    }
     return {
       kubeconfig,
       kubectl,
@@ -120,11 +166,31 @@ function startApiServer(dir: string, etcdPort: number, apiPort: number): ChildPr
   ]);
 }
 
+/** Stops the server when this process ends in a way it cannot handle (SIGKILL, say). */
+const TIED_TO_PARENT = path.join(PROJECT_ROOT, 'e2e', 'tied-to-parent.sh');
+
+/** Starts a server in a process group of its own, logging to `<name>.log` in the folder. */
 function startLogged(dir: string, name: string, executable: string, args: string[]): ChildProcess {
   const log = fs.openSync(path.join(dir, `${name}.log`), 'a');
-  const child = spawn(executable, args, { stdio: ['ignore', log, log] });
+  const child = spawn('bash', [TIED_TO_PARENT, String(process.pid), executable, ...args], { stdio: ['ignore', log, log], detached: true });
   fs.closeSync(log);
   return child;
+}
+
+/** Signals the child's whole process group. */
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    child.kill(signal);
+  }
+}
+
+/** An error naming the first process that exited, with the last lines of every log, or undefined. */
+function failedProcess(processes: readonly ChildProcess[], dir: string): Error | undefined {
+  const exited = processes.find((child) => child.exitCode !== null);
+  return exited ? new Error(`${exited.spawnargs[3]} exited with ${exited.exitCode}:\n${tailLogs(dir)}`) : undefined;
 }
 
 function writeKubeconfig(dir: string, apiPort: number, token: string): string {
@@ -145,8 +211,8 @@ function writeKubeconfig(dir: string, apiPort: number, token: string): string {
 async function waitUntilReady(kubectl: LocalCluster['kubectl'], processes: ChildProcess[], dir: string): Promise<void> {
   const deadline = Date.now() + STARTUP_TIMEOUT_MS;
   while (Date.now() < deadline) {
-    const exited = processes.find((child) => child.exitCode !== null);
-    if (exited) throw new Error(`${exited.spawnfile} exited with ${exited.exitCode}:\n${tailLogs(dir)}`);
+    const failure = failedProcess(processes, dir);
+    if (failure) throw failure;
     if (kubectl(['get', '--raw', '/readyz']).stdout.trim() === 'ok') return;
     await sleep(500);
   }
@@ -154,10 +220,9 @@ async function waitUntilReady(kubectl: LocalCluster['kubectl'], processes: Child
 }
 
 function tailLogs(dir: string): string {
-  return ['etcd', 'kube-apiserver'].map((name) => {
-    const file = path.join(dir, `${name}.log`);
-    const lines = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n').slice(-15) : [];
-    return `--- ${name}.log\n${lines.join('\n')}`;
+  return fs.readdirSync(dir).filter((file) => file.endsWith('.log')).map((file) => {
+    const lines = fs.readFileSync(path.join(dir, file), 'utf8').trim().split('\n').slice(-15);
+    return `--- ${file}\n${lines.join('\n')}`;
   }).join('\n');
 }
 
@@ -166,8 +231,8 @@ async function stopAll(processes: ChildProcess[]): Promise<void> {
   for (const child of [...processes].reverse()) {
     if (child.exitCode !== null || child.signalCode !== null) continue;
     const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    signalGroup(child, 'SIGTERM');
+    const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), 10_000);
     await exited;
     clearTimeout(timer);
   }

@@ -9,9 +9,12 @@ import { findHelm } from '../lib/helm/helm-binary';
 import { runTemplate } from '../lib/helm/helm-template';
 import { Manifest } from '../lib/manifests/manifest';
 import { PROJECT_ROOT } from '../lib/support/project-root';
-import { expectExit, expectLine, expectSuccess, folderManifests, literal, passedChecks, preflight, step } from './check';
+import { expectExit, expectLine, expectSuccess, literal, passedChecks, preflight, step } from './check';
+import { claimBound, deploymentAvailable, jobComplete, nodeExporterOn, noPendingPods, waitFor } from './converge';
 import { configChangeSteps, namespaceSteps } from './day2';
-import { LocalCluster, startLocalCluster } from './local-cluster';
+import { argoWavesStep, convergedSteps, readInstall, releasedVolumeStep, tolerationNegativeStep, uninstallStep } from './lifecycle';
+import { LocalCluster, LocalClusterOptions, startLocalCluster } from './local-cluster';
+import { BOOK_LAB_NODES } from './simulated-nodes';
 
 /*
  * `npm run e2e`: applies dist/ (the lab) to a real kube-apiserver on 127.0.0.1 and checks that every
@@ -51,7 +54,8 @@ function differences(expected: unknown, actual: unknown, at: string): string[] {
 }
 
 function runSteps(cluster: LocalCluster): { objects: number; serverVersion: string } {
-  const expected = folderManifests(DIST);
+  const install = readInstall(DIST);
+  const expected = install.manifests;
   const kubectl = cluster.kubectl;
 
   step('preflight without MetalLB fails, naming metallb-system', () => {
@@ -81,20 +85,20 @@ function runSteps(cluster: LocalCluster): { objects: number; serverVersion: stri
     expectLine(result.stdout, new RegExp(`^FAIL {2}PersistentVolume: ${literal(conflict)}`));
     const path = expectSuccess(kubectl(['get', 'pv', 'prometheus-server', '-o', 'jsonpath={.spec.nfs.path}']), 'read PV');
     if (path !== '/nfs_shared/other') throw new Error(`preflight changed the PV: ${path}`);
-    // No controller-manager runs here to lift the pv-protection finalizer the API server added.
-    expectSuccess(kubectl(['patch', 'pv', 'prometheus-server', '--type=merge', '-p', '{"metadata":{"finalizers":null}}']), 'unprotect PV');
-    expectSuccess(kubectl(['delete', 'pv', 'prometheus-server']), 'delete conflicting PV');
+    expectSuccess(kubectl(['delete', 'pv', 'prometheus-server', '--timeout=60s']), 'delete conflicting PV');
   });
 
   step(`kubectl apply --dry-run=server accepts all ${expected.length} objects`, () => {
     expectSuccess(kubectl(['apply', '--dry-run=server', '-f', DIST]), 'server-side dry run');
   });
 
-  step('kubectl apply -f dist/ creates every object of the default environment', () => {
+  step('kubectl apply -f dist/ (the whole folder at once, as Flux does) creates every object of the default environment', () => {
     const output = expectSuccess(kubectl(['apply', '-f', DIST]), 'apply');
     const created = output.trim().split('\n').filter((line) => / created$/.test(line));
     if (created.length !== expected.length) throw new Error(`expected ${expected.length} created, got:\n${output}`);
   });
+
+  convergedSteps(cluster, install, BOOK_LAB_NODES);
 
   step('every object reads back as dist/ wrote it', () => {
     const list = JSON.parse(expectSuccess(kubectl(['get', '-f', DIST, '-o', 'json']), 'get')) as { items: Manifest[] };
@@ -134,16 +138,34 @@ function runSteps(cluster: LocalCluster): { objects: number; serverVersion: stri
     }
   });
 
-  configChangeSteps(cluster);
+  const changedDist = configChangeSteps(cluster, install);
+  try {
+    const changed = readInstall(changedDist);
+    uninstallStep(cluster, changed);
+    argoWavesStep(cluster, changed);
+    step('the reinstall converges: claim Bound, Job Complete, node-exporter everywhere, Deployments Available, nothing Pending', () => {
+      waitFor('claim Bound', claimBound(kubectl, changed.namespace, changed.claim));
+      waitFor('Job Complete', jobComplete(kubectl, changed.namespace, changed.job));
+      waitFor('node-exporter', nodeExporterOn(kubectl, changed.namespace, BOOK_LAB_NODES.map((node) => node.name)));
+      for (const deployment of changed.deployments) waitFor(deployment, deploymentAvailable(kubectl, changed.namespace, deployment));
+      waitFor('no Pending pod', noPendingPods(kubectl, changed.namespace));
+    });
+    releasedVolumeStep(cluster, changed, ENVIRONMENT, changedDist);
+    tolerationNegativeStep(cluster, changed, BOOK_LAB_NODES);
+  } finally {
+    fs.rmSync(path.dirname(changedDist), { recursive: true, force: true });
+  }
 
   const version = JSON.parse(expectSuccess(kubectl(['version', '-o', 'json']), 'version')) as { serverVersion: { gitVersion: string } };
   return { objects: expected.length, serverVersion: version.serverVersion.gitVersion };
 }
 
-async function withCluster<T>(body: (cluster: LocalCluster) => T): Promise<T> {
+async function withCluster<T>(options: LocalClusterOptions, body: (cluster: LocalCluster) => T): Promise<T> {
   const started = Date.now();
-  const cluster = await startLocalCluster();
-  process.stdout.write(`# kube-apiserver and etcd up on 127.0.0.1 in ${((Date.now() - started) / 1000).toFixed(1)}s (${os.cpus().length} cores)\n`);
+  const cluster = await startLocalCluster(options);
+  const simulation = `, kube-controller-manager, kube-scheduler and kwok with ${options.nodes?.length} nodes`;
+  const parts = `etcd and kube-apiserver${options.nodes ? simulation : ''}`;
+  process.stdout.write(`# ${parts} up on 127.0.0.1 in ${((Date.now() - started) / 1000).toFixed(1)}s (${os.cpus().length} cores)\n`);
   try {
     return body(cluster);
   } finally {
@@ -153,11 +175,14 @@ async function withCluster<T>(body: (cluster: LocalCluster) => T): Promise<T> {
 
 async function main(): Promise<void> {
   if (!fs.existsSync(DIST)) throw new Error(`${DIST} does not exist: run npm run synth first`);
-  const summary = await withCluster(runSteps);
-  await withCluster((cluster) => namespaceSteps(cluster, OTHER.environment, OTHER.namespace));
+  const started = Date.now();
+  const summary = await withCluster({ nodes: BOOK_LAB_NODES }, runSteps);
+  await withCluster({}, (cluster) => namespaceSteps(cluster, OTHER.environment, OTHER.namespace));
   const facts = [
-    `${summary.objects} objects applied to kube-apiserver ${summary.serverVersion} with kubectl apply -f dist/`,
-    're-apply unchanged', 'uid change applied', `namespace ${OTHER.namespace} created`, 'storage-size change refused by preflight',
+    `${BOOK_LAB_NODES.length} nodes`, `${summary.objects} objects applied to kube-apiserver ${summary.serverVersion} with kubectl apply -f dist/`,
+    'claim Bound', 'Job Complete', `node-exporter ${BOOK_LAB_NODES.length}/${BOOK_LAB_NODES.length}`, 're-apply unchanged',
+    'uid change converged', 'reinstall converged', 'waves ordered', 'released volume re-bound', 'storage-size change refused by preflight',
+    `namespace ${OTHER.namespace} created`, `${Math.round((Date.now() - started) / 1000)}s`,
   ];
   process.stdout.write(`e2e: ${passedChecks()} checks passed; ${facts.join('; ')}\n`);
 }

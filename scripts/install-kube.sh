@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Builds kube-apiserver and kubectl of the pinned Kubernetes release into tools/bin (gitignored), from
-# the Go module proxy, through the small module in e2e/kube. The first build takes several minutes;
-# later runs find the binaries and return at once.
+# Builds what `npm run e2e` runs into tools/bin (gitignored), from the Go module proxy: kube-apiserver,
+# kube-controller-manager, kube-scheduler and kubectl of the pinned Kubernetes release, through the small
+# module in e2e/kube, and kwok, which simulates the nodes. The first build takes several minutes; later
+# runs find the binaries and return at once.
 set -euo pipefail
 
 KUBE_VERSION=v1.27.16
+KWOK_VERSION=v0.8.0
+KUBE_BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bin="$root/tools/bin"
@@ -21,7 +24,8 @@ if ! command -v etcd >/dev/null 2>&1 && [[ ! -x "$bin/etcd" ]]; then
     exit 1
   fi
 fi
-if [[ -x "$bin/kube-apiserver" && -x "$bin/kubectl" && -f "$stamp" && "$(cat "$stamp")" == "$KUBE_VERSION" ]]; then
+wanted="$KUBE_VERSION ${KUBE_BINARIES[*]} kwok-$KWOK_VERSION"
+if [[ -f "$stamp" && "$(cat "$stamp")" == "$wanted" ]]; then
   exit 0
 fi
 if ! command -v go >/dev/null 2>&1; then
@@ -39,12 +43,16 @@ done
 
 cd "$root/e2e/kube"
 start=$(date +%s)
-echo "install-kube: building kube-apiserver and kubectl $KUBE_VERSION with $(go version | cut -d' ' -f3) for npm run e2e (first time only: about 5 minutes with a warm Go module cache, 10-15 on a new machine)" >&2
+echo "install-kube: building ${KUBE_BINARIES[*]} $KUBE_VERSION and kwok $KWOK_VERSION with $(go version | cut -d' ' -f3) for npm run e2e (first time only: several minutes, 10-15 on a new machine)" >&2
 # The checksum database has no entry for this one module (404); go.sum, committed, pins its hash.
 export GONOSUMDB=k8s.io/legacy-cloud-providers
 export GOFLAGS="-buildvcs=false ${KUBE_GOFLAGS:-}"
 # providerless leaves out the in-tree cloud providers, which a loopback API server does not need.
-go build -trimpath -tags providerless -ldflags "$ldflags" -o "$bin/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
-go build -trimpath -tags providerless -ldflags "$ldflags" -o "$bin/kubectl" k8s.io/kubernetes/cmd/kubectl
-echo "$KUBE_VERSION" > "$stamp"
+for binary in "${KUBE_BINARIES[@]}"; do
+  echo "install-kube: $binary ($(( $(date +%s) - start ))s so far)" >&2
+  go build -trimpath -tags providerless -ldflags "$ldflags" -o "$bin/$binary" "k8s.io/kubernetes/cmd/$binary"
+done
+echo "install-kube: kwok $KWOK_VERSION ($(( $(date +%s) - start ))s so far)" >&2
+(cd "$root" && GOBIN="$bin" go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION")
+echo "$wanted" > "$stamp"
 echo "install-kube: built in $(( $(date +%s) - start ))s" >&2

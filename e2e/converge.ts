@@ -1,0 +1,132 @@
+import { SYNC_WAVE_ANNOTATION } from '../lib/constructs/sync-waves';
+import { Manifest } from '../lib/manifests/manifest';
+import { CommandResult, expectSuccess } from './check';
+
+/*
+ * What "converged" means on the simulated lab, each as a probe that returns what is still missing (or
+ * undefined once it holds), and a wait that polls a probe. Health follows Argo CD's rules: a claim is
+ * healthy when Bound, a Job when Complete, a Deployment when its replicas are updated and available.
+ */
+
+type Kubectl = (args: readonly string[], input?: string) => CommandResult;
+type Probe = () => string | undefined;
+
+const POLL_MS = 250;
+const SERVER_SELECTOR = 'app=prometheus,component=server';
+const NODE_EXPORTER_SELECTOR = 'app=prometheus,component=node-exporter';
+
+/** Blocks for `ms`: the checks run kubectl synchronously, and the servers they watch are other processes. */
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** Polls the probe until it reports nothing missing; fails with what was still missing at the deadline. */
+export function waitFor(what: string, probe: Probe, timeoutMs = 90_000): void {
+  const deadline = Date.now() + timeoutMs;
+  let missing = probe();
+  while (missing !== undefined) {
+    if (Date.now() > deadline) throw new Error(`${what}: not after ${timeoutMs / 1000}s: ${missing}`);
+    sleep(POLL_MS);
+    missing = probe();
+  }
+}
+
+/** Parsed `kubectl get … -o json`. */
+export function getJson<T>(kubectl: Kubectl, args: readonly string[]): T {
+  return JSON.parse(expectSuccess(kubectl([...args, '-o', 'json']), `kubectl get ${args.join(' ')}`)) as T;
+}
+
+interface Item {
+  metadata: { name: string; namespace?: string; creationTimestamp?: string; ownerReferences?: Array<{ kind: string }> };
+  spec?: Record<string, unknown> & { nodeName?: string; volumeName?: string; replicas?: number };
+  status?: Record<string, unknown> & {
+    phase?: string; conditions?: Array<{ type: string; status: string }>; completionTime?: string;
+    replicas?: number; updatedReplicas?: number; availableReplicas?: number;
+  };
+}
+
+/** The claim is Bound to exactly the volume it names. */
+export function claimBound(kubectl: Kubectl, namespace: string, claim: string): Probe {
+  return () => {
+    const item = getJson<Item>(kubectl, ['-n', namespace, 'get', 'pvc', claim]);
+    const volume = item.spec?.volumeName ?? '';
+    if (item.status?.phase !== 'Bound') return `claim ${claim} is ${item.status?.phase}`;
+    const pv = getJson<Item>(kubectl, ['get', 'pv', volume]);
+    return pv.status?.phase === 'Bound' ? undefined : `volume ${volume} is ${pv.status?.phase}`;
+  };
+}
+
+/** The Job has the Complete condition. */
+export function jobComplete(kubectl: Kubectl, namespace: string, job: string): Probe {
+  return () => {
+    const item = getJson<Item>(kubectl, ['-n', namespace, 'get', 'job', job]);
+    return item.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True') ? undefined : `job ${job} is not Complete`;
+  };
+}
+
+/** Every replica of the Deployment is updated and available. */
+export function deploymentAvailable(kubectl: Kubectl, namespace: string, deployment: string): Probe {
+  return () => {
+    const item = getJson<Item & { metadata: { generation?: number }; status?: { observedGeneration?: number } }>(
+      kubectl, ['-n', namespace, 'get', 'deployment', deployment]);
+    const want = item.spec?.replicas ?? 1;
+    const { updatedReplicas = 0, availableReplicas = 0, observedGeneration = 0 } = item.status ?? {};
+    const settled = observedGeneration >= (item.metadata.generation ?? 0) && updatedReplicas === want && availableReplicas === want;
+    const available = item.status?.conditions?.some((c) => c.type === 'Available' && c.status === 'True');
+    return settled && available ? undefined : `deployment ${deployment}: ${availableReplicas}/${want} available, ${updatedReplicas} updated`;
+  };
+}
+
+/** A running node-exporter pod on each of the nodes. */
+export function nodeExporterOn(kubectl: Kubectl, namespace: string, nodes: readonly string[]): Probe {
+  return () => {
+    const pods = getJson<{ items: Item[] }>(kubectl, ['-n', namespace, 'get', 'pods', '-l', NODE_EXPORTER_SELECTOR]).items;
+    const running = new Set(pods.filter((pod) => pod.status?.phase === 'Running').map((pod) => pod.spec?.nodeName));
+    const missing = nodes.filter((node) => !running.has(node));
+    return missing.length === 0 ? undefined : `node-exporter ${nodes.length - missing.length}/${nodes.length} (none on ${missing.join(', ')})`;
+  };
+}
+
+/** No pod of the namespace is Pending: every request fits some node. */
+export function noPendingPods(kubectl: Kubectl, namespace: string): Probe {
+  return () => {
+    const pods = getJson<{ items: Item[] }>(kubectl, ['-n', namespace, 'get', 'pods']).items;
+    const pending = pods.filter((pod) => pod.status?.phase === 'Pending').map((pod) => pod.metadata.name);
+    return pending.length === 0 ? undefined : `Pending: ${pending.join(', ')}`;
+  };
+}
+
+/** The server pods' uid, and when the oldest of them was created. */
+export function serverPods(kubectl: Kubectl, namespace: string): Array<{ createdAt: Date; runAsUser: unknown }> {
+  const pods = getJson<{ items: Item[] }>(kubectl, ['-n', namespace, 'get', 'pods', '-l', SERVER_SELECTOR]).items;
+  return pods.map((pod) => ({
+    createdAt: new Date(pod.metadata.creationTimestamp ?? 0),
+    runAsUser: (pod.spec?.securityContext as { runAsUser?: number } | undefined)?.runAsUser,
+  }));
+}
+
+/** When the Job completed. */
+export function jobCompletedAt(kubectl: Kubectl, namespace: string, job: string): Date {
+  return new Date(getJson<Item>(kubectl, ['-n', namespace, 'get', 'job', job]).status?.completionTime ?? 0);
+}
+
+/** The objects grouped by Argo CD sync wave, lowest first (no annotation is wave 0). */
+export function syncWaves(manifests: readonly Manifest[]): Manifest[][] {
+  const byWave = new Map<number, Manifest[]>();
+  for (const manifest of manifests) {
+    const wave = Number(manifest.metadata.annotations?.[SYNC_WAVE_ANNOTATION] ?? '0');
+    byWave.set(wave, [...(byWave.get(wave) ?? []), manifest]);
+  }
+  return [...byWave.keys()].sort((a, b) => a - b).map((wave) => byWave.get(wave) ?? []);
+}
+
+/** Argo CD's health of one applied object, as a probe; objects it has no rule for are healthy once they exist. */
+export function argoHealth(kubectl: Kubectl, manifest: Manifest): Probe {
+  const namespace = manifest.metadata.namespace ?? 'default';
+  switch (manifest.kind) {
+    case 'PersistentVolumeClaim': return claimBound(kubectl, namespace, manifest.metadata.name);
+    case 'Job': return jobComplete(kubectl, namespace, manifest.metadata.name);
+    case 'Deployment': return deploymentAvailable(kubectl, namespace, manifest.metadata.name);
+    default: return () => undefined;
+  }
+}

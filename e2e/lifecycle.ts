@@ -1,0 +1,150 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Manifest } from '../lib/manifests/manifest';
+import { expectExit, expectLine, expectSuccess, folderManifests, preflight, step } from './check';
+import {
+  argoHealth, claimBound, deploymentAvailable, getJson, jobComplete, jobCompletedAt, nodeExporterOn, noPendingPods, serverPods,
+  syncWaves, waitFor,
+} from './converge';
+import { LocalCluster } from './local-cluster';
+import { SimulatedNode } from './simulated-nodes';
+
+/** What an install of one folder consists of, read from its manifests. */
+export interface Install {
+  /** The folder. */
+  readonly folder: string;
+  /** Its objects, in file order. */
+  readonly manifests: readonly Manifest[];
+  /** Namespace of the claim and the workloads. */
+  readonly namespace: string;
+  /** Names of the objects the checks look at. */
+  readonly claim: string;
+  readonly job: string;
+  readonly deployments: readonly string[];
+}
+
+/** The install in a folder. */
+export function readInstall(folder: string): Install {
+  const manifests = folderManifests(folder);
+  const named = (kind: string) => manifests.filter((m) => m.kind === kind).map((m) => m.metadata.name);
+  const claim = manifests.find((m) => m.kind === 'PersistentVolumeClaim');
+  return {
+    folder,
+    manifests,
+    namespace: claim?.metadata.namespace ?? 'default',
+    claim: claim?.metadata.name ?? '',
+    job: named('Job')[0] ?? '',
+    deployments: named('Deployment'),
+  };
+}
+
+/** The converged state, each fact its own check. */
+export function convergedSteps(cluster: LocalCluster, install: Install, nodes: readonly SimulatedNode[]): void {
+  const { kubectl } = cluster;
+  step(`the claim ${install.claim} is Bound to its volume`, () => waitFor('claim Bound', claimBound(kubectl, install.namespace, install.claim)));
+  step(`the prep Job ${install.job} is Complete`, () => waitFor('Job Complete', jobComplete(kubectl, install.namespace, install.job)));
+  step(`node-exporter runs on all ${nodes.length} nodes, the tainted control plane included`, () =>
+    waitFor('node-exporter everywhere', nodeExporterOn(kubectl, install.namespace, nodes.map((node) => node.name))));
+  step(`the Deployments ${install.deployments.join(' and ')} are Available`, () => {
+    for (const deployment of install.deployments) waitFor(`${deployment} Available`, deploymentAvailable(kubectl, install.namespace, deployment));
+  });
+  step('no pod is Pending: every request fits the book\'s nodes', () => waitFor('no Pending pod', noPendingPods(kubectl, install.namespace)));
+}
+
+/** A config change converges: the new Job completes and the server rolls to the new uid. */
+export function changeConvergedStep(cluster: LocalCluster, changed: Install, uid: number): void {
+  step(`the changed config converges: Job ${changed.job} Complete, the server rolled to uid ${uid}`, () => {
+    waitFor('new Job Complete', jobComplete(cluster.kubectl, changed.namespace, changed.job));
+    for (const deployment of changed.deployments) {
+      waitFor(`${deployment} rolled`, deploymentAvailable(cluster.kubectl, changed.namespace, deployment));
+    }
+    waitFor(`server pods as uid ${uid}`, () => {
+      const pods = serverPods(cluster.kubectl, changed.namespace);
+      return pods.length > 0 && pods.every((pod) => pod.runAsUser === uid) ? undefined : `server pods run as ${pods.map((p) => p.runAsUser)}`;
+    });
+  });
+}
+
+/** `kubectl delete -f`, and every object gone, the volume included (Retain keeps the NFS data, not the object). */
+export function uninstallStep(cluster: LocalCluster, install: Install): void {
+  step(`kubectl delete -f removes every object, the claim and the volume included`, () => {
+    expectSuccess(cluster.kubectl(['delete', '-f', install.folder, '--timeout=90s']), 'uninstall');
+    const left = cluster.kubectl(['get', '-f', install.folder, '-o', 'name']);
+    if (left.stdout.trim() !== '') throw new Error(`still there after uninstall:\n${left.stdout}`);
+  });
+}
+
+/**
+ * Argo CD's order: each sync wave applied only once the one before is healthy; returns nothing, and
+ * fails unless the server's pods were created after the Job completed.
+ */
+export function argoWavesStep(cluster: LocalCluster, install: Install): void {
+  step('Argo CD\'s order: wave by wave, each healthy first; the server pod is created only after the Job completed', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-waves-'));
+    try {
+      syncWaves(install.manifests).forEach((wave, index) => {
+        const file = path.join(dir, `wave-${index}.json`);
+        fs.writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: wave }));
+        expectSuccess(cluster.kubectl(['apply', '-f', file]), `apply of wave ${index}`);
+        for (const manifest of wave) waitFor(`${manifest.kind} ${manifest.metadata.name} healthy`, argoHealth(cluster.kubectl, manifest));
+      });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    const completed = jobCompletedAt(cluster.kubectl, install.namespace, install.job);
+    const pods = serverPods(cluster.kubectl, install.namespace);
+    if (pods.length === 0 || pods.some((pod) => pod.createdAt < completed)) {
+      throw new Error(`server pods created at ${pods.map((pod) => pod.createdAt.toISOString())}, the Job completed at ${completed.toISOString()}`);
+    }
+  });
+}
+
+/**
+ * The book's reinstall that used to hang: the claim deleted, the volume kept. The volume is Released
+ * and remembers the dead claim; preflight names the one command that frees it, and then apply binds.
+ */
+export function releasedVolumeStep(cluster: LocalCluster, install: Install, environment: string, outdir: string): void {
+  step('a volume left Released by a deleted claim: preflight names the command that frees it, and the claim binds again', () => {
+    const chart = install.manifests.filter((m) => m.metadata.annotations?.['argocd.argoproj.io/sync-wave'] === undefined);
+    const chartList = JSON.stringify({ apiVersion: 'v1', kind: 'List', items: chart });
+    expectSuccess(cluster.kubectl(['delete', '-f', '-', '--timeout=90s'], chartList), 'delete chart');
+    expectSuccess(cluster.kubectl(['-n', install.namespace, 'delete', 'pvc', install.claim, '--timeout=90s']), 'delete claim');
+    const volume = install.manifests.find((m) => m.kind === 'PersistentVolume')?.metadata.name ?? '';
+    waitFor('volume Released', () => {
+      const phase = getJson<{ status?: { phase?: string } }>(cluster.kubectl, ['get', 'pv', volume]).status?.phase;
+      return phase === 'Released' ? undefined : `volume ${volume} is ${phase}`;
+    });
+    const result = preflight(cluster.kubeconfig, environment, outdir);
+    expectExit(result, 1, 'preflight of a Released volume');
+    const line = result.stdout.split('\n').find((text) => text.startsWith(`FAIL  PersistentVolume: PersistentVolume ${volume} is Released`)) ?? '';
+    const command = /; run: (kubectl patch pv .*)$/.exec(line)?.[1];
+    if (!command) throw new Error(`preflight named no command:\n${result.stdout}`);
+    const patch = /^kubectl patch pv (\S+) --type json -p '(.*)'$/.exec(command);
+    if (!patch) throw new Error(`unexpected command: ${command}`);
+    expectSuccess(cluster.kubectl(['patch', 'pv', patch[1], '--type', 'json', '-p', patch[2]]), command);
+    expectSuccess(cluster.kubectl(['apply', '-f', install.folder]), 'apply after the patch');
+    waitFor('claim Bound again', claimBound(cluster.kubectl, install.namespace, install.claim));
+    expectLine(preflight(cluster.kubeconfig, environment, outdir).stdout, /^ok {4}PersistentVolume: .* exists and matches dist\//);
+  });
+}
+
+/** The check can fail: node-exporter without the control-plane toleration misses m-k8s. */
+export function tolerationNegativeStep(cluster: LocalCluster, install: Install, nodes: readonly SimulatedNode[]): void {
+  step('negative: without the control-plane toleration, the node-exporter check fails with 3/4', () => {
+    const daemonSet = install.manifests.find((m) => m.kind === 'DaemonSet');
+    if (!daemonSet) throw new Error('no DaemonSet in the install');
+    const template = (daemonSet.spec as { template: { spec: Record<string, unknown> } }).template;
+    const untoleratingTemplate = { ...template, spec: { ...template.spec, tolerations: [] } };
+    const untolerating = { ...daemonSet, spec: { ...(daemonSet.spec as object), template: untoleratingTemplate } };
+    const deleteDaemonSet = ['delete', 'daemonset', daemonSet.metadata.name, '-n', install.namespace, '--cascade=foreground', '--timeout=90s'];
+    expectSuccess(cluster.kubectl(deleteDaemonSet), 'delete DaemonSet and its pods');
+    expectSuccess(cluster.kubectl(['apply', '-f', '-'], JSON.stringify(untolerating)), 'apply DaemonSet without tolerations');
+    const probe = nodeExporterOn(cluster.kubectl, install.namespace, nodes.map((node) => node.name));
+    const workers = nodes.filter((node) => !node.controlPlane).map((node) => node.name);
+    waitFor('node-exporter on the workers', nodeExporterOn(cluster.kubectl, install.namespace, workers));
+    const controlPlane = nodes.filter((node) => node.controlPlane).map((node) => node.name).join(', ');
+    const expected = `node-exporter ${workers.length}/${nodes.length} (none on ${controlPlane})`;
+    if (probe() !== expected) throw new Error(`the check said ${JSON.stringify(probe())}, expected ${JSON.stringify(expected)}`);
+  });
+}

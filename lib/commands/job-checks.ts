@@ -1,0 +1,33 @@
+import { PART_OF_LABELS } from '../constructs/sync-waves';
+import { Manifest } from '../manifests/manifest';
+import { cannotAsk, CheckResult, Kubectl } from './kubectl';
+
+interface LiveJob {
+  metadata: { name: string; creationTimestamp: string };
+}
+
+/**
+ * The prep Job is named for its spec, so a config changed back to an earlier one names a Job that
+ * may still exist (it is kept for a day) and has finished: apply would not run it again, though a
+ * newer Job has since given the directory to another uid. Preflight finds that case and names the
+ * command that makes apply run it again.
+ */
+export function checkPrepJob(kubectl: Kubectl, manifests: readonly Manifest[]): CheckResult[] {
+  return manifests.filter((m) => m.kind === 'Job').map((job) => checkJob(kubectl, job));
+}
+
+function checkJob(kubectl: Kubectl, job: Manifest): CheckResult {
+  const namespace = job.metadata.namespace ?? 'default';
+  const selector = Object.entries(PART_OF_LABELS).map(([key, value]) => `${key}=${value}`).join(',');
+  const result = kubectl.run(['-n', namespace, 'get', 'jobs', '-l', selector, '-o', 'json']);
+  if (result.status !== 0) return cannotAsk('Job', `the Jobs of namespace ${namespace}`, result.stderr);
+  const live = (JSON.parse(result.stdout) as { items: LiveJob[] }).items;
+  const same = live.find((item) => item.metadata.name === job.metadata.name);
+  if (!same) return { name: 'Job', ok: true, detail: `Job ${job.metadata.name} does not exist yet; apply creates it and it runs` };
+  const newer = live.filter((item) => item.metadata.name !== job.metadata.name && item.metadata.creationTimestamp > same.metadata.creationTimestamp);
+  if (newer.length === 0) return { name: 'Job', ok: true, detail: `Job ${job.metadata.name} exists for this config already` };
+  const problem = `Job ${job.metadata.name} ran for this config before Job ${newer[0].metadata.name} ran for another`;
+  const command = `kubectl -n ${namespace} delete job ${job.metadata.name}`;
+  const remedy = `so the directory may belong to that config's owner; delete it and apply runs it again: ${command}`;
+  return { name: 'Job', ok: false, detail: `${problem}, ${remedy}` };
+}

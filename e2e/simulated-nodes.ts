@@ -76,7 +76,9 @@ export async function addNodes(kubectl: Kubectl, nodes: readonly SimulatedNode[]
 }
 
 function nodeObject(node: SimulatedNode): object {
-  const resources = { cpu: node.cpu, memory: node.memory, pods: '110' };
+  // The book gives CPU and memory, not disk: a Vagrant box's root disk of some tens of GiB, of which the
+  // kubelet offers most as ephemeral storage. Pods that ask for ephemeral storage need some to fit.
+  const resources = { 'cpu': node.cpu, 'memory': node.memory, 'ephemeral-storage': '30Gi', 'pods': '110' };
   return {
     apiVersion: 'v1',
     kind: 'Node',

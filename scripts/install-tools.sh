@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the pinned command-line tools into tools/bin (gitignored) with `go install`, from the Go
-# module proxy. Usage: scripts/install-tools.sh [helm] [kubectl-validate] (default: all).
+# module proxy. Usage: scripts/install-tools.sh [helm] [kubectl-validate] [kube-score] (default: all).
 # Already-installed tools of the right version are kept, so running it again is cheap.
 set -euo pipefail
 
 HELM_VERSION=v3.18.6
 KUBECTL_VALIDATE_VERSION=v0.0.4
+KUBE_SCORE_VERSION=v1.20.0
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bin="$root/tools/bin"
@@ -20,32 +21,43 @@ require_go() {
 
 # go install writes into GOBIN; the stamp file records which version is there.
 install_tool() {
-  local name=$1 version=$2 package=$3 ldflags=${4:-}
+  local name=$1 version=$2 package=$3 ldflags=$4 why=$5
   local stamp="$bin/.$name.version"
   if [[ -x "$bin/$name" && -f "$stamp" && "$(cat "$stamp")" == "$version" ]]; then
     return 0
   fi
   require_go
-  echo "install-tools: building $name $version with $(go version | cut -d' ' -f3) (first time only)" >&2
+  echo "install-tools: building $name $version with $(go version | cut -d' ' -f3) into tools/bin, $why (first time only)" >&2
+  local start
+  start=$(date +%s)
   GOBIN="$bin" GOFLAGS=-buildvcs=false go install -trimpath -ldflags "$ldflags" "$package@$version"
   echo "$version" > "$stamp"
+  echo "install-tools: $name built in $(( $(date +%s) - start ))s" >&2
 }
 
 install_helm() {
   install_tool helm "$HELM_VERSION" helm.sh/helm/v3/cmd/helm \
-    "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION"
+    "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" \
+    "which renders the chart (about 5 minutes on a new machine)"
 }
 
 install_kubectl_validate() {
-  install_tool kubectl-validate "$KUBECTL_VALIDATE_VERSION" sigs.k8s.io/kubectl-validate "-s -w"
+  install_tool kubectl-validate "$KUBECTL_VALIDATE_VERSION" sigs.k8s.io/kubectl-validate "-s -w" \
+    "which npm test uses to check dist/ against the Kubernetes 1.27 schemas (several minutes on a new machine)"
+}
+
+install_kube_score() {
+  install_tool kube-score "$KUBE_SCORE_VERSION" github.com/zegl/kube-score/cmd/kube-score "-s -w" \
+    "which npm test runs over dist/ as a gate (under a minute)"
 }
 
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(helm kubectl-validate)
+[[ ${#targets[@]} -gt 0 ]] || targets=(helm kubectl-validate kube-score)
 for target in "${targets[@]}"; do
   case "$target" in
     helm) install_helm ;;
     kubectl-validate) install_kubectl_validate ;;
-    *) echo "install-tools: unknown tool '$target' (expected helm or kubectl-validate)" >&2; exit 2 ;;
+    kube-score) install_kube_score ;;
+    *) echo "install-tools: unknown tool '$target' (expected helm, kubectl-validate or kube-score)" >&2; exit 2 ;;
   esac
 done

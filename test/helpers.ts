@@ -48,11 +48,11 @@ export function readTree(dir: string): Record<string, string> {
   return tree;
 }
 
-/** The pinned kubectl-validate in tools/bin, built by scripts/install-tools.sh when missing. */
-export function kubectlValidate(): string {
-  const install = spawnSync('bash', [path.join(PROJECT_ROOT, 'scripts', 'install-tools.sh'), 'kubectl-validate'], { encoding: 'utf8' });
-  if (install.status !== 0) throw new Error(`installing kubectl-validate failed: ${install.stderr}`);
-  return path.join(PROJECT_ROOT, 'tools', 'bin', 'kubectl-validate');
+/** A pinned tool in tools/bin, built by scripts/install-tools.sh when missing (it says so on stderr). */
+export function installTool(name: 'kubectl-validate' | 'kube-score'): string {
+  const install = spawnSync('bash', [path.join(PROJECT_ROOT, 'scripts', 'install-tools.sh'), name], { encoding: 'utf8', stdio: ['ignore', 'inherit', 'inherit'] });
+  if (install.status !== 0) throw new Error(`installing ${name} failed (exit ${install.status})`);
+  return path.join(PROJECT_ROOT, 'tools', 'bin', name);
 }
 
 /** Runs `body` with a fresh temporary directory, removed afterwards whatever happens. */

@@ -166,8 +166,12 @@ export function listOverrides(): Map<string, string[]> {
   return overrides;
 }
 
-/** Env values are strings; a field whose default is a number takes a strictly decimal integer. */
+/**
+ * Env values are strings; a field whose default is a number takes a strictly decimal integer, and a
+ * list takes comma-separated items.
+ */
 function parseEnvValue(value: string, defaultValue: unknown): unknown {
+  if (Array.isArray(defaultValue)) return value.split(',').map((item) => item.trim());
   return typeof defaultValue === 'number' && /^-?[0-9]+$/.test(value) ? Number(value) : value;
 }
 
@@ -178,13 +182,22 @@ function isUnknownKey(issue: Issue): boolean {
 function describeIssue(issue: Issue, raw: PlainObject, sources: ValueSources, origin: string): string {
   const at = (issue.path ?? []).map((item) => String(item.key));
   const field = at.join('.');
-  const source = sources.get(field) ?? origin;
+  const source = sourceOf(at, sources) ?? origin;
   if (isUnknownKey(issue)) {
     const allowed = Object.keys(getAt(BOOK_DEFAULTS, at.slice(0, -1)) as PlainObject);
     return `${source}: ${field}: unknown setting: expected one of ${allowed.join(', ')}`;
   }
   const label = source.startsWith(ENV_PREFIX) ? `${source} (${field})` : `${source}: ${field}`;
   return `${label}: ${describeValue(getAt(raw, at))} is invalid: ${issue.message.replace(/\s+/g, ' ').trim()}`;
+}
+
+/** Who set the value at a path: the path itself, or the list or mapping it is inside. */
+function sourceOf(at: readonly string[], sources: ValueSources): string | undefined {
+  for (let length = at.length; length > 0; length -= 1) {
+    const source = sources.get(at.slice(0, length).join('.'));
+    if (source) return source;
+  }
+  return undefined;
 }
 
 function describeValue(value: unknown): string {

@@ -83,6 +83,32 @@ export function minorOf(kubeVersion: string): number {
   return Number(kubeVersion.split('.')[1]);
 }
 
+/** A CPU quantity: whole millicores ("250m") or cores with at most three decimals ("1", "0.5"). */
+export function isCpuQuantity(value: string): boolean {
+  return /^[1-9][0-9]{0,5}m$/.test(value) || (/^[0-9]{1,3}(\.[0-9]{1,3})?$/.test(value) && Number(value) > 0);
+}
+
+/** Millicores of a CPU quantity that {@link isCpuQuantity} accepts. */
+export function cpuMillis(value: string): number {
+  return value.endsWith('m') ? Number(value.slice(0, -1)) : Math.round(Number(value) * 1000);
+}
+
+/** Bytes of a quantity that {@link parseBinaryQuantity} accepts. */
+export function quantityBytes(value: string): number {
+  const parsed = parseBinaryQuantity(value);
+  const power = { Ki: 1, Mi: 2, Gi: 3, Ti: 4, Pi: 5 }[parsed?.unit ?? 'Ki'];
+  return (parsed?.amount ?? NaN) * 1024 ** power;
+}
+
+/** An IPv4 network in CIDR notation whose host bits are zero, as Kubernetes wants source ranges. */
+export function isIpv4Cidr(value: string): boolean {
+  const match = /^(\d+\.\d+\.\d+\.\d+)\/(\d{1,2})$/.exec(value);
+  if (!match || !isNfsHost(match[1]) || Number(match[2]) > 32) return false;
+  const address = match[1].split('.').reduce((sum, octet) => sum * 256 + Number(octet), 0);
+  const hostBits = 32 - Number(match[2]);
+  return address % 2 ** hostBits === 0;
+}
+
 /** A storage size in whole binary units, the units cdk8s's Size has: 10Gi, 500Mi. */
 export interface BinaryQuantity {
   /** The whole number of units. */

@@ -1,7 +1,8 @@
 import * as v from 'valibot';
 import {
-  isBelow, isDnsLabel, isDnsSubdomain, isHashedNameBase, isNfsHost, isNonRootId, isPinnedImage, isReleaseName, isSafeAbsolutePath,
-  isSupportedKubeVersion, MAX_HASHED_NAME_BASE_LENGTH, MAX_ID, MAX_RELEASE_NAME_LENGTH, MIN_KUBE_MINOR, parseBinaryQuantity,
+  cpuMillis, isBelow, isCpuQuantity, isDnsLabel, isDnsSubdomain, isHashedNameBase, isIpv4Cidr, isNfsHost, isNonRootId, isPinnedImage,
+  isReleaseName, isSafeAbsolutePath, isSupportedKubeVersion, MAX_HASHED_NAME_BASE_LENGTH, MAX_ID, MAX_RELEASE_NAME_LENGTH,
+  MIN_KUBE_MINOR, parseBinaryQuantity, quantityBytes,
 } from './rules';
 
 /*
@@ -72,9 +73,35 @@ const PrepJobSchema = v.strictObject({
   activeDeadlineSeconds: wholeNumber(1, 'expected 1 or more'),
 }, MAPPING);
 
+const cpu = text(isCpuQuantity, 'expected a CPU quantity such as 250m or 1');
+const memory = binaryQuantity;
+
+/** A request above its limit; a request or limit that is itself invalid is reported on its own. */
+function exceeds(request: string, limit: string, amount: (quantity: string) => number): boolean {
+  return amount(request) > amount(limit);
+}
+
+const ResourcesSchema = v.pipe(
+  v.strictObject({ cpuRequest: cpu, cpuLimit: cpu, memoryRequest: memory, memoryLimit: memory }, MAPPING),
+  v.forward(
+    v.partialCheck([['cpuRequest'], ['cpuLimit']], (r) => !exceeds(r.cpuRequest, r.cpuLimit, cpuMillis), 'expected at most cpuLimit'),
+    ['cpuRequest'],
+  ),
+  v.forward(
+    v.partialCheck([['memoryRequest'], ['memoryLimit']], (r) => !exceeds(r.memoryRequest, r.memoryLimit, quantityBytes),
+      'expected at most memoryLimit'),
+    ['memoryRequest'],
+  ),
+);
+
 const PrometheusSchema = v.strictObject({
   releaseName: text(isReleaseName, `expected a DNS-1123 label of at most ${MAX_RELEASE_NAME_LENGTH} characters (a Helm limit)`),
   serviceType: oneOf(SERVICE_TYPES),
+  loadBalancerSourceRanges: v.pipe(
+    v.array(text(isIpv4Cidr, 'expected IPv4 networks such as 192.168.1.0/24, host bits zero'), 'expected a list of networks'),
+    v.minLength(1, 'expected at least one network (0.0.0.0/0 admits every address)'),
+  ),
+  resources: ResourcesSchema,
 }, MAPPING);
 
 /** Every setting of one environment; README's config table describes each field. */
@@ -129,5 +156,9 @@ export const BOOK_DEFAULTS: Config = {
   prometheus: {
     releaseName: 'prometheus',
     serviceType: 'LoadBalancer',
+    // The book's lab network (Vagrant's 192.168.1.0/24): the only clients of the web UI and its API.
+    loadBalancerSourceRanges: ['192.168.1.0/24'],
+    // Sized for the lab's scrape load on a 1 CPU / 2560 MiB worker: README, "Sizing".
+    resources: { cpuRequest: '200m', cpuLimit: '1', memoryRequest: '512Mi', memoryLimit: '1Gi' },
   },
 };

@@ -6,6 +6,7 @@ import { TemplateRequest } from '../helm/helm-template';
 import { ChartRenderer, HelmRenderer } from '../helm/renderer';
 import { RemovedApiError, upgradeApiVersion } from '../manifests/api-version-rules';
 import { Manifest, objectKey } from '../manifests/manifest';
+import { applyPatches, ManifestPatch } from '../manifests/manifest-patch';
 import { scopeToNamespace } from '../manifests/namespace-scoping';
 import { toServerNormalForm } from '../manifests/server-normal-form';
 import { parseDocuments } from '../manifests/yaml';
@@ -29,6 +30,8 @@ export interface HelmChartProps {
   readonly valueHints?: Readonly<Record<string, string>>;
   /** Renders the chart. @default one HelmRenderer per process: the real helm, charts.lock.yaml, the render cache */
   readonly renderer?: ChartRenderer;
+  /** Changes the chart's values cannot make, applied to every object in order. @default [] */
+  readonly patches?: readonly ManifestPatch[];
 }
 
 /** A rendered object and the chart template it came from. */
@@ -66,7 +69,8 @@ export class HelmChart extends Construct {
     const hints = props.valueHints ?? {};
     this.manifests = parseRendered(output).map((rendered) => {
       refuseHook(rendered);
-      return toServerNormalForm(scopeToNamespace(upgradeOrExplain(rendered, targetMinor, hints), request.namespace));
+      const scoped = scopeToNamespace(upgradeOrExplain(rendered, targetMinor, hints), request.namespace);
+      return toServerNormalForm(applyPatches(scoped, props.patches ?? []));
     });
     refuseDuplicates(this.manifests);
     this.apiObjects = this.manifests.map((manifest) => new ApiObject(this, objectKey(manifest).replace(/\//g, '-'), manifest));

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { JobSpec, KubeJob, Quantity } from '../../imports/k8s';
 import { isBelow, isHashedNameBase, isNfsHost, isNonRootId, isPinnedImage, JOB_NAME_HASH_LENGTH } from '../config/rules';
 import { BOOK_DEFAULTS } from '../config/schema';
+import { PodNetworkPolicy } from './pod-network-policy';
 import { PART_OF_LABELS, SYNC_WAVE_ANNOTATION, SyncWave } from './sync-waves';
 
 /** Where the Job mounts the NFS export inside its container. */
@@ -94,8 +95,19 @@ export class NfsDirectoryJob extends Construct {
       },
       spec,
     });
+    // The Job serves nothing and calls nothing (the kubelet mounts the export): no traffic at all.
+    new PodNetworkPolicy(this, 'Policy', {
+      egress: false,
+      name: props.name ?? defaults.name,
+      namespace: props.namespace ?? BOOK_DEFAULTS.namespace,
+      podLabels: POD_LABELS,
+      annotations: { [SYNC_WAVE_ANNOTATION]: SyncWave.DIRECTORY_PREP },
+    });
   }
 }
+
+/** The labels of the Job's pods, which its NetworkPolicy selects. */
+const POD_LABELS = { ...PART_OF_LABELS, 'app.kubernetes.io/component': 'nfs-directory-prep' };
 
 interface JobInputs extends CheckedProps {
   readonly backoffLimit: number;
@@ -109,7 +121,7 @@ function jobSpec(inputs: JobInputs): JobSpec {
     ttlSecondsAfterFinished: inputs.ttlAfterFinished.toSeconds(),
     activeDeadlineSeconds: inputs.activeDeadline.toSeconds(),
     template: {
-      metadata: { labels: { ...PART_OF_LABELS } },
+      metadata: { labels: POD_LABELS },
       spec: {
         restartPolicy: 'Never',
         automountServiceAccountToken: false,
@@ -123,6 +135,8 @@ function jobSpec(inputs: JobInputs): JobSpec {
         containers: [{
           name: 'prepare-directory',
           image: inputs.image,
+          // Pinned by digest, so pulling always costs a manifest request and checks the pull secret.
+          imagePullPolicy: 'Always',
           command: ['/bin/sh', '-c', PREPARE_DIRECTORY_SCRIPT],
           env: [
             { name: 'DATA_DIR', value: mountedDataDir(inputs.exportRoot, inputs.dataPath) },
@@ -136,8 +150,8 @@ function jobSpec(inputs: JobInputs): JobSpec {
             capabilities: { drop: ['ALL'], add: ['CHOWN'] },
           },
           resources: {
-            requests: { cpu: Quantity.fromString('10m'), memory: Quantity.fromString('16Mi') },
-            limits: { cpu: Quantity.fromString('100m'), memory: Quantity.fromString('32Mi') },
+            requests: { 'cpu': Quantity.fromString('10m'), 'memory': Quantity.fromString('16Mi'), 'ephemeral-storage': Quantity.fromString('8Mi') },
+            limits: { 'cpu': Quantity.fromString('100m'), 'memory': Quantity.fromString('32Mi'), 'ephemeral-storage': Quantity.fromString('32Mi') },
           },
           volumeMounts: [{ name: 'nfs-export', mountPath: EXPORT_MOUNT_PATH }],
         }],

@@ -22,12 +22,36 @@ export type RetiredCollector = 'certificatesigningrequests' | 'cronjobs' | 'hori
 /** kube-state-metrics collectors this app switches off. */
 export type DisabledCollector = RetiredCollector | 'secrets';
 
+/** A container's requests and limits, as the chart passes them through. */
+export interface ContainerResourceValues {
+  readonly requests: Readonly<Record<'cpu' | 'memory' | 'ephemeral-storage', string>>;
+  readonly limits: Readonly<Record<'cpu' | 'memory' | 'ephemeral-storage', string>>;
+}
+
+/** The server's CPU and memory, as quantities (the config's prometheus.resources). */
+export interface ServerResources {
+  readonly cpuRequest: string;
+  readonly cpuLimit: string;
+  readonly memoryRequest: string;
+  readonly memoryLimit: string;
+}
+
+/** An image's pull policy; the chart keeps its repository and tag. */
+interface ImageValues {
+  readonly image: { readonly pullPolicy: 'Always' };
+}
+
 /** The values of chart prometheus 11.6.0 this app sets; everything else keeps the chart's default. */
 export interface PrometheusChartValues {
   readonly pushgateway: { readonly enabled: boolean };
   readonly alertmanager: { readonly enabled: boolean };
-  readonly nodeExporter: { readonly tolerations: readonly Toleration[] };
-  readonly server: {
+  readonly nodeExporter: ImageValues & {
+    readonly tolerations: readonly Toleration[];
+    readonly resources: ContainerResourceValues;
+    readonly securityContext: { readonly runAsUser: number; readonly runAsGroup: number; readonly runAsNonRoot: boolean };
+  };
+  readonly configmapReload: { readonly prometheus: ImageValues & { readonly resources: ContainerResourceValues } };
+  readonly server: ImageValues & {
     readonly persistentVolume: { readonly existingClaim: string };
     readonly securityContext: {
       readonly runAsUser: number;
@@ -35,11 +59,15 @@ export interface PrometheusChartValues {
       readonly fsGroup: number;
       readonly runAsNonRoot: boolean;
     };
-    readonly service: { readonly type: ServiceType };
+    readonly service: { readonly type: ServiceType; readonly loadBalancerSourceRanges?: readonly string[] };
     readonly extraFlags: readonly string[];
     readonly strategy: { readonly type: 'Recreate' };
+    readonly resources: ContainerResourceValues;
   };
-  readonly 'kube-state-metrics': { readonly collectors: Readonly<Partial<Record<DisabledCollector, boolean>>> };
+  readonly 'kube-state-metrics': ImageValues & {
+    readonly collectors: Readonly<Partial<Record<DisabledCollector, boolean>>>;
+    readonly resources: ContainerResourceValues;
+  };
 }
 
 /** What an install of the book's chart varies by; the Prometheus construct's props add the renderer. */
@@ -58,6 +86,10 @@ export interface PrometheusSettings {
   readonly gid?: number;
   /** Type of the server Service; LoadBalancer gets its address from MetalLB. @default "LoadBalancer" (BOOK_DEFAULTS) */
   readonly serviceType?: ServiceType;
+  /** Networks that may reach the server through its LoadBalancer and NetworkPolicy. @default ["192.168.1.0/24"] (BOOK_DEFAULTS) */
+  readonly loadBalancerSourceRanges?: readonly string[];
+  /** The server container's CPU and memory. @default 200m/1 CPU, 512Mi/1Gi (BOOK_DEFAULTS) */
+  readonly serverResources?: ServerResources;
 }
 
 /** The chart values that turn on each template this chart can emit with a removed API. */
@@ -104,12 +136,14 @@ export function prometheusSettings(config: Config): Required<PrometheusSettings>
     uid: config.owner.uid,
     gid: config.owner.gid,
     serviceType: config.prometheus.serviceType,
+    loadBalancerSourceRanges: config.prometheus.loadBalancerSourceRanges,
+    serverResources: config.prometheus.resources,
   };
 }
 
 /** The render of the book's chart for these settings, unset ones taken from the book. */
 export function prometheusTemplateRequest(settings: PrometheusSettings): TemplateRequest {
-  const complete = { ...prometheusSettings(BOOK_DEFAULTS), ...withoutUndefined(settings) };
+  const complete = withBookDefaults(settings);
   return {
     chart: 'prometheus',
     releaseName: complete.releaseName,
@@ -122,20 +156,56 @@ export function prometheusTemplateRequest(settings: PrometheusSettings): Templat
 
 /** The book's --set values, corrected for the target version (see README, "Deviations"). */
 function bookValues(settings: Required<PrometheusSettings>): PrometheusChartValues {
+  const { cpuRequest, cpuLimit, memoryRequest, memoryLimit } = settings.serverResources;
+  const service = settings.serviceType === 'LoadBalancer'
+    ? { type: settings.serviceType, loadBalancerSourceRanges: settings.loadBalancerSourceRanges }
+    : { type: settings.serviceType };
   return {
     pushgateway: { enabled: false },
     alertmanager: { enabled: false },
-    nodeExporter: { tolerations: CONTROL_PLANE_TOLERATIONS },
+    nodeExporter: {
+      tolerations: CONTROL_PLANE_TOLERATIONS,
+      resources: resources(['50m', '200m'], ['32Mi', '64Mi'], SMALL_EPHEMERAL),
+      // It reads the host's /proc and /sys, which nobody may read; the chart leaves it root.
+      securityContext: { runAsUser: NOBODY, runAsGroup: NOBODY, runAsNonRoot: true },
+      image: ALWAYS_PULL,
+    },
+    configmapReload: { prometheus: { resources: resources(['10m', '50m'], ['16Mi', '32Mi'], SMALL_EPHEMERAL), image: ALWAYS_PULL } },
     server: {
       persistentVolume: { existingClaim: settings.claimName },
       securityContext: { runAsUser: settings.uid, runAsGroup: settings.gid, fsGroup: settings.gid, runAsNonRoot: true },
-      service: { type: settings.serviceType },
+      service,
       extraFlags: SERVER_FLAGS,
       // Two servers on one TSDB without a lock file corrupt it: never overlap old and new pod.
       strategy: { type: 'Recreate' },
+      resources: resources([cpuRequest, cpuLimit], [memoryRequest, memoryLimit], ['16Mi', '256Mi']),
+      image: ALWAYS_PULL,
     },
-    'kube-state-metrics': { collectors: disabledCollectors(minorOf(settings.kubeVersion)) },
+    'kube-state-metrics': {
+      collectors: disabledCollectors(minorOf(settings.kubeVersion)),
+      resources: resources(['50m', '200m'], ['64Mi', '128Mi'], SMALL_EPHEMERAL),
+      image: ALWAYS_PULL,
+    },
   };
+}
+
+/** The user nobody, as which the sidecars and node-exporter run. */
+const NOBODY = 65534;
+/** A tag can be moved: pull every time so a changed image or lost pull secret shows at once. */
+const ALWAYS_PULL = { pullPolicy: 'Always' } as const;
+/** Containers that write nothing but their logs, which count as ephemeral storage. */
+const SMALL_EPHEMERAL: [string, string] = ['8Mi', '64Mi'];
+
+function resources(cpu: [string, string], memory: [string, string], ephemeral: [string, string]): ContainerResourceValues {
+  return {
+    requests: { cpu: cpu[0], memory: memory[0], 'ephemeral-storage': ephemeral[0] },
+    limits: { cpu: cpu[1], memory: memory[1], 'ephemeral-storage': ephemeral[1] },
+  };
+}
+
+/** The settings, with the book's value for each one unset. */
+export function withBookDefaults(settings: PrometheusSettings): Required<PrometheusSettings> {
+  return { ...prometheusSettings(BOOK_DEFAULTS), ...withoutUndefined(settings) };
 }
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {

@@ -1,8 +1,11 @@
 import { Construct } from 'constructs';
 import { isNonRootId } from '../config/rules';
 import { ChartRenderer } from '../helm/renderer';
+import { Manifest } from '../manifests/manifest';
 import { HelmChart } from './helm-chart';
-import { PROMETHEUS_VALUE_HINTS, PrometheusSettings, prometheusTemplateRequest } from './prometheus-values';
+import { PodNetworkPolicy, PodNetworkPolicyProps } from './pod-network-policy';
+import { PROMETHEUS_HARDENING } from './prometheus-hardening';
+import { PROMETHEUS_VALUE_HINTS, PrometheusSettings, prometheusTemplateRequest, withBookDefaults } from './prometheus-values';
 
 /** Properties of {@link Prometheus}: the install's settings, and what renders the chart. */
 export interface PrometheusProps extends PrometheusSettings {
@@ -27,6 +30,39 @@ export class Prometheus extends Construct {
       }
     }
     const { renderer, ...settings } = props;
-    this.chart = new HelmChart(this, 'Chart', { ...prometheusTemplateRequest(settings), valueHints: PROMETHEUS_VALUE_HINTS, renderer });
+    const complete = withBookDefaults(settings);
+    const request = prometheusTemplateRequest(complete);
+    this.chart = new HelmChart(this, 'Chart', { ...request, valueHints: PROMETHEUS_VALUE_HINTS, renderer, patches: PROMETHEUS_HARDENING });
+
+    // The web UI and its unauthenticated /-/reload and /-/quit: from the configured networks and from
+    // inside the cluster (scrapes, other pods); the reload sidecar calls localhost, which no policy sees.
+    const server = workload(this.chart.manifests, 'Deployment', '-server');
+    new PodNetworkPolicy(this, 'ServerPolicy', {
+      ...policyTarget(server, request.namespace),
+      fromCidrs: complete.loadBalancerSourceRanges,
+      fromCluster: true,
+    });
+    // kube-state-metrics has nothing to say to anyone but the scrapers inside the cluster.
+    const kubeStateMetrics = workload(this.chart.manifests, 'Deployment', '-kube-state-metrics');
+    new PodNetworkPolicy(this, 'KubeStateMetricsPolicy', { ...policyTarget(kubeStateMetrics, request.namespace), fromCluster: true });
   }
+}
+
+/** The one rendered object of the kind whose name ends so; the chart always renders it with these values. */
+function workload(manifests: readonly Manifest[], kind: string, suffix: string): Manifest {
+  const found = manifests.find((manifest) => manifest.kind === kind && manifest.metadata.name.endsWith(suffix));
+  if (!found) throw new Error(`Prometheus: the chart rendered no ${kind} *${suffix}; its values or version changed`);
+  return found;
+}
+
+interface WorkloadSpec {
+  selector: { matchLabels: Record<string, string> };
+  template: { spec: { containers: Array<{ ports?: Array<{ containerPort: number }> }> } };
+}
+
+/** A policy named after the workload, selecting its pods by the workload's own selector, for its container ports. */
+function policyTarget(manifest: Manifest, namespace: string): Pick<PodNetworkPolicyProps, 'name' | 'namespace' | 'podLabels' | 'ports'> {
+  const spec = manifest.spec as WorkloadSpec;
+  const ports = spec.template.spec.containers.flatMap((container) => (container.ports ?? []).map((port) => port.containerPort));
+  return { name: manifest.metadata.name, namespace, podLabels: spec.selector.matchLabels, ports };
 }

@@ -6,12 +6,17 @@ export function isPlainObject(value: unknown): value is PlainObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** The value at a path of keys, or undefined where the path leaves the tree. */
+/** The value at a path of keys (list indexes as digits), or undefined where the path leaves the tree. */
 export function getAt(node: unknown, at: readonly string[]): unknown {
   let current: unknown = node;
   for (const key of at) {
-    if (!isPlainObject(current) || !Object.prototype.hasOwnProperty.call(current, key)) return undefined;
-    current = current[key];
+    if (Array.isArray(current) && /^\d+$/.test(key)) {
+      current = current[Number(key)];
+    } else if (isPlainObject(current) && Object.prototype.hasOwnProperty.call(current, key)) {
+      current = current[key];
+    } else {
+      return undefined;
+    }
   }
   return current;
 }

@@ -152,7 +152,7 @@ describe('synth', () => {
     });
 
     test('runs as 1000:1000, not root', () => {
-      expect(server().spec.template.spec.securityContext).toEqual({ runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, runAsNonRoot: true });
+      expect(server().spec.template.spec.securityContext).toMatchObject({ runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, runAsNonRoot: true });
     });
 
     test('stores data on the claim prometheus-server', () => {
@@ -167,6 +167,71 @@ describe('synth', () => {
 
     test('is reachable through a LoadBalancer Service (MetalLB)', () => {
       expect((findOne(objects, 'Service', 'prometheus-server') as any).spec.type).toBe('LoadBalancer');
+    });
+  });
+
+  describe('hardening', () => {
+    const workloads = () => objects.filter((o) => ['Deployment', 'DaemonSet', 'Job'].includes(o.kind)) as any[];
+    const containers = () => workloads().flatMap((w) => w.spec.template.spec.containers.map((c: any) => ({ owner: w.metadata.name, ...c })));
+
+    test('every container requests CPU, memory and ephemeral storage, and has limits', () => {
+      for (const container of containers()) {
+        for (const kind of ['requests', 'limits']) {
+          expect(`${container.name} ${kind} ${Object.keys(container.resources?.[kind] ?? {}).sort()}`).toBe(`${container.name} ${kind} cpu,ephemeral-storage,memory`);
+        }
+      }
+    });
+
+    test('the server gets the lab\'s sizing: 200m/1 CPU, 512Mi/1Gi', () => {
+      const server = containers().find((c) => c.name === 'prometheus-server');
+      expect(server.resources).toEqual({
+        requests: { 'cpu': '200m', 'memory': '512Mi', 'ephemeral-storage': '16Mi' },
+        limits: { 'cpu': '1', 'memory': '1Gi', 'ephemeral-storage': '256Mi' },
+      });
+    });
+
+    test('every container: no escalation, no capabilities, read-only root; every pod: RuntimeDefault seccomp', () => {
+      for (const container of containers()) {
+        expect({ name: container.name, ...container.securityContext }).toMatchObject({
+          name: container.name, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] },
+        });
+      }
+      for (const workload of workloads()) {
+        expect(`${workload.metadata.name} ${workload.spec.template.spec.securityContext.seccompProfile.type}`).toBe(`${workload.metadata.name} RuntimeDefault`);
+      }
+    });
+
+    test('node-exporter runs as nobody, with probes on its metrics port and no API token', () => {
+      const nodeExporter = findOne(objects, 'DaemonSet') as any;
+      const pod = nodeExporter.spec.template.spec;
+      expect(pod.securityContext).toMatchObject({ runAsUser: 65534, runAsGroup: 65534, runAsNonRoot: true });
+      expect(pod.automountServiceAccountToken).toBe(false);
+      expect(pod.containers[0].readinessProbe.httpGet.port).toBe('metrics');
+      expect(pod.containers[0].livenessProbe.tcpSocket.port).toBe('metrics');
+    });
+
+    test('the reload sidecar runs as nobody, not as the data directory\'s owner', () => {
+      expect(containers().find((c) => c.name.endsWith('configmap-reload')).securityContext).toMatchObject({ runAsUser: 65534, runAsNonRoot: true });
+    });
+
+    test('the lifecycle API is reachable only from the lab network and from inside the cluster', () => {
+      expect((findOne(objects, 'Service', 'prometheus-server') as any).spec.loadBalancerSourceRanges).toEqual(['192.168.1.0/24']);
+      const policy = findOne(objects, 'NetworkPolicy', 'prometheus-server') as any;
+      const serverLabels = (findOne(objects, 'Deployment', 'prometheus-server') as any).spec.template.metadata.labels;
+      expect(serverLabels).toMatchObject(policy.spec.podSelector.matchLabels);
+      expect(policy.spec.policyTypes).toEqual(['Ingress']);
+      expect(policy.spec.ingress).toEqual([{ from: [{ ipBlock: { cidr: '192.168.1.0/24' } }, { namespaceSelector: {} }], ports: [{ port: 9090, protocol: 'TCP' }] }]);
+    });
+
+    test('the prep Job may neither receive nor open a connection', () => {
+      const policy = objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'prometheus-server-nfs-prep') as any;
+      const jobLabels = (findOne(objects, 'Job') as any).spec.template.metadata.labels;
+      expect(jobLabels).toMatchObject(policy.spec.podSelector.matchLabels);
+      expect(policy.spec).toEqual({ podSelector: policy.spec.podSelector, policyTypes: ['Ingress', 'Egress'] });
+    });
+
+    test('a NodePort Service carries no LoadBalancer source ranges (the API refuses them there)', () => {
+      expect((findOne(other, 'Service', 'prometheus-server') as any).spec.loadBalancerSourceRanges).toBeUndefined();
     });
   });
 

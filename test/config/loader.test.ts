@@ -34,7 +34,7 @@ describe('config', () => {
     expect(BOOK_DEFAULTS.nfs).toEqual({ server: '192.168.1.10', exportRoot: '/nfs_shared', dataPath: '/nfs_shared/prometheus/server' });
     expect(BOOK_DEFAULTS.owner).toEqual({ uid: 1000, gid: 1000 });
     expect(BOOK_DEFAULTS.storage).toMatchObject({ claimName: 'prometheus-server', size: '10Gi', accessMode: 'ReadWriteMany', reclaimPolicy: 'Retain' });
-    expect(BOOK_DEFAULTS.prometheus).toEqual({ releaseName: 'prometheus', serviceType: 'LoadBalancer' });
+    expect(BOOK_DEFAULTS.prometheus).toMatchObject({ releaseName: 'prometheus', serviceType: 'LoadBalancer', loadBalancerSourceRanges: ['192.168.1.0/24'] });
   });
 
   test('every committed environment file is valid', () => {
@@ -83,6 +83,11 @@ describe('config', () => {
     ['kubernetesVersion: "1.18"\n', 'kubernetesVersion: "1.18" is invalid: expected a Kubernetes minor version'],
     ['storage:\n  volumeName: "prometheus_server"\n', 'storage.volumeName: "prometheus_server" is invalid: expected a DNS-1123 name'],
     ['prepJob:\n  image: busybox:latest\n', 'prepJob.image: "busybox:latest" is invalid: expected an image pinned by digest'],
+    ['prometheus:\n  loadBalancerSourceRanges: [192.168.1.1/24]\n', 'prometheus.loadBalancerSourceRanges.0: "192.168.1.1/24" is invalid: expected IPv4 networks such as 192.168.1.0/24, host bits zero'],
+    ['prometheus:\n  loadBalancerSourceRanges: []\n', 'prometheus.loadBalancerSourceRanges: [] is invalid: expected at least one network'],
+    ['prometheus:\n  resources: {memoryRequest: 2Gi}\n', 'prometheus.resources.memoryRequest: "2Gi" is invalid: expected at most memoryLimit'],
+    ['prometheus:\n  resources: {cpuRequest: "2"}\n', 'prometheus.resources.cpuRequest: "2" is invalid: expected at most cpuLimit'],
+    ['prometheus:\n  resources: {cpuLimit: 1.5GHz}\n', 'prometheus.resources.cpuLimit: "1.5GHz" is invalid: expected a CPU quantity such as 250m or 1'],
     ['nfs:\n  sever: 10.0.0.1\n', 'lab.yaml: nfs.sever: unknown setting: expected one of server, exportRoot, dataPath'],
     ['- just\n- a list\n', 'expected a mapping of settings at the top level, got a list'],
     ['nfs: [unclosed\n', 'lab.yaml: not valid YAML'],

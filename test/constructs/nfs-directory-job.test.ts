@@ -51,8 +51,8 @@ describe('NfsDirectoryJob', () => {
 
   test('asks for little: it must schedule on the book\'s 1.5 GiB nodes', () => {
     expect(container.resources).toEqual({
-      requests: { cpu: '10m', memory: '16Mi' },
-      limits: { cpu: '100m', memory: '32Mi' },
+      requests: { 'cpu': '10m', 'memory': '16Mi', 'ephemeral-storage': '8Mi' },
+      limits: { 'cpu': '100m', 'memory': '32Mi', 'ephemeral-storage': '32Mi' },
     });
   });
 

@@ -6,14 +6,14 @@ import { ensureChart } from '../../lib/helm/chart-archive';
 import { readChartLock } from '../../lib/helm/chart-lock';
 import { findHelm } from '../../lib/helm/helm-binary';
 import { PROJECT_ROOT } from '../../lib/support/project-root';
-import { kubectlValidate, MIRROR_DIR, withTempDir } from '../helpers';
+import { installTool, MIRROR_DIR, withTempDir } from '../helpers';
 
 /** Validation failures by file, as kubectl-validate --output json reports them. */
 type Report = Record<string, Array<{ status: string; message?: string }>>;
 
 /** Validates every manifest under `target` against the built-in schemas of Kubernetes 1.27. */
 function validate(target: string): { status: number | null; report: Report } {
-  const result = spawnSync(kubectlValidate(), [target, '--version', '1.27', '--output', 'json'], { encoding: 'utf8' });
+  const result = spawnSync(installTool('kubectl-validate'), [target, '--version', '1.27', '--output', 'json'], { encoding: 'utf8' });
   return { status: result.status, report: JSON.parse(result.stdout) as Report };
 }
 
@@ -40,7 +40,7 @@ describe('kubectl-validate (Kubernetes 1.27 schemas)', () => {
       fs.writeFileSync(path.join(dir, 'raw.yaml'), raw.stdout);
       const { status } = validate(dir);
       expect(status).not.toBe(0);
-      const result = spawnSync(kubectlValidate(), [dir, '--version', '1.27'], { encoding: 'utf8' });
+      const result = spawnSync(installTool('kubectl-validate'), [dir, '--version', '1.27'], { encoding: 'utf8' });
       expect(result.stdout + result.stderr).toContain('failed to locate OpenAPI spec for GV: rbac.authorization.k8s.io/v1beta1');
     });
   });

@@ -1,0 +1,57 @@
+import { Manifest } from './manifest';
+
+/**
+ * A change to rendered objects that the chart's values cannot make, written as data: what it does,
+ * why, which objects it touches and how. Like the API-version rules, every patch is listed in one
+ * table and named in README's deviations.
+ */
+export interface ManifestPatch {
+  /** What it changes, in a few words. */
+  readonly description: string;
+  /** Why the install is better with it. */
+  readonly reason: string;
+  /** True for the objects it changes. */
+  readonly appliesTo: (manifest: Manifest) => boolean;
+  /** The changed object; the input is never mutated. */
+  readonly apply: (manifest: Manifest) => Manifest;
+}
+
+/** A pod spec, as far as the patches read it. */
+export interface PodSpec {
+  containers: Container[];
+  securityContext?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/** A container, as far as the patches read it. */
+export interface Container {
+  name: string;
+  securityContext?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+const POD_TEMPLATE_KINDS = new Set(['Deployment', 'DaemonSet', 'StatefulSet', 'ReplicaSet', 'Job']);
+
+/** True for objects with a pod template. */
+export function hasPodTemplate(manifest: Manifest): boolean {
+  return POD_TEMPLATE_KINDS.has(manifest.kind);
+}
+
+/** Every patch that applies, in table order. */
+export function applyPatches(manifest: Manifest, patches: readonly ManifestPatch[]): Manifest {
+  return patches.reduce((current, patch) => (patch.appliesTo(current) ? patch.apply(current) : current), manifest);
+}
+
+/** The object with its pod template's spec replaced by `change(spec)`. */
+export function withPodSpec(manifest: Manifest, change: (spec: PodSpec) => PodSpec): Manifest {
+  const spec = manifest.spec as { template: { spec: PodSpec } };
+  return { ...manifest, spec: { ...spec, template: { ...spec.template, spec: change(spec.template.spec) } } };
+}
+
+/** The object with each container for which `matches` holds replaced by `change(container)`. */
+export function withContainers(manifest: Manifest, matches: (container: Container) => boolean, change: (c: Container) => Container): Manifest {
+  return withPodSpec(manifest, (spec) => ({
+    ...spec,
+    containers: spec.containers.map((container) => (matches(container) ? change(container) : container)),
+  }));
+}

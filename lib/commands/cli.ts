@@ -13,10 +13,22 @@ export async function runCli(name: string, body: () => void | Promise<void>): Pr
 }
 
 function report(name: string, error: unknown): void {
-  if (error instanceof UserError) {
-    process.stderr.write(error.problems.map((problem) => `${name}: error: ${problem}\n`).join(''));
+  const problems = error instanceof UserError ? error.problems : fileSystemProblem(error);
+  if (problems) {
+    process.stderr.write(problems.map((problem) => `${name}: error: ${problem}\n`).join(''));
   } else {
     process.stderr.write(`${name}: internal error (please report):\n${(error as Error)?.stack ?? String(error)}\n`);
   }
   process.exitCode = 1;
+}
+
+/**
+ * A file-system call that failed on a path the user chose (an output or cache folder under a regular
+ * file, a read-only or full disk): the machine's problem, said in one line, not a bug.
+ */
+function fileSystemProblem(error: unknown): readonly string[] | undefined {
+  const failure = error as NodeJS.ErrnoException;
+  if (!(error instanceof Error) || !failure.code || !failure.syscall || !failure.path) return undefined;
+  const reason = failure.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '');
+  return new UserError(`cannot ${failure.syscall} ${failure.path}: ${reason}`).problems;
 }

@@ -2,6 +2,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { DEFAULT_ENVIRONMENT, Environment, environmentOutdir, loadEnvironments } from '../config/loader';
 import { prometheusSettings, prometheusTemplateRequest } from '../constructs/prometheus-values';
+import { helmTimeoutMs } from '../helm/helm-template';
 import { HelmRenderer } from '../helm/renderer';
 import { UserError } from '../support/errors';
 import { PROJECT_ROOT } from '../support/project-root';
@@ -23,6 +24,7 @@ async function synth(env: NodeJS.ProcessEnv): Promise<void> {
   const outdir = env.CDK8S_OUTDIR ?? path.join(PROJECT_ROOT, 'dist');
   const stdoutRun = isCdk8sStdoutRun(outdir);
   const environments = loadEnvironments({ configDir, env });
+  helmTimeoutMs(env);
   const selected = stdoutRun ? [stdoutEnvironment(environments, env)] : environments;
 
   const renderer = new HelmRenderer();

@@ -107,9 +107,16 @@ function selectFiles(configDir: string, selection: string | undefined): string[]
   return wanted.map((name) => path.join(configDir, `${name}.yaml`));
 }
 
+/** An environment file is a handful of settings; anything this large is a mistake or an attack. */
+const MAX_CONFIG_FILE_BYTES = 64 * 1024;
+
 function readYamlMapping(file: string): Checked<PlainObject> {
   let content: unknown;
   try {
+    const size = fs.statSync(file).size;
+    if (size > MAX_CONFIG_FILE_BYTES) {
+      return { problems: [`${file}: ${size} bytes is too large: expected an environment file of at most ${MAX_CONFIG_FILE_BYTES} bytes`] };
+    }
     content = parseYaml(fs.readFileSync(file, 'utf8'));
   } catch (error) {
     return { problems: [`${file}: not valid YAML: ${(error as Error).message}`] };
@@ -126,13 +133,11 @@ function deepMerge(base: PlainObject, overlay: PlainObject, source: string, at: 
   const result: PlainObject = { ...base };
   for (const [key, value] of Object.entries(overlay)) {
     const here = [...at, key];
-    const current = base[key];
-    if (isPlainObject(current) && isPlainObject(value)) {
-      result[key] = deepMerge(current, value, source, here, sources);
-    } else {
-      result[key] = value;
-      sources.set(here.join('.'), source);
-    }
+    const current = Object.prototype.hasOwnProperty.call(base, key) ? base[key] : undefined;
+    const merged = isPlainObject(current) && isPlainObject(value) ? deepMerge(current, value, source, here, sources) : value;
+    if (merged === value) sources.set(here.join('.'), source);
+    // An own property even for "__proto__" and friends, so the schema sees them as the unknown keys they are.
+    Object.defineProperty(result, key, { value: merged, enumerable: true, writable: true, configurable: true });
   }
   return result;
 }
@@ -200,9 +205,40 @@ function sourceOf(at: readonly string[], sources: ValueSources): string | undefi
   return undefined;
 }
 
+const MAX_DESCRIPTION = 120;
+
+/**
+ * The value as JSON, cut at MAX_DESCRIPTION characters without ever writing more: a YAML alias bomb
+ * is small as parsed (shared references) and astronomically large as text.
+ */
 function describeValue(value: unknown): string {
-  const text = value === undefined ? 'nothing' : JSON.stringify(value);
-  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+  if (value === undefined) return 'nothing';
+  const parts: string[] = [];
+  let length = 0;
+  const emit = (text: string): boolean => {
+    parts.push(text);
+    length += text.length;
+    return length <= MAX_DESCRIPTION;
+  };
+  const walk = (node: unknown): boolean => {
+    if (typeof node === 'number') return emit(Number.isFinite(node) ? JSON.stringify(node) : String(node));
+    if (Array.isArray(node)) {
+      if (!emit('[')) return false;
+      for (const [index, item] of node.entries()) if ((index > 0 && !emit(',')) || !walk(item)) return false;
+      return emit(']');
+    }
+    if (isPlainObject(node)) {
+      if (!emit('{')) return false;
+      for (const [index, [key, item]] of Object.entries(node).entries()) {
+        if ((index > 0 && !emit(',')) || !emit(`${JSON.stringify(key)}:`) || !walk(item)) return false;
+      }
+      return emit('}');
+    }
+    return emit(JSON.stringify(node) ?? String(node));
+  };
+  const complete = walk(value);
+  const text = parts.join('');
+  return complete ? text : `${text.slice(0, MAX_DESCRIPTION - 3)}...`;
 }
 
 function toScreamingSnake(key: string): string {

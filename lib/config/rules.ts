@@ -8,6 +8,7 @@ import * as path from 'path';
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DOTTED_QUAD = /^\d+\.\d+\.\d+\.\d+$/;
 const DECIMAL_OCTET = /^(0|[1-9][0-9]{0,2})$/;
+const NUMERIC_LABEL = /^(0x[0-9a-f]*|[0-9]+)$/;
 const SAFE_ABSOLUTE_PATH = /^\/[A-Za-z0-9._/-]*$/;
 const BINARY_QUANTITY = /^([1-9][0-9]{0,8})(Ki|Mi|Gi|Ti|Pi)$/;
 const KUBE_MINOR_VERSION = /^1\.(\d{1,3})$/;
@@ -15,6 +16,8 @@ const PINNED_IMAGE = /^[a-z0-9]([a-z0-9._/:-]*[a-z0-9])?@sha256:[a-f0-9]{64}$/;
 
 /** The oldest target: the API-version rules cover the removals from 1.22 on. */
 export const MIN_KUBE_MINOR = 22;
+/** The newest target: the API-version rules know the removals up to 1.32; a later one may remove more. */
+export const MAX_KUBE_MINOR = 32;
 /** Helm refuses longer release names: it appends suffixes and stays within 63 characters. */
 export const MAX_RELEASE_NAME_LENGTH = 53;
 /** Hex digits of the content hash a Job's name ends with. */
@@ -44,10 +47,14 @@ export function isReleaseName(value: string): boolean {
   return isDnsLabel(value) && value.length <= MAX_RELEASE_NAME_LENGTH;
 }
 
-/** A dotted quad must be a valid IPv4 address; anything else must be a DNS-1123 host name. */
+/**
+ * A dotted quad of four decimal octets, or a DNS-1123 host name. A name whose labels are all numbers
+ * (decimal, octal or hex) is neither: an NFS client reads "10.1.1", "0x7f.1" or "2130706433" as some
+ * other IPv4 address.
+ */
 export function isNfsHost(value: string): boolean {
-  if (!DOTTED_QUAD.test(value)) return isDnsSubdomain(value);
-  return value.split('.').every((octet) => DECIMAL_OCTET.test(octet) && Number(octet) <= 255);
+  if (DOTTED_QUAD.test(value)) return value.split('.').every((octet) => DECIMAL_OCTET.test(octet) && Number(octet) <= 255);
+  return isDnsSubdomain(value) && !value.split('.').every((label) => NUMERIC_LABEL.test(label));
 }
 
 /** Absolute, normalised (no `.`/`..` segments, no `//`, no trailing slash) and shell-inert. */
@@ -72,10 +79,10 @@ export function isNonRootId(value: number): boolean {
   return Number.isInteger(value) && value >= 1 && value <= MAX_ID;
 }
 
-/** "1.N" with N at least MIN_KUBE_MINOR. */
+/** "1.N" with N from MIN_KUBE_MINOR to MAX_KUBE_MINOR. */
 export function isSupportedKubeVersion(value: string): boolean {
   const match = KUBE_MINOR_VERSION.exec(value);
-  return match !== null && Number(match[1]) >= MIN_KUBE_MINOR;
+  return match !== null && Number(match[1]) >= MIN_KUBE_MINOR && Number(match[1]) <= MAX_KUBE_MINOR;
 }
 
 /** "1.27" -> 27. */

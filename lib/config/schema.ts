@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import {
   cpuMillis, isBelow, isCpuQuantity, isDnsLabel, isDnsSubdomain, isHashedNameBase, isIpv4Cidr, isNfsHost, isNonRootId, isPinnedImage,
   isReleaseName, isSafeAbsolutePath, isSupportedKubeVersion, MAX_HASHED_NAME_BASE_LENGTH, MAX_ID, MAX_RELEASE_NAME_LENGTH,
-  MIN_KUBE_MINOR, parseBinaryQuantity, quantityBytes,
+  MAX_KUBE_MINOR, MIN_KUBE_MINOR, parseBinaryQuantity, quantityBytes,
 } from './rules';
 
 /*
@@ -32,8 +32,12 @@ function text(check: (value: string) => boolean, message: string) {
   return v.pipe(v.string('expected a string'), v.check(check, message));
 }
 
+/** A whole number in a range; -0, which YAML allows, is 0. */
 function wholeNumber(min: number, minMessage: string, max: number = MAX_ID) {
-  return v.pipe(v.number(WHOLE_NUMBER), v.integer(WHOLE_NUMBER), v.minValue(min, minMessage), v.maxValue(max, `expected at most ${max}`));
+  return v.pipe(
+    v.number(WHOLE_NUMBER), v.integer(WHOLE_NUMBER), v.minValue(min, minMessage), v.maxValue(max, `expected at most ${max}`),
+    v.transform((value: number) => value + 0),
+  );
 }
 
 function oneOf<const T extends readonly string[]>(options: T, why = '') {
@@ -108,7 +112,8 @@ const PrometheusSchema = v.strictObject({
 export const ConfigSchema = v.pipe(
   v.strictObject({
     namespace: dnsLabel,
-    kubernetesVersion: text(isSupportedKubeVersion, `expected a Kubernetes minor version "1.N" with N >= ${MIN_KUBE_MINOR}, such as "1.27"`),
+    kubernetesVersion: text(isSupportedKubeVersion,
+      `expected a Kubernetes minor version from "1.${MIN_KUBE_MINOR}" to "1.${MAX_KUBE_MINOR}" (the API removals this app knows), such as "1.27"`),
     nfs: NfsSchema,
     storage: StorageSchema,
     owner: OwnerSchema,

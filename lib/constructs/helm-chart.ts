@@ -9,7 +9,7 @@ import { Manifest, objectKey } from '../manifests/manifest';
 import { applyPatches, ManifestPatch } from '../manifests/manifest-patch';
 import { scopeToNamespace } from '../manifests/namespace-scoping';
 import { toServerNormalForm } from '../manifests/server-normal-form';
-import { parseDocuments } from '../manifests/yaml';
+import { parseDocuments, SourcedDocument } from '../manifests/yaml';
 import { UserError } from '../support/errors';
 
 /** Properties of {@link HelmChart}. */
@@ -67,7 +67,7 @@ export class HelmChart extends Construct {
 
     const targetMinor = minorOf(request.kubeVersion);
     const hints = props.valueHints ?? {};
-    this.manifests = parseRendered(output).map((rendered) => {
+    this.manifests = parseRendered(output, request.chart).map((rendered) => {
       refuseHook(rendered);
       const scoped = scopeToNamespace(upgradeOrExplain(rendered, targetMinor, hints), request.namespace);
       return toServerNormalForm(applyPatches(scoped, props.patches ?? []));
@@ -104,12 +104,31 @@ function templateRequest(props: HelmChartProps): TemplateRequest {
   return request;
 }
 
-/** Splits helm's output into objects, each with the template named in its "# Source:" comment. */
-function parseRendered(output: string): RenderedManifest[] {
-  return parseDocuments(output).map((document) => ({
-    manifest: document.value as Manifest,
-    source: document.source ?? 'an unknown template',
-  }));
+/**
+ * Splits helm's output into objects, each with the template named in its "# Source:" comment. Output
+ * that is not YAML, holds no object, or holds something that is not a Kubernetes object is refused: a
+ * broken or impostor helm must not yield an empty or half-empty file in dist/.
+ */
+function parseRendered(output: string, chart: string): RenderedManifest[] {
+  let documents: SourcedDocument[];
+  try {
+    documents = parseDocuments(output);
+  } catch (error) {
+    throw new UserError(`helm template of chart ${chart} printed text that is not YAML: ${(error as Error).message}`);
+  }
+  if (documents.length === 0) throw new UserError(`helm template of chart ${chart} printed no objects`);
+  return documents.map((document) => {
+    const source = document.source ?? 'an unknown template';
+    if (!isKubernetesObject(document.value)) {
+      throw new UserError(`helm template of chart ${chart} printed something that is not a Kubernetes object (${source})`);
+    }
+    return { manifest: document.value, source };
+  });
+}
+
+function isKubernetesObject(value: unknown): value is Manifest {
+  const candidate = value as Partial<Manifest> | null;
+  return typeof candidate?.apiVersion === 'string' && typeof candidate.kind === 'string' && typeof candidate.metadata?.name === 'string';
 }
 
 /** `kubectl apply` has no hook phases: a hook rendered as a plain object would run at the wrong time. */

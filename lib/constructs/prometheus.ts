@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { isNonRootId } from '../config/rules';
 import { ChartRenderer } from '../helm/renderer';
 import { Manifest } from '../manifests/manifest';
+import { UserError } from '../support/errors';
 import { HelmChart } from './helm-chart';
 import { PodNetworkPolicy, PodNetworkPolicyProps } from './pod-network-policy';
 import { PROMETHEUS_HARDENING } from './prometheus-hardening';
@@ -34,6 +35,7 @@ export class Prometheus extends Construct {
     const request = prometheusTemplateRequest(complete);
     this.chart = new HelmChart(this, 'Chart', { ...request, valueHints: PROMETHEUS_VALUE_HINTS, renderer, patches: PROMETHEUS_HARDENING });
 
+    requireInstall(this.chart.manifests);
     // The web UI and its unauthenticated /-/reload and /-/quit: from the configured networks and from
     // inside the cluster (scrapes, other pods); the reload sidecar calls localhost, which no policy sees.
     const server = workload(this.chart.manifests, 'Deployment', '-server');
@@ -48,11 +50,26 @@ export class Prometheus extends Construct {
   }
 }
 
-/** The one rendered object of the kind whose name ends so; the chart always renders it with these values. */
+/** What the book's values turn on; a render without one of them is not the install. */
+const REQUIRED_OBJECTS: ReadonlyArray<[kind: string, suffix: string]> = [
+  ['Deployment', '-server'], ['Service', '-server'], ['DaemonSet', '-node-exporter'], ['Deployment', '-kube-state-metrics'],
+];
+
+function requireInstall(manifests: readonly Manifest[]): void {
+  const missing = REQUIRED_OBJECTS.filter(([kind, suffix]) => find(manifests, kind, suffix) === undefined);
+  if (missing.length > 0) {
+    const names = missing.map(([kind, suffix]) => `${kind} *${suffix}`).join(', ');
+    throw new UserError(`helm template of chart prometheus rendered no ${names}: the chart, its values or helm is not what this app expects`);
+  }
+}
+
+function find(manifests: readonly Manifest[], kind: string, suffix: string): Manifest | undefined {
+  return manifests.find((manifest) => manifest.kind === kind && manifest.metadata.name.endsWith(suffix));
+}
+
+/** The one rendered object of the kind whose name ends so (requireInstall has made sure it exists). */
 function workload(manifests: readonly Manifest[], kind: string, suffix: string): Manifest {
-  const found = manifests.find((manifest) => manifest.kind === kind && manifest.metadata.name.endsWith(suffix));
-  if (!found) throw new Error(`Prometheus: the chart rendered no ${kind} *${suffix}; its values or version changed`);
-  return found;
+  return find(manifests, kind, suffix) as Manifest;
 }
 
 interface WorkloadSpec {

@@ -7,7 +7,7 @@ import { UserError } from '../support/errors';
 import { PROJECT_ROOT } from '../support/project-root';
 import { ChartLock } from './chart-lock';
 import { HelmBinary } from './helm-binary';
-import { helmEnvironment, HELM_TIMEOUT_MS } from './helm-template';
+import { helmEnvironment, helmTimedOut, helmTimeoutMs } from './helm-template';
 
 /** Environment variable naming another folder for verified chart archives (a CI cache, say). */
 const CHART_CACHE_DIR_ENV = 'CHART_CACHE_DIR';
@@ -87,7 +87,11 @@ function isUrl(source: string): boolean {
 /** `helm pull --repo`, with helm's config and cache kept inside the project so a user's repos do not matter. */
 function pullWithHelm(lock: ChartLock, repository: string, destination: string, helm: HelmBinary): string {
   const args = ['pull', lock.name, '--repo', repository, '--version', lock.version, '--destination', destination];
-  const result = spawnSync(helm.path, args, { encoding: 'utf8', env: helmEnvironment(), timeout: HELM_TIMEOUT_MS });
+  const timeoutMs = helmTimeoutMs();
+  const result = spawnSync(helm.path, args, { encoding: 'utf8', env: helmEnvironment(), timeout: timeoutMs, killSignal: 'SIGKILL' });
+  if ((result.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT') {
+    throw helmTimedOut(`helm pull of chart ${lock.name} ${lock.version} from ${repository}`, timeoutMs);
+  }
   if (result.status !== 0) {
     const reason = (result.stderr || result.error?.message || '').trim().split('\n')[0];
     throw new UserError(`chart ${lock.name} ${lock.version}: helm pull from ${repository} failed: ${reason}`);

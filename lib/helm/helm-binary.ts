@@ -4,6 +4,7 @@ import * as path from 'path';
 import { writeFileAtomically } from '../support/atomic-file';
 import { UserError } from '../support/errors';
 import { PROJECT_ROOT } from '../support/project-root';
+import { helmTimeoutMs } from './helm-template';
 
 /** Where scripts/install-tools.sh puts the pinned tools. */
 export const TOOLS_BIN = path.join(PROJECT_ROOT, 'tools', 'bin');
@@ -86,7 +87,8 @@ function searchPath(command: string, env: NodeJS.ProcessEnv): string[] {
 
 /** The version a helm v3 executable reports, or undefined when it is not helm v3. */
 function helmV3Version(executable: string): string | undefined {
-  const result = spawnSync(executable, ['version', '--template', '{{.Version}}'], { encoding: 'utf8', timeout: 30_000 });
+  const options = { encoding: 'utf8', timeout: helmTimeoutMs(), killSignal: 'SIGKILL' } as const;
+  const result = spawnSync(executable, ['version', '--template', '{{.Version}}'], options);
   const version = result.status === 0 ? result.stdout.trim() : '';
   return /^v3\./.test(version) ? version : undefined;
 }

@@ -32,8 +32,24 @@ export interface HelmInvocation {
   readonly request: TemplateRequest;
 }
 
-/** How long any helm command may run before it is killed. */
-export const HELM_TIMEOUT_MS = 120_000;
+/** Environment variable: seconds any helm command may run before it is stopped. */
+const HELM_TIMEOUT_ENV = 'HELM_TIMEOUT';
+const DEFAULT_HELM_TIMEOUT_SECONDS = 120;
+
+/** How long any helm command may run: $HELM_TIMEOUT seconds, else 120. */
+export function helmTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const configured = env[HELM_TIMEOUT_ENV];
+  if (configured === undefined || configured === '') return DEFAULT_HELM_TIMEOUT_SECONDS * 1000;
+  if (!/^[1-9][0-9]{0,5}$/.test(configured)) {
+    throw new UserError(`${HELM_TIMEOUT_ENV}: ${JSON.stringify(configured)} is invalid: expected a whole number of seconds from 1 to 999999`);
+  }
+  return Number(configured) * 1000;
+}
+
+/** The one line for a helm command that did not finish in time. */
+export function helmTimedOut(what: string, timeoutMs: number): UserError {
+  return new UserError(`${what} did not finish within ${timeoutMs / 1000}s and was stopped (set ${HELM_TIMEOUT_ENV} to allow longer)`);
+}
 const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 /** Heap size at which helm's collector starts despite GOGC=off: ten times what the book's chart needs. */
 const RENDER_MEMORY_LIMIT = '512MiB';
@@ -44,16 +60,17 @@ const RENDER_MEMORY_LIMIT = '512MiB';
  * is involved.
  */
 export function runTemplate(invocation: HelmInvocation): string {
+  const timeoutMs = helmTimeoutMs();
   const result = spawnSync(invocation.helm.path, templateFlags(invocation), {
     input: JSON.stringify(invocation.request.values),
     encoding: 'utf8',
     env: renderEnvironment(),
     maxBuffer: MAX_OUTPUT_BYTES,
-    timeout: HELM_TIMEOUT_MS,
+    timeout: timeoutMs,
+    killSignal: 'SIGKILL',
   });
-  if (result.error) {
-    throw new UserError(`helm template of ${invocation.chartPath} did not finish (${invocation.helm.path}): ${result.error.message}`);
-  }
+  if ((result.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT') throw helmTimedOut(describe(invocation), timeoutMs);
+  if (result.error) throw new UserError(`${describe(invocation)} could not run (${invocation.helm.path}): ${result.error.message}`);
   checkExit(invocation, result.status, result.stderr);
   return result.stdout;
 }
@@ -67,15 +84,24 @@ export async function runTemplateAsync(invocation: HelmInvocation): Promise<stri
   const outputFile = path.join(dir, 'output.yaml');
   const output = fs.openSync(outputFile, 'w');
   try {
-    const child = spawn(invocation.helm.path, templateFlags(invocation), { env: renderEnvironment(), stdio: ['pipe', output, 'pipe'] });
+    const timeoutMs = helmTimeoutMs();
+    // Its own process group, so that a stop reaches whatever helm (or a wrapper around it) started.
+    const stdio: ['pipe', number, 'pipe'] = ['pipe', output, 'pipe'];
+    const child = spawn(invocation.helm.path, templateFlags(invocation), { env: renderEnvironment(), stdio, detached: true });
     let stderr = '';
+    let timedOut = false;
     child.stderr!.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    child.stdin!.on('error', () => undefined);
     child.stdin!.end(JSON.stringify(invocation.request.values));
-    const timer = setTimeout(() => child.kill('SIGKILL'), HELM_TIMEOUT_MS);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup(child.pid);
+    }, timeoutMs);
     const status = await new Promise<number | null>((resolve, reject) => {
-      child.once('error', (error) => reject(new UserError(`helm template failed to start (${invocation.helm.path}): ${error.message}`)));
+      child.once('error', (error) => reject(new UserError(`${describe(invocation)} could not start (${invocation.helm.path}): ${error.message}`)));
       child.once('close', resolve);
     }).finally(() => clearTimeout(timer));
+    if (timedOut) throw helmTimedOut(describe(invocation), timeoutMs);
     checkExit(invocation, status, stderr);
     return fs.readFileSync(outputFile, 'utf8');
   } finally {
@@ -128,12 +154,24 @@ export function templateFlags({ chartPath, request }: HelmInvocation): string[] 
   return flags;
 }
 
-function checkExit(invocation: HelmInvocation, status: number | null, stderr: string): void {
-  if (status === null) {
-    throw new UserError(`helm template of ${invocation.chartPath} was killed after ${HELM_TIMEOUT_MS / 1000}s without finishing`);
+function describe(invocation: HelmInvocation): string {
+  return `helm template of chart ${invocation.request.chart} (${path.basename(invocation.chartPath)})`;
+}
+
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // Already gone.
   }
+}
+
+function checkExit(invocation: HelmInvocation, status: number | null, stderr: string): void {
   if (status !== 0) {
-    const reason = stderr.trim().split('\n').filter(Boolean).pop() ?? `exit code ${status}`;
-    throw new UserError(`helm template of ${invocation.chartPath} failed: ${reason}`);
+    const lines = stderr.trim().split('\n').filter(Boolean);
+    // helm says what went wrong on its "Error:" line; the last line is often only advice.
+    const reason = lines.find((line) => line.startsWith('Error:')) ?? lines.pop() ?? (status === null ? 'killed by a signal' : `exit code ${status}`);
+    throw new UserError(`${describe(invocation)} failed: ${reason}`);
   }
 }

@@ -30,6 +30,8 @@ export class RenderCache {
     return env[RENDER_CACHE_ENV] === 'off' ? undefined : new RenderCache(env[RENDER_CACHE_DIR_ENV] || DEFAULT_DIR);
   }
 
+  private unwritable = false;
+
   constructor(private readonly dir: string) {}
 
   /** The verified output stored under the key, or undefined. */
@@ -44,10 +46,20 @@ export class RenderCache {
     return valid ? entry.output : undefined;
   }
 
-  /** Stores the output under the key, atomically. */
+  /**
+   * Stores the output under the key, atomically. A cache that cannot be written only costs speed: one
+   * warning on stderr, and no further attempts in this process.
+   */
   public put(key: string, output: string): void {
+    if (this.unwritable) return;
     const entry: CacheEntry = { format: FORMAT, key, sha256: sha256(output), output };
-    writeFileAtomically(this.fileFor(key), JSON.stringify(entry));
+    try {
+      writeFileAtomically(this.fileFor(key), JSON.stringify(entry));
+    } catch (error) {
+      this.unwritable = true;
+      const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+      process.stderr.write(`synth: warning: render cache ${this.dir} cannot be written (${reason}); going on without it\n`);
+    }
   }
 
   private fileFor(key: string): string {

@@ -15,6 +15,8 @@ export class UserError extends Error {
   }
 }
 
+/** One line, with control characters (which a file name may hold) shown as escapes, not sent to the terminal. */
 function toOneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, ' ');
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  return text.replace(/\s*\n\s*/g, ' ').replace(/[\u0000-\u001f\u007f-\u009f]/g, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }

@@ -1,5 +1,7 @@
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { withDirectoryLock } from './directory-lock';
 
 /** One folder to rebuild: where it goes, and what writes its new content. */
 export interface DirectoryBuild {
@@ -9,21 +11,39 @@ export interface DirectoryBuild {
   readonly build: (staging: string) => void;
 }
 
+const STAGING_MARK = '-new-';
+const RETIRED_SUFFIX = '-old';
+
 /**
  * Builds new versions of folders in temporary siblings and puts them in place only when every build
- * succeeded. A failure leaves every target exactly as it was. Each swap is two renames on one file
- * system (old out of the way, new in), so no target is ever half-written; folders not named are never
- * touched.
+ * succeeded; folders not named are never touched. Each swap is one atomic exchange of the two folders
+ * where the kernel offers it (Linux renameat2), so a reader, a failure or a kill at any moment sees
+ * the old tree or the new one. Elsewhere it is two renames, and the next run puts back a tree that a
+ * kill between them left aside. One synth at a time writes a parent folder; the others wait.
  */
 export function replaceDirectories(builds: readonly DirectoryBuild[]): void {
+  const byParent = new Map<string, DirectoryBuild[]>();
+  for (const build of builds) {
+    const parent = path.dirname(path.resolve(build.target));
+    byParent.set(parent, [...(byParent.get(parent) ?? []), build]);
+  }
+  for (const [parent, group] of byParent) {
+    fs.mkdirSync(parent, { recursive: true });
+    withDirectoryLock(parent, 'synth', () => {
+      recoverAndClean(parent);
+      replaceInParent(group);
+    });
+  }
+}
+
+function replaceInParent(builds: readonly DirectoryBuild[]): void {
   const staged: Array<{ staging: string; target: string }> = [];
   try {
     for (const { target, build } of builds) {
-      const parent = path.dirname(path.resolve(target));
-      fs.mkdirSync(parent, { recursive: true });
-      const staging = fs.mkdtempSync(path.join(parent, `.${path.basename(target)}-new-`));
-      staged.push({ staging, target });
+      const staging = fs.mkdtempSync(path.join(path.dirname(path.resolve(target)), `.${path.basename(target)}${STAGING_MARK}`));
+      staged.push({ staging, target: path.resolve(target) });
       build(staging);
+      fs.chmodSync(staging, 0o755);
     }
   } catch (error) {
     for (const { staging } of staged) fs.rmSync(staging, { recursive: true, force: true });
@@ -33,13 +53,43 @@ export function replaceDirectories(builds: readonly DirectoryBuild[]): void {
 }
 
 function swapInto(staging: string, target: string): void {
-  fs.chmodSync(staging, 0o755);
   if (!fs.existsSync(target)) {
     fs.renameSync(staging, target);
-    return;
+  } else if (exchange(staging, target)) {
+    // `staging` now holds the old tree.
+  } else {
+    fs.renameSync(target, `${staging}${RETIRED_SUFFIX}`);
+    fs.renameSync(staging, target);
+    fs.renameSync(`${staging}${RETIRED_SUFFIX}`, staging);
   }
-  const retired = `${staging}-old`;
-  fs.renameSync(target, retired);
-  fs.renameSync(staging, target);
-  fs.rmSync(retired, { recursive: true, force: true });
+  fs.rmSync(staging, { recursive: true, force: true });
+}
+
+/** renameat2(RENAME_EXCHANGE) numbers by architecture; Node has no binding, Perl's syscall() does. */
+const RENAMEAT2: Partial<Record<string, number>> = { x64: 316, arm64: 276 };
+const EXCHANGE_SCRIPT = 'exit(syscall($ARGV[0], -100, $ARGV[1], -100, $ARGV[2], 2) == 0 ? 0 : 1)';
+
+/** Swaps two folders in one step; false where the kernel, the file system or Perl cannot. */
+function exchange(first: string, second: string): boolean {
+  const syscall = RENAMEAT2[process.arch];
+  if (syscall === undefined) return false;
+  const result = spawnSync('perl', ['-e', EXCHANGE_SCRIPT, String(syscall), first, second], { stdio: 'ignore', timeout: 10_000 });
+  return result.status === 0;
+}
+
+/**
+ * What interrupted runs left in the parent: a tree set aside by a kill between the two renames is
+ * put back where its folder is missing; staging folders are removed.
+ */
+function recoverAndClean(parent: string): void {
+  for (const entry of fs.readdirSync(parent)) {
+    const match = /^\.(.+)-new-[A-Za-z0-9]{6}(-old)?$/.exec(entry);
+    if (!match) continue;
+    const target = path.join(parent, match[1]);
+    if (match[2] && !fs.existsSync(target)) {
+      fs.renameSync(path.join(parent, entry), target);
+    } else {
+      fs.rmSync(path.join(parent, entry), { recursive: true, force: true });
+    }
+  }
 }

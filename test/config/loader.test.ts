@@ -68,6 +68,15 @@ describe('config', () => {
   test.each([
     ['nfs:\n  server: "999.1.1.1;touch /tmp/x"\n', 'lab.yaml: nfs.server: "999.1.1.1;touch /tmp/x" is invalid: expected an IPv4 address or a DNS-1123 host name'],
     ['nfs:\n  server: 300.1.1.1\n', 'nfs.server: "300.1.1.1" is invalid: expected an IPv4 address'],
+    ['nfs:\n  server: 10.1.1\n', 'nfs.server: "10.1.1" is invalid: expected an IPv4 address'],
+    ['nfs:\n  server: 0x7f.1\n', 'nfs.server: "0x7f.1" is invalid: expected an IPv4 address'],
+    ['nfs:\n  server: "2130706433"\n', 'nfs.server: "2130706433" is invalid: expected an IPv4 address'],
+    ['kubernetesVersion: "1.99999999999999999999"\n', 'kubernetesVersion: "1.99999999999999999999" is invalid: expected a Kubernetes minor version from "1.22" to "1.32"'],
+    ['kubernetesVersion: "1.33"\n', 'kubernetesVersion: "1.33" is invalid'],
+    ['owner:\n  uid: 1e400\n', 'owner.uid: Infinity is invalid'],
+    ['owner:\n  uid: .nan\n', 'owner.uid: NaN is invalid: expected a whole number'],
+    ['__proto__:\n  polluted: true\n', 'lab.yaml: __proto__: unknown setting: expected one of namespace,'],
+    ['nfs:\n  constructor: x\n', 'lab.yaml: nfs.constructor: unknown setting: expected one of server, exportRoot, dataPath'],
     ['nfs:\n  exportRoot: nfs_shared\n', 'nfs.exportRoot: "nfs_shared" is invalid: expected a normalised absolute path'],
     ['nfs:\n  dataPath: /nfs_shared/../etc\n', 'nfs.dataPath: "/nfs_shared/../etc" is invalid: expected a normalised absolute path'],
     ['nfs:\n  dataPath: "/nfs_shared/a b"\n', 'nfs.dataPath: "/nfs_shared/a b" is invalid'],
@@ -136,6 +145,47 @@ describe('config', () => {
         `${prod}: storage.size: "10GB" is invalid: expected a whole number of Ki, Mi, Gi, Ti or Pi, such as 10Gi or 500Mi`,
         `${prod}: storage.sise: unknown setting: expected one of volumeName, claimName, size, accessMode, reclaimPolicy`,
       ]);
+    });
+  });
+
+  test('a YAML alias bomb is refused in well under a second, its value described in at most 120 characters', () => {
+    const levels = ['a: &a [x, x, x, x, x, x, x, x, x]'];
+    for (const [index, name] of ['b', 'c', 'd', 'e', 'f', 'g', 'h'].entries()) {
+      const previous = 'abcdefg'[index];
+      levels.push(`${name}: &${name} [${Array(9).fill(`*${previous}`).join(', ')}]`);
+    }
+    levels.push(`namespace: [${Array(9).fill('*h').join(', ')}]`);
+    const started = Date.now();
+    const message = errorFor(levels.join('\n'));
+    expect(Date.now() - started).toBeLessThan(1000);
+    const described = /namespace: (.*) is invalid/.exec(message)?.[1] ?? '';
+    expect(described.length).toBeLessThanOrEqual(120);
+    expect(described.endsWith('...')).toBe(true);
+  });
+
+  test('-0 is written as 0', () => {
+    withTempDir('config', (dir) => {
+      expect(loadEnvironment(writeConfig(dir, 'lab', 'prepJob:\n  ttlSecondsAfterFinished: -0\n'), {}).config.prepJob.ttlSecondsAfterFinished).toBe(0);
+      expect(Object.is(loadEnvironment(writeConfig(dir, 'lab', 'prepJob:\n  ttlSecondsAfterFinished: -0\n'), {}).config.prepJob.ttlSecondsAfterFinished, -0)).toBe(false);
+    });
+  });
+
+  test('a file over 64 KiB is refused before it is parsed', () => {
+    expect(errorFor(`namespace: default\n${'#'.repeat(70 * 1024)}\n`)).toMatch(/lab\.yaml: \d+ bytes is too large: expected an environment file of at most 65536 bytes$/);
+  });
+
+  test('control characters in a file name are escaped in the message', () => {
+    withTempDir('config', (dir) => {
+      const file = writeConfig(dir, 'bad\u001b[31mname', '');
+      let problems: readonly string[] = [];
+      try {
+        loadEnvironment(file, {});
+      } catch (error) {
+        problems = (error as UserError).problems;
+      }
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toContain('bad\\x1b[31mname');
+      expect(problems[0]).not.toContain('\u001b');
     });
   });
 });

@@ -23,7 +23,7 @@ describe('HelmRenderer', () => {
       const { helm } = countingHelm(dir);
       const renderer = new HelmRenderer({ helm, mirror: MIRROR_DIR, renderCache: null });
       const request = { ...prometheusTemplateRequest({}), values: { server: { service: { type: 7 } } } };
-      await expect(renderer.prefetch([request])).rejects.toThrow(/^helm template of .*prometheus-11\.6\.0\.tgz failed: /);
+      await expect(renderer.prefetch([request])).rejects.toThrow(/^helm template of chart prometheus \(prometheus-11\.6\.0\.tgz\) failed: Error: /);
     });
   });
 });

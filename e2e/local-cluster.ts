@@ -7,6 +7,7 @@ import * as path from 'path';
 import { TOOLS_BIN } from '../lib/helm/helm-binary';
 import { PROJECT_ROOT } from '../lib/support/project-root';
 import { addNodes, SimulatedNode, startNodeSimulation } from './simulated-nodes';
+import { isAlive } from '../lib/support/process-alive';
 
 /**
  * A Kubernetes API server with its etcd, on 127.0.0.1 only, for end-to-end tests; with `nodes`, also
@@ -47,14 +48,6 @@ function readOwner(dir: string): number | undefined {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** What runs besides the API server. */
 export interface LocalClusterOptions {

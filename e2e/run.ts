@@ -1,3 +1,4 @@
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -9,7 +10,8 @@ import { findHelm } from '../lib/helm/helm-binary';
 import { runTemplate } from '../lib/helm/helm-template';
 import { Manifest } from '../lib/manifests/manifest';
 import { PROJECT_ROOT } from '../lib/support/project-root';
-import { expectExit, expectLine, expectSuccess, literal, passedChecks, preflight, step } from './check';
+import { parseDocuments } from '../lib/manifests/yaml';
+import { expectExit, expectLine, expectSuccess, folderManifests, literal, passedChecks, preflight, step } from './check';
 import { claimBound, deploymentAvailable, jobComplete, nodeExporterOn, noPendingPods, waitFor } from './converge';
 import { configChangeSteps, namespaceSteps } from './day2';
 import { argoWavesStep, convergedSteps, readInstall, releasedVolumeStep, tolerationNegativeStep, uninstallStep } from './lifecycle';
@@ -173,9 +175,23 @@ async function withCluster<T>(options: LocalClusterOptions, body: (cluster: Loca
   }
 }
 
+/** The cdk8s CLI's own way: one valid stream of the default environment's objects, dist/ untouched. */
+function cdk8sStdoutStep(): void {
+  step('npx cdk8s synth --stdout prints the default environment as valid multi-document YAML and leaves dist/ alone', () => {
+    const before = folderManifests(DIST);
+    const cli = path.join(PROJECT_ROOT, 'node_modules', 'cdk8s-cli', 'bin', 'cdk8s');
+    const result = spawnSync(process.execPath, [cli, 'synth', '--stdout'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+    expectSuccess({ status: result.status, stdout: result.stdout, stderr: result.stderr }, 'npx cdk8s synth --stdout');
+    const printed = parseDocuments(result.stdout).map((document) => document.value as Manifest);
+    if (JSON.stringify(printed) !== JSON.stringify(before)) throw new Error('the printed objects differ from dist/');
+    if (JSON.stringify(folderManifests(DIST)) !== JSON.stringify(before)) throw new Error('dist/ changed');
+  });
+}
+
 async function main(): Promise<void> {
   if (!fs.existsSync(DIST)) throw new Error(`${DIST} does not exist: run npm run synth first`);
   const started = Date.now();
+  cdk8sStdoutStep();
   const summary = await withCluster({ nodes: BOOK_LAB_NODES }, runSteps);
   await withCluster({}, (cluster) => namespaceSteps(cluster, OTHER.environment, OTHER.namespace));
   const facts = [

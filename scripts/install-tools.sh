@@ -20,16 +20,19 @@ require_go() {
 }
 
 # go install writes into GOBIN; the stamp file records which version is there.
+# A binary is kept only when its stamp names the version and it still runs (a truncated or replaced
+# file is built again rather than trusted).
 install_tool() {
-  local name=$1 version=$2 package=$3 ldflags=$4 why=$5
+  local name=$1 version=$2 package=$3 ldflags=$4 why=$5 check=$6
   local stamp="$bin/.$name.version"
-  if [[ -x "$bin/$name" && -f "$stamp" && "$(cat "$stamp")" == "$version" ]]; then
+  if [[ -x "$bin/$name" && -f "$stamp" && "$(cat "$stamp")" == "$version" ]] && timeout 30 "$bin/$name" $check >/dev/null 2>&1; then
     return 0
   fi
   require_go
   echo "install-tools: building $name $version with $(go version | cut -d' ' -f3) into tools/bin, $why (first time only)" >&2
   local start
   start=$(date +%s)
+  rm -f "$bin/$name" "$stamp"
   GOBIN="$bin" GOFLAGS=-buildvcs=false go install -trimpath -ldflags "$ldflags" "$package@$version"
   echo "$version" > "$stamp"
   echo "install-tools: $name built in $(( $(date +%s) - start ))s" >&2
@@ -38,17 +41,17 @@ install_tool() {
 install_helm() {
   install_tool helm "$HELM_VERSION" helm.sh/helm/v3/cmd/helm \
     "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" \
-    "which renders the chart (about 5 minutes on a new machine)"
+    "which renders the chart (about 5 minutes on a new machine)" "version"
 }
 
 install_kubectl_validate() {
   install_tool kubectl-validate "$KUBECTL_VALIDATE_VERSION" sigs.k8s.io/kubectl-validate "-s -w" \
-    "which npm test uses to check dist/ against the Kubernetes 1.27 schemas (several minutes on a new machine)"
+    "which npm test uses to check dist/ against the Kubernetes 1.27 schemas (several minutes on a new machine)" "--help"
 }
 
 install_kube_score() {
   install_tool kube-score "$KUBE_SCORE_VERSION" github.com/zegl/kube-score/cmd/kube-score "-s -w" \
-    "which npm test runs over dist/ as a gate (under a minute)"
+    "which npm test runs over dist/ as a gate (under a minute)" "version"
 }
 
 targets=("$@")

@@ -46,11 +46,14 @@ export function fileDigest(file: string): string {
   return `sha256:${createHash('sha256').update(fs.readFileSync(file)).digest('hex')}`;
 }
 
-function verifyDigest(archive: string, lock: ChartLock): void {
+/** `origin` names the file for the message: the cached archive, or where a pull came from. */
+function verifyDigest(archive: string, lock: ChartLock, origin: string = archive): void {
   const actual = fileDigest(archive);
   if (actual !== lock.digest) {
-    const mismatch = `${archive} has digest ${actual}, but charts.lock.yaml pins ${lock.digest}`;
-    const remedy = 'delete the file and run `npm run vendor` to pull it again';
+    const mismatch = `${origin} has digest ${actual}, but charts.lock.yaml pins ${lock.digest}`;
+    const remedy = origin === archive
+      ? 'delete the file and run `npm run vendor` to pull it again'
+      : 'fix the mirror or point CHART_MIRROR elsewhere';
     throw new UserError(`chart ${lock.name} ${lock.version}: ${mismatch}; refusing to render it (${remedy})`);
   }
 }
@@ -63,7 +66,7 @@ function pullChart(lock: ChartLock, archive: string, options: EnsureChartOptions
   try {
     const source = chooseSource(lock, options.mirror);
     const pulled = isUrl(source) ? pullWithHelm(lock, source, staging, options.helm) : copyFromDirectory(lock, source, staging);
-    verifyDigest(pulled, lock);
+    verifyDigest(pulled, lock, `${lock.name}-${lock.version}.tgz from ${source}`);
     fs.renameSync(pulled, archive);
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });

@@ -32,13 +32,22 @@ export interface FindHelmOptions {
   readonly install?: boolean;
 }
 
+/** Environment variable naming the helm to use, instead of searching for one. */
+const HELM_BIN_ENV = 'HELM_BIN';
+
 /**
- * Finds helm v3: the project's pinned build in tools/bin first (so every machine renders with the
- * same helm), then a v3 helm on PATH, and otherwise builds the pinned version with Go.
- * Throws a UserError saying how to install helm when none can be had.
+ * Finds helm v3: $HELM_BIN when set; else the project's pinned build in tools/bin (so every machine
+ * renders with the same helm), then a v3 helm on PATH, and otherwise builds the pinned version with
+ * Go. Throws a UserError saying how to install helm when none can be had.
  */
 export function findHelm(options: FindHelmOptions = {}): HelmBinary {
   const env = options.env ?? process.env;
+  const chosen = env[HELM_BIN_ENV];
+  if (chosen) {
+    const found = describeHelm(chosen);
+    if (!found) throw new UserError(`${HELM_BIN_ENV}: ${chosen} is not an executable helm v3 (\`${chosen} version\` must print v3.x)`);
+    return found;
+  }
   const toolsBin = options.toolsBin ?? TOOLS_BIN;
   const candidates = [path.join(toolsBin, 'helm'), ...searchPath('helm', env)];
   for (const candidate of candidates) {
@@ -102,10 +111,10 @@ function isExecutableFile(file: string): boolean {
   }
 }
 
+/** Builds the pinned helm; the build's progress goes to stderr, so a first synth is not silent for minutes. */
 function installPinnedHelm(env: NodeJS.ProcessEnv): void {
-  const result = spawnSync('bash', [INSTALL_SCRIPT, 'helm'], { env, stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' });
+  const result = spawnSync('bash', [INSTALL_SCRIPT, 'helm'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
   if (result.status !== 0) {
-    const reason = (result.stderr || '').trim().split('\n').pop() || `exit code ${result.status}`;
-    throw new UserError(`helm v3 not found, and building the pinned helm failed (${reason}); ${noHelmMessage()}`);
+    throw new UserError(`helm v3 not found, and building the pinned helm failed (exit code ${result.status}, reason above); ${noHelmMessage()}`);
   }
 }

@@ -5,6 +5,7 @@ import * as path from 'path';
 import { UserError } from '../support/errors';
 import { PROJECT_ROOT } from '../support/project-root';
 import { HelmBinary } from './helm-binary';
+import { isAlive } from '../support/process-alive';
 
 /** What to render: a chart of the lock file, as one release for one target version. */
 export interface TemplateRequest {
@@ -80,7 +81,7 @@ export function runTemplate(invocation: HelmInvocation): string {
  * to a temporary file rather than a pipe, so it never waits for this process to read.
  */
 export async function runTemplateAsync(invocation: HelmInvocation): Promise<string> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'helm-render-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${RENDER_DIR_PREFIX}${process.pid}-`));
   const outputFile = path.join(dir, 'output.yaml');
   const output = fs.openSync(outputFile, 'w');
   try {
@@ -109,6 +110,17 @@ export async function runTemplateAsync(invocation: HelmInvocation): Promise<stri
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
+
+const RENDER_DIR_PREFIX = 'helm-render-';
+
+/** Removes the render folders of synths that were killed before they could (their pid is in the name). */
+export function removeAbandonedRenderDirs(): void {
+  for (const entry of fs.readdirSync(os.tmpdir())) {
+    const pid = Number(new RegExp(`^${RENDER_DIR_PREFIX}(\\d+)-`).exec(entry)?.[1]);
+    if (pid && pid !== process.pid && !isAlive(pid)) fs.rmSync(path.join(os.tmpdir(), entry), { recursive: true, force: true });
+  }
+}
+
 
 /** helm's own folders, inside the project cache, so nothing from ~/.config/helm changes a render or a pull. */
 export function helmEnvironment(): NodeJS.ProcessEnv {

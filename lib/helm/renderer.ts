@@ -2,7 +2,7 @@ import * as os from 'os';
 import { ensureChart } from './chart-archive';
 import { CHART_LOCK_FILE, readChartLock } from './chart-lock';
 import { findHelm, HelmBinary } from './helm-binary';
-import { HelmInvocation, runTemplate, runTemplateAsync, TemplateRequest } from './helm-template';
+import { HelmInvocation, removeAbandonedRenderDirs, runTemplate, runTemplateAsync, TemplateRequest } from './helm-template';
 import { RenderCache, renderKey } from './render-cache';
 
 /** Renders charts; what {@link HelmChart} asks for its manifests. */
@@ -56,6 +56,7 @@ export class HelmRenderer implements ChartRenderer {
    * failure.
    */
   public async prefetch(requests: readonly TemplateRequest[], concurrency: number = os.cpus().length): Promise<void> {
+    removeAbandonedRenderDirs();
     const pending = new Map<string, HelmInvocation>();
     for (const request of requests) {
       const { key, invocation } = this.plan(request);

@@ -1,0 +1,277 @@
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { PROJECT_ROOT } from '../../lib/support/project-root';
+import { MIRROR_DIR, readTree, tempDir } from '../helpers';
+
+/*
+ * The synth command under bad input and faults, table-driven: each case prepares a copy of a finished
+ * output and a private temp folder, runs the real build/synth.js, and asserts the exit code, one line on
+ * stderr without a stack trace, the output folders byte-identical, and nothing left behind.
+ */
+
+const CONFIG_DIR = path.join(PROJECT_ROOT, 'config', 'environments');
+const SYNTH = path.join(PROJECT_ROOT, 'build', 'synth.js');
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** What one case has to work with. */
+interface Workspace {
+  /** A folder of the case's own. */
+  readonly dir: string;
+  /** Its config folder: a copy of config/environments. */
+  readonly config: string;
+  /** Writes an executable script into the workspace and returns its path. */
+  script(name: string, body: string): string;
+}
+
+interface FaultCase {
+  readonly name: string;
+  /** Prepares the workspace and returns the environment variables of the run. */
+  readonly setup?: (workspace: Workspace) => Record<string, string>;
+  /** Settings for the run, as environment variables. */
+  readonly env?: Record<string, string>;
+  /** Exit code: 1 for an error, 0 where the fault only costs speed. @default 1 */
+  readonly status?: 0 | 1;
+  /** The one line synth prints. */
+  readonly line: RegExp;
+}
+
+function runSynth(env: Record<string, string>): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [SYNTH], { cwd: PROJECT_ROOT, env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    child.once('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+/** A helm that answers `version` as helm v3 does and runs `template` as the body says. */
+function fakeHelm(template: string): string {
+  return `#!/bin/sh\nif [ "$1" = version ]; then echo v3.99.0-fake; exit 0; fi\n${template}\n`;
+}
+
+/** 9 levels of 9 aliases under one key: 400 bytes that expand to 9^9 strings. */
+const BOMB = `namespace: [&a [x, x, x, x, x, x, x, x, x], ${'bcdefgh'.split('').map((name, index) =>
+  `&${name} [${Array(9).fill(`*${'abcdefg'[index]}`).join(', ')}]`).join(', ')}, [${Array(9).fill('*h').join(', ')}]]\n`;
+
+const OFF = { RENDER_CACHE: 'off' };
+
+const CASES: FaultCase[] = [
+  // Bad values
+  { name: 'a hostile NFS server', env: { BOOK_NFS_SERVER: '1.2.3.4;touch /tmp/pwned' }, line: /BOOK_NFS_SERVER \(nfs\.server\): "1\.2\.3\.4;touch \/tmp\/pwned" is invalid/ },
+  { name: 'a numeric NFS name', env: { BOOK_NFS_SERVER: '10.1.1' }, line: /BOOK_NFS_SERVER \(nfs\.server\): "10\.1\.1" is invalid/ },
+  { name: 'an octal-hex NFS name', env: { BOOK_NFS_SERVER: '0x7f.1' }, line: /"0x7f\.1" is invalid/ },
+  { name: 'uid 0', env: { BOOK_OWNER_UID: '0' }, line: /BOOK_OWNER_UID \(owner\.uid\): 0 is invalid/ },
+  { name: 'a uid that is not a number', env: { BOOK_OWNER_UID: 'root' }, line: /BOOK_OWNER_UID \(owner\.uid\): "root" is invalid/ },
+  { name: 'an unknown Kubernetes version', env: { BOOK_KUBERNETES_VERSION: '1.99999999999999999999' }, line: /kubernetesVersion\): "1\.9+" is invalid/ },
+  { name: 'a decimal storage unit', env: { BOOK_STORAGE_SIZE: '10GB' }, line: /BOOK_STORAGE_SIZE \(storage\.size\): "10GB" is invalid/ },
+  { name: 'a source range with host bits', env: { BOOK_PROMETHEUS_LOAD_BALANCER_SOURCE_RANGES: '192.168.1.1/24' }, line: /"192\.168\.1\.1\/24" is invalid/ },
+  { name: 'a memory request above its limit', env: { BOOK_PROMETHEUS_RESOURCES_MEMORY_REQUEST: '2Gi' }, line: /memoryRequest\): "2Gi" is invalid: expected at most memoryLimit/ },
+  { name: 'an unknown BOOK_ variable', env: { BOOK_NFS_SEVER: 'x' }, line: /^synth: error: BOOK_NFS_SEVER: unknown setting/ },
+  { name: 'an unknown environment', env: { SYNTH_ENVIRONMENTS: 'nope' }, line: /SYNTH_ENVIRONMENTS: "nope" is not an environment/ },
+  { name: 'a bad HELM_TIMEOUT', env: { HELM_TIMEOUT: 'soon' }, line: /HELM_TIMEOUT: "soon" is invalid: expected a whole number of seconds/ },
+  { name: 'an upper-case namespace', env: { BOOK_NAMESPACE: 'Monitoring' }, line: /BOOK_NAMESPACE \(namespace\): "Monitoring" is invalid/ },
+  { name: 'an image pinned by tag only', env: { BOOK_PREP_JOB_IMAGE: 'busybox:latest' }, line: /"busybox:latest" is invalid: expected an image pinned by digest/ },
+  { name: 'a data path outside the export', env: { BOOK_NFS_DATA_PATH: '/etc', SYNTH_ENVIRONMENTS: 'lab' }, line: /"\/etc" is invalid: expected a directory below nfs\.exportRoot/ },
+  { name: 'a Job name too long for its hash', env: { BOOK_PREP_JOB_NAME: 'x'.repeat(60) }, line: /prepJob\.name\): "x{60}" is invalid/ },
+  // File shapes
+  { name: 'a config file that is a list', setup: ({ config }) => write(config, 'lab.yaml', '- a\n- b\n'), line: /lab\.yaml: expected a mapping of settings at the top level, got a list/ },
+  { name: 'a config file that is not YAML', setup: ({ config }) => write(config, 'lab.yaml', 'nfs: [unclosed\n'), line: /lab\.yaml: not valid YAML/ },
+  { name: 'a YAML alias bomb', setup: ({ config }) => write(config, 'lab.yaml', BOMB), line: /lab\.yaml: namespace: \[\[.{60,}\.\.\. is invalid: expected a string/ },
+  { name: 'a __proto__ key', setup: ({ config }) => write(config, 'lab.yaml', '__proto__:\n  namespace: x\n'), line: /lab\.yaml: __proto__: unknown setting/ },
+  { name: 'a config file over 64 KiB', setup: ({ config }) => write(config, 'lab.yaml', `#${'x'.repeat(70_000)}\n`), line: /lab\.yaml: \d+ bytes is too large/ },
+  { name: 'an empty config folder', setup: ({ dir }) => ({ SYNTH_CONFIG_DIR: mkdir(dir, 'empty') }), line: /has no \.yaml file/ },
+  { name: 'a missing config folder', setup: ({ dir }) => ({ SYNTH_CONFIG_DIR: path.join(dir, 'missing') }), line: /config directory .*missing does not exist/ },
+  { name: 'a config folder that is a file', setup: ({ dir }) => ({ SYNTH_CONFIG_DIR: file(dir, 'plain') }), line: /cannot scandir .*plain: not a directory/ },
+  { name: 'an environment file named in capitals', setup: ({ config }) => write(config, 'Lab.yaml', ''), line: /Lab\.yaml: environment name "Lab" is invalid/ },
+  { name: 'control characters in a file name', setup: ({ config }) => write(config, 'a\u001b[2Jb.yaml', ''), line: /environment name "a\\x1b\[2Jb" is invalid/ },
+  { name: 'a uid of 1e400', setup: ({ config }) => write(config, 'lab.yaml', 'owner: {uid: 1e400}\n'), line: /owner\.uid: Infinity is invalid/ },
+  // helm
+  { name: 'helm failing', setup: (w) => ({ HELM_BIN: w.script('helm', fakeHelm('echo "Error: boom" >&2; exit 1')), ...OFF }), line: /helm template of chart prometheus .* failed: Error: boom/ },
+  { name: 'helm printing nothing', setup: (w) => ({ HELM_BIN: w.script('helm', fakeHelm('exit 0')), ...OFF }), line: /helm template of chart prometheus printed no objects/ },
+  { name: 'helm printing text that is not YAML', setup: (w) => ({ HELM_BIN: w.script('helm', fakeHelm('echo "a: [b"; exit 0')), ...OFF }), line: /printed text that is not YAML/ },
+  { name: 'helm printing something other than Kubernetes objects', setup: (w) => ({ HELM_BIN: w.script('helm', fakeHelm('echo "hello: world"')), ...OFF }), line: /printed something that is not a Kubernetes object/ },
+  {
+    name: 'helm rendering without the server', ...{},
+    setup: (w) => ({ HELM_BIN: w.script('helm', fakeHelm('printf "apiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: x\\n"')), ...OFF }),
+    line: /rendered no Deployment \*-server, Service \*-server, DaemonSet \*-node-exporter, Deployment \*-kube-state-metrics/,
+  },
+  { name: 'helm hanging', setup: (w) => ({ HELM_BIN: w.script('helm', fakeHelm('sleep 30 & wait')), HELM_TIMEOUT: '1', ...OFF }), line: /did not finish within 1s and was stopped \(set HELM_TIMEOUT/ },
+  { name: 'HELM_BIN that is not helm', setup: (w) => ({ HELM_BIN: w.script('helm', '#!/bin/sh\nexit 2\n'), ...OFF }), line: /HELM_BIN: .* is not an executable helm v3/ },
+  // The chart and its mirror
+  {
+    name: 'a tampered chart in the chart cache',
+    setup: ({ dir }) => ({ CHART_CACHE_DIR: tamperedCache(dir), ...OFF }),
+    line: /chart prometheus 11\.6\.0: .*prometheus-11\.6\.0\.tgz has digest sha256:[0-9a-f]{64}, but charts\.lock\.yaml pins/,
+  },
+  { name: 'a mirror without index.yaml', setup: ({ dir }) => ({ CHART_CACHE_DIR: mkdir(dir, 'charts'), CHART_MIRROR: mkdir(dir, 'mirror'), ...OFF }), line: /CHART_MIRROR: .*mirror has no index\.yaml/ },
+  {
+    name: 'a mirror serving other bytes',
+    setup: ({ dir }) => ({ CHART_CACHE_DIR: mkdir(dir, 'charts'), CHART_MIRROR: badMirror(dir), ...OFF }),
+    line: /prometheus-11\.6\.0\.tgz from .*bad-mirror has digest sha256:[0-9a-f]{64}, but charts\.lock\.yaml pins .*fix the mirror/,
+  },
+  // Caches and disk
+  { name: 'a chart cache under a regular file', setup: ({ dir }) => ({ CHART_CACHE_DIR: path.join(file(dir, 'plain'), 'charts'), ...OFF }), line: /cannot mkdir .*plain\/charts: not a directory/ },
+  { name: 'an output folder under a regular file', setup: ({ dir }) => ({ CDK8S_OUTDIR: path.join(file(dir, 'plain'), 'dist') }), line: /cannot mkdir .*plain: file already exists/ },
+  {
+    name: 'a render cache under a regular file (only slower)', status: 0,
+    setup: ({ dir }) => ({ RENDER_CACHE_DIR: path.join(file(dir, 'plain'), 'renders') }),
+    line: /^synth: warning: render cache .*plain\/renders cannot be written \(ENOTDIR\); going on without it$/,
+  },
+  {
+    name: 'a render cache entry that is a folder (only slower)', status: 0,
+    setup: ({ dir }) => ({ RENDER_CACHE_DIR: foldersForEntries(dir) }),
+    line: /^synth: warning: render cache .* cannot be written \(EISDIR|ENOTEMPTY|EEXIST\); going on without it$/,
+  },
+];
+
+function write(dir: string, name: string, content: string): Record<string, string> {
+  fs.writeFileSync(path.join(dir, name), content);
+  return {};
+}
+
+function mkdir(dir: string, name: string): string {
+  fs.mkdirSync(path.join(dir, name), { recursive: true });
+  return path.join(dir, name);
+}
+
+function file(dir: string, name: string): string {
+  fs.writeFileSync(path.join(dir, name), 'a regular file\n');
+  return path.join(dir, name);
+}
+
+function tamperedCache(dir: string): string {
+  const cache = mkdir(dir, 'charts');
+  const bytes = fs.readFileSync(path.join(MIRROR_DIR, 'prometheus-11.6.0.tgz'));
+  bytes[200] ^= 0xff;
+  fs.writeFileSync(path.join(cache, 'prometheus-11.6.0.tgz'), bytes);
+  return cache;
+}
+
+function badMirror(dir: string): string {
+  const mirror = mkdir(dir, 'bad-mirror');
+  fs.copyFileSync(path.join(MIRROR_DIR, 'index.yaml'), path.join(mirror, 'index.yaml'));
+  fs.writeFileSync(path.join(mirror, 'prometheus-11.6.0.tgz'), 'not the chart');
+  return mirror;
+}
+
+/** A render cache in which every entry synth would write is already a folder. */
+function foldersForEntries(dir: string): string {
+  const cache = mkdir(dir, 'renders');
+  for (const entry of fs.readdirSync(RENDER_CACHE_OF_BASELINE)) fs.mkdirSync(path.join(cache, entry));
+  return cache;
+}
+
+let RENDER_CACHE_OF_BASELINE = '';
+
+describe('synth under faults', () => {
+  const { dir: root, cleanup } = tempDir('synth-faults');
+  const baseline = path.join(root, 'baseline', 'dist');
+  let expected: Record<string, string> = {};
+
+  beforeAll(async () => {
+    RENDER_CACHE_OF_BASELINE = path.join(root, 'renders');
+    const result = await runSynth({ CDK8S_OUTDIR: baseline, CHART_MIRROR: MIRROR_DIR, RENDER_CACHE_DIR: RENDER_CACHE_OF_BASELINE });
+    expect(result.stderr).toBe('');
+    expected = outputOf(baseline);
+  });
+  afterAll(cleanup);
+
+  /** Every folder the output has: dist/ and dist-<name>/ beside it (not the hidden work of a run). */
+  function outputOf(outdir: string): Record<string, string> {
+    const tree: Record<string, string> = {};
+    for (const entry of fs.readdirSync(path.dirname(outdir)).filter((name) => !name.startsWith('.'))) {
+      for (const [name, content] of Object.entries(readTree(path.join(path.dirname(outdir), entry)))) tree[`${entry}/${name}`] = content;
+    }
+    return tree;
+  }
+
+  test(`has at least 40 cases (${CASES.length})`, () => {
+    expect(CASES.length).toBeGreaterThanOrEqual(40);
+  });
+
+  // Each case is its own processes and folders, so they run side by side.
+  test.concurrent.each(CASES.map((c) => [c.name, c] as const))('%s: one line, exit code, output untouched, nothing left', async (_name, fault) => {
+    const caseDir = fs.mkdtempSync(path.join(root, 'case-'));
+    const outdir = path.join(caseDir, 'out', 'dist');
+    fs.cpSync(path.dirname(baseline), path.dirname(outdir), { recursive: true });
+    const config = mkdir(caseDir, 'config');
+    fs.cpSync(CONFIG_DIR, config, { recursive: true });
+    const tmp = mkdir(caseDir, 'tmp');
+    const workspace: Workspace = {
+      dir: caseDir,
+      config,
+      script: (name, body) => {
+        fs.writeFileSync(path.join(caseDir, name), body, { mode: 0o755 });
+        return path.join(caseDir, name);
+      },
+    };
+    const env = { CDK8S_OUTDIR: outdir, SYNTH_CONFIG_DIR: config, TMPDIR: tmp, CHART_MIRROR: MIRROR_DIR, ...fault.env, ...fault.setup?.(workspace) };
+    expect(Object.keys(expected).length).toBeGreaterThan(0);
+    const result = await runSynth(env);
+    const lines = result.stderr.split('\n').filter(Boolean);
+    expect({ status: result.status, lines }).toEqual({ status: fault.status ?? 1, lines: [expect.stringMatching(fault.line)] });
+    expect(result.stderr).not.toMatch(/internal error|\n\s+at /);
+    expect(outputOf(outdir)).toEqual(expected);
+    expect(fs.readdirSync(path.dirname(outdir)).sort()).toEqual(fs.readdirSync(path.dirname(baseline)).sort());
+    expect(fs.readdirSync(tmp)).toEqual([]);
+  }, 20_000);
+
+  describe('kills and concurrency', () => {
+    const changed = { BOOK_OWNER_UID: '1001', BOOK_OWNER_GID: '1001' };
+    let changedOutput: Record<string, string> = {};
+
+    beforeAll(async () => {
+      const outdir = path.join(root, 'changed', 'dist');
+      const run = await runSynth({ CDK8S_OUTDIR: outdir, CHART_MIRROR: MIRROR_DIR, RENDER_CACHE_DIR: RENDER_CACHE_OF_BASELINE, ...changed });
+      expect(run.status).toBe(0);
+      changedOutput = outputOf(outdir);
+      expect(changedOutput).not.toEqual(expected);
+    });
+
+    /** A copy of the baseline output and a private temp folder. */
+    function prepare(name: string): { outdir: string; tmp: string } {
+      const caseDir = mkdir(root, name);
+      const outdir = path.join(caseDir, 'out', 'dist');
+      fs.cpSync(path.dirname(baseline), path.dirname(outdir), { recursive: true });
+      return { outdir, tmp: mkdir(caseDir, 'tmp') };
+    }
+
+    // Moments from before validation ends to after dist/ is swapped; each case has its own folders.
+    test.concurrent.each([20, 60, 100, 150])('killed after %i ms: the old output or the new one, and the next run cleans up', async (delay) => {
+      const { outdir, tmp } = prepare(`kill-${delay}`);
+      // A private copy of the warm render cache: the run is as short as a synth gets, and the moments cover all of it.
+      const renders = path.join(path.dirname(tmp), 'renders');
+      fs.cpSync(RENDER_CACHE_OF_BASELINE, renders, { recursive: true });
+      const env = { CDK8S_OUTDIR: outdir, TMPDIR: tmp, CHART_MIRROR: MIRROR_DIR, RENDER_CACHE_DIR: renders, ...changed };
+      const child = spawn(process.execPath, [SYNTH], { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, stdio: 'ignore' });
+      const timer = setTimeout(() => child.kill('SIGKILL'), delay);
+      await new Promise((resolve) => child.once('close', resolve));
+      clearTimeout(timer);
+      const after = outputOf(outdir);
+      expect([expected, changedOutput]).toContainEqual(after);
+
+      const next = await runSynth(env);
+      expect(next.stderr).toBe('');
+      expect(outputOf(outdir)).toEqual(changedOutput);
+      expect(fs.readdirSync(path.dirname(outdir)).sort()).toEqual(fs.readdirSync(path.dirname(baseline)).sort());
+      expect(fs.readdirSync(tmp)).toEqual([]);
+    }, 20_000);
+
+    test('six synths at once all succeed and leave one whole output', async () => {
+      const { outdir, tmp } = prepare('concurrent');
+      const env = { CDK8S_OUTDIR: outdir, TMPDIR: tmp, CHART_MIRROR: MIRROR_DIR, RENDER_CACHE_DIR: RENDER_CACHE_OF_BASELINE, ...changed };
+      const runs = await Promise.all(Array.from({ length: 6 }, () => runSynth(env)));
+      expect(runs.map((run) => `${run.status} ${run.stderr}`)).toEqual(Array(6).fill('0 '));
+      expect(outputOf(outdir)).toEqual(changedOutput);
+      expect(fs.readdirSync(path.dirname(outdir)).sort()).toEqual(fs.readdirSync(path.dirname(baseline)).sort());
+    }, 30_000);
+  });
+});

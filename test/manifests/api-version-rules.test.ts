@@ -1,5 +1,6 @@
 import { API_VERSION_RULES, ApiVersionRule, findRemovedApiRule, RemovedApiError, upgradeApiVersion } from '../../lib/manifests/api-version-rules';
 import { Manifest } from '../../lib/manifests/manifest';
+import { MAX_KUBE_MINOR } from '../../lib/config/rules';
 import { CLUSTER_SCOPED_KINDS, scopeToNamespace } from '../../lib/manifests/namespace-scoping';
 
 function manifest(apiVersion: string, kind: string, extra: Partial<Manifest> = {}): Manifest {
@@ -76,4 +77,8 @@ describe('namespace scoping', () => {
       { kind: 'Group', name: 'system:masters' },
     ]);
   });
+});
+
+test('the newest target the config accepts is the newest removal the table knows', () => {
+  expect(MAX_KUBE_MINOR).toBe(Math.max(...API_VERSION_RULES.map((rule) => rule.removedIn)));
 });

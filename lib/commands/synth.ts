@@ -6,6 +6,7 @@ import { helmTimeoutMs } from '../helm/helm-template';
 import { HelmRenderer } from '../helm/renderer';
 import { UserError } from '../support/errors';
 import { PROJECT_ROOT } from '../support/project-root';
+import { DirectoryExchanger } from '../support/directory-exchange';
 import { replaceDirectories } from '../support/replace-directory';
 import { runCli } from './cli';
 
@@ -31,13 +32,19 @@ async function synth(env: NodeJS.ProcessEnv): Promise<void> {
   const rendering = renderer.prefetch(selected.map((environment) => prometheusTemplateRequest(prometheusSettings(environment.config))));
   // A failed render is reported by the await below; until then Node must not call it unhandled.
   rendering.catch(() => undefined);
+  // Started now, its start-up overlaps helm's; it swaps the output folders in at the end.
+  const exchanger = stdoutRun ? undefined : DirectoryExchanger.start();
   const { synthEnvironment } = await import('../../main');
   await rendering;
 
-  replaceDirectories(selected.map((environment) => ({
-    target: stdoutRun ? outdir : environmentOutdir(outdir, environment.name),
-    build: (staging: string) => synthEnvironment(environment, { outdir: staging, singleFile: stdoutRun }, renderer),
-  })));
+  try {
+    await replaceDirectories(selected.map((environment) => ({
+      target: stdoutRun ? outdir : environmentOutdir(outdir, environment.name),
+      build: (staging: string) => synthEnvironment(environment, { outdir: staging, singleFile: stdoutRun }, renderer),
+    })), exchanger);
+  } finally {
+    exchanger?.close();
+  }
 }
 
 /**

@@ -81,7 +81,8 @@ export function runTemplate(invocation: HelmInvocation): string {
  * to a temporary file rather than a pipe, so it never waits for this process to read.
  */
 export async function runTemplateAsync(invocation: HelmInvocation): Promise<string> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${RENDER_DIR_PREFIX}${process.pid}-`));
+  fs.mkdirSync(renderRoot(), { recursive: true });
+  const dir = fs.mkdtempSync(path.join(renderRoot(), `${process.pid}-`));
   const outputFile = path.join(dir, 'output.yaml');
   const output = fs.openSync(outputFile, 'w');
   try {
@@ -111,13 +112,22 @@ export async function runTemplateAsync(invocation: HelmInvocation): Promise<stri
   }
 }
 
-const RENDER_DIR_PREFIX = 'helm-render-';
+/** The folder of this app's render folders, one per render, named `<pid>-<random>`. */
+function renderRoot(): string {
+  return path.join(os.tmpdir(), 'prometheus-book-helm-renders');
+}
 
 /** Removes the render folders of synths that were killed before they could (their pid is in the name). */
 export function removeAbandonedRenderDirs(): void {
-  for (const entry of fs.readdirSync(os.tmpdir())) {
-    const pid = Number(new RegExp(`^${RENDER_DIR_PREFIX}(\\d+)-`).exec(entry)?.[1]);
-    if (pid && pid !== process.pid && !isAlive(pid)) fs.rmSync(path.join(os.tmpdir(), entry), { recursive: true, force: true });
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(renderRoot());
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const pid = Number(/^(\d+)-/.exec(entry)?.[1]);
+    if (pid && pid !== process.pid && !isAlive(pid)) fs.rmSync(path.join(renderRoot(), entry), { recursive: true, force: true });
   }
 }
 

@@ -11,7 +11,7 @@ const POLL_MS = 50;
  * holding the owner's pid. Other processes wait for it; a lock whose owner is gone (killed) is taken
  * over. So concurrent synths of one tree write one after the other and all succeed.
  */
-export function withDirectoryLock<T>(parent: string, name: string, body: () => T, timeoutMs = 120_000): T {
+export async function withDirectoryLock<T>(parent: string, name: string, body: () => Promise<T>, timeoutMs = 120_000): Promise<T> {
   const lock = path.join(parent, `.${name}.lock`);
   const deadline = Date.now() + timeoutMs;
   while (!tryLock(lock)) {
@@ -22,7 +22,7 @@ export function withDirectoryLock<T>(parent: string, name: string, body: () => T
     sleep(POLL_MS);
   }
   try {
-    return body();
+    return await body();
   } finally {
     fs.rmSync(lock, { recursive: true, force: true });
   }

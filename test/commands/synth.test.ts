@@ -53,8 +53,6 @@ describe('synth', () => {
   let other: Manifest[] = [];
 
   beforeAll(() => {
-    const build = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'scripts', 'build.mjs'), 'synth'], { encoding: 'utf8' });
-    expect(build.stderr).toBe('');
     const result = synth(outdir, { CODE_CACHE_DIR: codeCacheDir });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);

@@ -4,6 +4,7 @@ import * as v from 'valibot';
 import { parseYaml } from '../manifests/yaml';
 import { UserError } from '../support/errors';
 import { getAt, isPlainObject, PlainObject, setAt } from '../support/object-path';
+import { describeValue, writtenAs } from './describe';
 import { isDnsLabel } from './rules';
 import { BOOK_DEFAULTS, Config, ConfigSchema } from './schema';
 
@@ -77,13 +78,14 @@ function checkEnvironment(file: string, env: NodeJS.ProcessEnv): Checked<Environ
   if (!isDnsLabel(name)) {
     return { problems: [`${file}: environment name "${name}" is invalid: expected a DNS-1123 label as the file's base name`] };
   }
-  const fromFile = readYamlMapping(file);
+  const texts = new Map<string, string>();
+  const fromFile = readYamlMapping(file, texts);
   if (fromFile.value === undefined) return fromFile;
   const sources: ValueSources = new Map();
   const merged = deepMerge(BOOK_DEFAULTS as unknown as PlainObject, fromFile.value, file, [], sources);
   const problems = applyEnvOverrides(merged, env, sources);
   const result = v.safeParse(ConfigSchema, merged);
-  if (!result.success) problems.push(...result.issues.map((issue) => describeIssue(issue, merged, sources, file)));
+  if (!result.success) problems.push(...result.issues.map((issue) => describeIssue(issue, merged, sources, file, texts)));
   if (problems.length > 0 || !result.success) return { problems };
   return { value: { name, config: result.output }, problems: [] };
 }
@@ -110,14 +112,17 @@ function selectFiles(configDir: string, selection: string | undefined): string[]
 /** An environment file is a handful of settings; anything this large is a mistake or an attack. */
 const MAX_CONFIG_FILE_BYTES = 64 * 1024;
 
-function readYamlMapping(file: string): Checked<PlainObject> {
+/** Parses the file; its text goes into `texts`, for messages that quote a value as written. */
+function readYamlMapping(file: string, texts: Map<string, string>): Checked<PlainObject> {
   let content: unknown;
   try {
     const size = fs.statSync(file).size;
     if (size > MAX_CONFIG_FILE_BYTES) {
       return { problems: [`${file}: ${size} bytes is too large: expected an environment file of at most ${MAX_CONFIG_FILE_BYTES} bytes`] };
     }
-    content = parseYaml(fs.readFileSync(file, 'utf8'));
+    const text = fs.readFileSync(file, 'utf8');
+    texts.set(file, text);
+    content = parseYaml(text);
   } catch (error) {
     return { problems: [`${file}: not valid YAML: ${(error as Error).message}`] };
   }
@@ -184,7 +189,7 @@ function isUnknownKey(issue: Issue): boolean {
   return issue.type === 'strict_object' && issue.expected === 'never';
 }
 
-function describeIssue(issue: Issue, raw: PlainObject, sources: ValueSources, origin: string): string {
+function describeIssue(issue: Issue, raw: PlainObject, sources: ValueSources, origin: string, texts: Map<string, string>): string {
   const at = (issue.path ?? []).map((item) => String(item.key));
   const field = at.join('.');
   const source = sourceOf(at, sources) ?? origin;
@@ -193,7 +198,9 @@ function describeIssue(issue: Issue, raw: PlainObject, sources: ValueSources, or
     return `${source}: ${field}: unknown setting: expected one of ${allowed.join(', ')}`;
   }
   const label = source.startsWith(ENV_PREFIX) ? `${source} (${field})` : `${source}: ${field}`;
-  return `${label}: ${describeValue(getAt(raw, at))} is invalid: ${issue.message.replace(/\s+/g, ' ').trim()}`;
+  const value = getAt(raw, at);
+  const written = typeof value === 'number' && !Number.isFinite(value) && source === origin ? writtenAs(texts.get(origin), at) : undefined;
+  return `${label}: ${written ?? describeValue(value)} is invalid: ${issue.message.replace(/\s+/g, ' ').trim()}`;
 }
 
 /** Who set the value at a path: the path itself, or the list or mapping it is inside. */
@@ -203,42 +210,6 @@ function sourceOf(at: readonly string[], sources: ValueSources): string | undefi
     if (source) return source;
   }
   return undefined;
-}
-
-const MAX_DESCRIPTION = 120;
-
-/**
- * The value as JSON, cut at MAX_DESCRIPTION characters without ever writing more: a YAML alias bomb
- * is small as parsed (shared references) and astronomically large as text.
- */
-function describeValue(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  const parts: string[] = [];
-  let length = 0;
-  const emit = (text: string): boolean => {
-    parts.push(text);
-    length += text.length;
-    return length <= MAX_DESCRIPTION;
-  };
-  const walk = (node: unknown): boolean => {
-    if (typeof node === 'number') return emit(Number.isFinite(node) ? JSON.stringify(node) : String(node));
-    if (Array.isArray(node)) {
-      if (!emit('[')) return false;
-      for (const [index, item] of node.entries()) if ((index > 0 && !emit(',')) || !walk(item)) return false;
-      return emit(']');
-    }
-    if (isPlainObject(node)) {
-      if (!emit('{')) return false;
-      for (const [index, [key, item]] of Object.entries(node).entries()) {
-        if ((index > 0 && !emit(',')) || !emit(`${JSON.stringify(key)}:`) || !walk(item)) return false;
-      }
-      return emit('}');
-    }
-    return emit(JSON.stringify(node) ?? String(node));
-  };
-  const complete = walk(value);
-  const text = parts.join('');
-  return complete ? text : `${text.slice(0, MAX_DESCRIPTION - 3)}...`;
 }
 
 function toScreamingSnake(key: string): string {

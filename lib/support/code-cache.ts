@@ -62,7 +62,7 @@ export class CodeCache {
 
   /**
    * Writes the cache of every bundle loaded without one, and removes the caches of earlier builds of
-   * the same bundle. Never throws: a read-only checkout only loses the speed-up.
+   * the same bundle. Never throws: a read-only checkout only loses the speed-up, with one warning.
    */
   public persist(): void {
     for (const { script, cacheFile, needsWrite } of this.loaded) {
@@ -70,8 +70,11 @@ export class CodeCache {
       try {
         writeVerified(cacheFile, script.createCachedData());
         removeOtherBuilds(cacheFile);
-      } catch {
-        // Only a speed-up: the next run compiles again.
+      } catch (error) {
+        // Only a speed-up: the next run compiles again. Said once, so a slow synth has a reason.
+        const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+        process.stderr.write(`synth: warning: code cache ${this.dir} cannot be written (${reason}); going on without it\n`);
+        return;
       }
     }
   }

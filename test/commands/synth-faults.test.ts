@@ -92,7 +92,7 @@ const CASES: FaultCase[] = [
   { name: 'a config folder that is a file', setup: ({ dir }) => ({ SYNTH_CONFIG_DIR: file(dir, 'plain') }), line: /cannot scandir .*plain: not a directory/ },
   { name: 'an environment file named in capitals', setup: ({ config }) => write(config, 'Lab.yaml', ''), line: /Lab\.yaml: environment name "Lab" is invalid/ },
   { name: 'control characters in a file name', setup: ({ config }) => write(config, 'a\u001b[2Jb.yaml', ''), line: /environment name "a\\x1b\[2Jb" is invalid/ },
-  { name: 'a uid of 1e400', setup: ({ config }) => write(config, 'lab.yaml', 'owner: {uid: 1e400}\n'), line: /owner\.uid: Infinity is invalid/ },
+  { name: 'a uid of 1e400', setup: ({ config }) => write(config, 'lab.yaml', 'owner: {uid: 1e400}\n'), line: /owner\.uid: 1e400 is invalid/ },
   // helm
   { name: 'helm failing', setup: (w) => ({ HELM_BIN: w.script('helm', fakeHelm('echo "Error: boom" >&2; exit 1')), ...OFF }), line: /helm template of chart prometheus .* failed: Error: boom/ },
   { name: 'helm printing nothing', setup: (w) => ({ HELM_BIN: w.script('helm', fakeHelm('exit 0')), ...OFF }), line: /helm template of chart prometheus printed no objects/ },
@@ -124,6 +124,11 @@ const CASES: FaultCase[] = [
     name: 'a render cache under a regular file (only slower)', status: 0,
     setup: ({ dir }) => ({ RENDER_CACHE_DIR: path.join(file(dir, 'plain'), 'renders') }),
     line: /^synth: warning: render cache .*plain\/renders cannot be written \(ENOTDIR\); going on without it$/,
+  },
+  {
+    name: 'a code cache under a regular file (only slower)', status: 0,
+    setup: ({ dir }) => ({ CODE_CACHE_DIR: path.join(file(dir, 'plain'), 'code') }),
+    line: /^synth: warning: code cache .*plain\/code cannot be written \(ENOTDIR\); going on without it$/,
   },
   {
     name: 'a render cache entry that is a folder (only slower)', status: 0,

@@ -30,7 +30,7 @@ export async function replaceDirectories(builds: readonly DirectoryBuild[], exch
   for (const [parent, group] of byParent) {
     fs.mkdirSync(parent, { recursive: true });
     await withDirectoryLock(parent, 'synth', async () => {
-      recoverAndClean(parent);
+      recoverAndClean(parent, group.map((build) => path.basename(path.resolve(build.target))));
       await replaceInParent(group, exchanger);
     });
   }
@@ -79,13 +79,14 @@ function removeTree(dir: string): void {
 }
 
 /**
- * What interrupted runs left in the parent: a tree set aside by a kill between the two renames is
- * put back where its folder is missing; staging folders are removed.
+ * What interrupted runs left beside the named folders: a tree set aside by a kill between the two
+ * renames is put back where its folder is missing; staging folders are removed. Nothing else in the
+ * parent is touched.
  */
-function recoverAndClean(parent: string): void {
+function recoverAndClean(parent: string, names: readonly string[]): void {
   for (const entry of fs.readdirSync(parent)) {
     const match = /^\.(.+)-new-[A-Za-z0-9]{6}(-old)?$/.exec(entry);
-    if (!match) continue;
+    if (!match || !names.includes(match[1])) continue;
     const target = path.join(parent, match[1]);
     if (match[2] && !fs.existsSync(target)) {
       fs.renameSync(path.join(parent, entry), target);

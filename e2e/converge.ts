@@ -1,5 +1,6 @@
 import { SYNC_WAVE_ANNOTATION } from '../lib/constructs/sync-waves';
 import { Manifest } from '../lib/manifests/manifest';
+import { sleepSync } from '../lib/support/processes';
 import { CommandResult, expectSuccess } from './check';
 
 /*
@@ -15,10 +16,6 @@ const POLL_MS = 250;
 const SERVER_SELECTOR = 'app=prometheus,component=server';
 const NODE_EXPORTER_SELECTOR = 'app=prometheus,component=node-exporter';
 
-/** Blocks for `ms`: the checks run kubectl synchronously, and the servers they watch are other processes. */
-function sleep(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
 
 /** Polls the probe until it reports nothing missing; fails with what was still missing at the deadline. */
 export function waitFor(what: string, probe: Probe, timeoutMs = 90_000): void {
@@ -26,7 +23,8 @@ export function waitFor(what: string, probe: Probe, timeoutMs = 90_000): void {
   let missing = probe();
   while (missing !== undefined) {
     if (Date.now() > deadline) throw new Error(`${what}: not after ${timeoutMs / 1000}s: ${missing}`);
-    sleep(POLL_MS);
+    // The checks run kubectl synchronously; the servers they watch are other processes.
+    sleepSync(POLL_MS);
     missing = probe();
   }
 }

@@ -7,7 +7,7 @@ import * as path from 'path';
 import { TOOLS_BIN } from '../lib/helm/helm-binary';
 import { PROJECT_ROOT } from '../lib/support/project-root';
 import { addNodes, SimulatedNode, startNodeSimulation } from './simulated-nodes';
-import { isAlive } from '../lib/support/process-alive';
+import { claimFolder, isAbandoned } from '../lib/support/processes';
 
 /**
  * A Kubernetes API server with its etcd, on 127.0.0.1 only, for end-to-end tests; with `nodes`, also
@@ -26,7 +26,6 @@ export interface LocalCluster {
 
 const STARTUP_TIMEOUT_MS = 90_000;
 const WORKDIR_PREFIX = 'local-cluster-';
-const OWNER_FILE = 'owner.pid';
 
 /**
  * Folders of earlier runs whose process is gone: an e2e killed outright cannot remove its own (its
@@ -35,18 +34,10 @@ const OWNER_FILE = 'owner.pid';
 function removeAbandonedWorkdirs(): void {
   for (const entry of fs.readdirSync(os.tmpdir()).filter((name) => name.startsWith(WORKDIR_PREFIX))) {
     const dir = path.join(os.tmpdir(), entry);
-    const owner = readOwner(dir);
-    if (owner !== undefined && !isAlive(owner)) fs.rmSync(dir, { recursive: true, force: true });
+    if (isAbandoned(dir)) fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function readOwner(dir: string): number | undefined {
-  try {
-    return Number(fs.readFileSync(path.join(dir, OWNER_FILE), 'utf8'));
-  } catch {
-    return undefined;
-  }
-}
 
 
 /** What runs besides the API server. */
@@ -59,7 +50,7 @@ export interface LocalClusterOptions {
 export async function startLocalCluster(options: LocalClusterOptions = {}): Promise<LocalCluster> {
   removeAbandonedWorkdirs();
   const workdir = fs.mkdtempSync(path.join(os.tmpdir(), WORKDIR_PREFIX));
-  fs.writeFileSync(path.join(workdir, OWNER_FILE), String(process.pid));
+  claimFolder(workdir);
   const processes: ChildProcess[] = [];
   const killAll = (): void => processes.forEach((child) => signalGroup(child, 'SIGKILL'));
   process.once('exit', killAll);

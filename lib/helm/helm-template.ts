@@ -5,7 +5,7 @@ import * as path from 'path';
 import { UserError } from '../support/errors';
 import { PROJECT_ROOT } from '../support/project-root';
 import { HelmBinary } from './helm-binary';
-import { isAlive } from '../support/process-alive';
+import { isAlive } from '../support/processes';
 
 /** What to render: a chart of the lock file, as one release for one target version. */
 export interface TemplateRequest {

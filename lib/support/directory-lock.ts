@@ -1,9 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { UserError } from './errors';
-import { isAlive } from './process-alive';
+import { claimFolder, folderOwner, isAlive, sleepSync } from './processes';
 
-const OWNER_FILE = 'owner';
 const POLL_MS = 50;
 
 /**
@@ -16,10 +15,10 @@ export async function withDirectoryLock<T>(parent: string, name: string, body: (
   const deadline = Date.now() + timeoutMs;
   while (!tryLock(lock)) {
     if (Date.now() > deadline) {
-      const holder = `process ${readOwner(lock) ?? '?'}`;
+      const holder = `process ${folderOwner(lock) ?? '?'}`;
       throw new UserError(`${lock} has been held by ${holder} for ${timeoutMs / 1000}s: wait for it, or remove the folder if no synth runs`);
     }
-    sleep(POLL_MS);
+    sleepSync(POLL_MS);
   }
   try {
     return await body();
@@ -33,26 +32,14 @@ function tryLock(lock: string): boolean {
     fs.mkdirSync(lock);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    const owner = readOwner(lock);
+    const owner = folderOwner(lock);
     // A lock without its owner file is being created or removed right now: wait for it.
     if (owner === undefined || isAlive(owner)) return false;
     fs.rmSync(lock, { recursive: true, force: true });
     return false;
   }
-  fs.writeFileSync(path.join(lock, OWNER_FILE), String(process.pid));
+  claimFolder(lock);
   return true;
 }
 
-function readOwner(lock: string): number | undefined {
-  try {
-    const owner = Number(fs.readFileSync(path.join(lock, OWNER_FILE), 'utf8'));
-    return Number.isInteger(owner) && owner > 0 ? owner : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
-
-function sleep(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}

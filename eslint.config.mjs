@@ -1,11 +1,11 @@
-// ESLint flat config: typescript-eslint's recommended rules, plus the house rules of README's "Tests
-// and checks". Type-aware rules are left out so `npm test` stays fast; `tsc` checks the types.
+// ESLint flat config: typescript-eslint's recommended rules, plus the house rules docs/testing.md
+// lists under "Static checks". Type-aware rules are left out so `npm test` stays fast; `tsc` checks the types.
 import js from '@eslint/js';
 import stylistic from '@stylistic/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'build/', 'dist/', 'dist-empty/', 'tools/', '.cache/', 'coverage/', 'imports/'] },
+  { ignores: ['node_modules/', 'build/', 'dist/', 'dist-*/', 'tools/', '.cache/', 'coverage/', 'imports/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -2,11 +2,14 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { prometheusTemplateRequest } from '../lib/constructs/prometheus-values';
+import { prometheusSettings } from '../lib/charts/prometheus-settings';
+import { BOOK_DEFAULTS } from '../lib/config/schema';
+import { prometheusTemplateRequest } from '../lib/prometheus/values';
 import { ensureChart } from '../lib/helm/chart-archive';
 import { readChartLock } from '../lib/helm/chart-lock';
 import { findHelm } from '../lib/helm/helm-binary';
 import { renderEnvironment, templateFlags } from '../lib/helm/helm-template';
+import { SYNTH_NODE_ARGS } from '../lib/app/synth-command';
 import { PROJECT_ROOT } from '../lib/support/project-root';
 
 /*
@@ -127,7 +130,7 @@ const codeCache = path.join(work, 'code-cache');
 function synthCommand(configDir: string, renderCache: string): Command {
   return {
     file: process.execPath,
-    args: [path.join(BUILD, 'synth.js')],
+    args: SYNTH_NODE_ARGS,
     env: { SYNTH_CONFIG_DIR: configDir, CDK8S_OUTDIR: path.join(work, 'out', 'dist'), RENDER_CACHE_DIR: renderCache, CODE_CACHE_DIR: codeCache },
   };
 }
@@ -168,14 +171,15 @@ function measureAgainstFloors(runners: Record<FloorRun, () => Sample>): Record<F
  * this harness's cost of starting a process once, as synth does. (That cost is small, about 3 ms:
  * timing the two as separate processes gave the same floor within 1 ms.)
  */
-function floorCommand(helm: string, templateArgs: readonly string[], emptyApp: string, env: NodeJS.ProcessEnv = {}): Command {
+function floorCommand(helm: string, templateArgs: readonly string[], codeCacheHook: boolean, env: NodeJS.ProcessEnv = {}): Command {
   return {
     file: '/bin/sh',
-    args: ['-c', '"$0" "$@" > /dev/null && exec "$FLOOR_NODE" "$FLOOR_APP"', helm, ...templateArgs],
+    args: ['-c', '"$0" "$@" > /dev/null && exec "$FLOOR_NODE" ${FLOOR_HOOK:+--require "$FLOOR_HOOK"} "$FLOOR_APP"', helm, ...templateArgs],
     env: {
       ...env,
       FLOOR_NODE: process.execPath,
-      FLOOR_APP: path.join(BUILD, emptyApp),
+      FLOOR_HOOK: codeCacheHook ? path.join(BUILD, 'code-cache-hook.js') : '',
+      FLOOR_APP: path.join(BUILD, 'empty-app.js'),
       CDK8S_OUTDIR: path.join(work, 'empty'),
       CODE_CACHE_DIR: codeCache,
     },
@@ -194,7 +198,7 @@ function main(): void {
 
 
   const valuesFile = path.join(work, 'values.json');
-  const request = prometheusTemplateRequest({});
+  const request = prometheusTemplateRequest(prometheusSettings(BOOK_DEFAULTS));
   fs.writeFileSync(valuesFile, JSON.stringify(request.values));
   const templateArgs = templateFlags({ helm, chartPath, request }).map((arg) => (arg === '-' ? valuesFile : arg));
   // The floor as the issue words it: plain `helm template`, plain empty app. The strict floor gives the
@@ -205,8 +209,8 @@ function main(): void {
       clear(renderCache);
       return run(synthCommand(labOnly, renderCache));
     },
-    floor: () => run(floorCommand(helm.path, templateArgs, 'empty-app.js')),
-    floorStrict: () => run(floorCommand(helm.path, templateArgs, 'empty-app-cached.js', renderEnvironment())),
+    floor: () => run(floorCommand(helm.path, templateArgs, false)),
+    floorStrict: () => run(floorCommand(helm.path, templateArgs, true, renderEnvironment())),
   });
   const synthWarm = measure('synth, warm render cache', () => run(synthCommand(labOnly, renderCache)));
   const clearBoth = () => {
@@ -279,7 +283,7 @@ one warm-up (${r.slow_runs} for \`npm test\` and the scaling), timed around the 
 
 | what | command | median (s) |
 | --- | --- | --- |
-| synth, cold render cache | \`node build/synth.js\` (lab only), render cache emptied before each run (code cache kept, as after any earlier synth of the same build), interleaved run by run with both floors | ${r.synth_median_s} |
+| synth, cold render cache | \`node --require build/code-cache-hook.js build/main.js\` (lab only), render cache emptied before each run (code cache kept, as after any earlier synth of the same build), interleaved run by run with both floors | ${r.synth_median_s} |
 | synth, warm render cache | the same, render cache kept | ${r.synth_warm_median_s} |
 | synth, first run after a build | render cache and code cache emptied before each run | ${r.synth_first_run_median_s} |
 | floor | \`helm template\` of the same chart and values, then an empty cdk8s app bundled the same way, one after the other under one \`sh\` (so the harness starts one process, as for synth) | ${r.floor_median_s} |

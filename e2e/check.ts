@@ -2,8 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Manifest } from '../lib/manifests/manifest';
-import { parseDocuments } from '../lib/manifests/yaml';
+import { SYNTH_NODE_ARGS } from '../lib/app/synth-command';
 import { PROJECT_ROOT } from '../lib/support/project-root';
 
 /** What a command printed and how it ended. */
@@ -61,17 +60,11 @@ export function preflight(kubeconfig: string, environment: string, outdir = path
 /** Synthesizes with extra settings into a fresh temporary dist/, as a user who changed config would. */
 export function synthWith(settings: Record<string, string>): string {
   const outdir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-synth-')), 'dist');
-  const result = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'build', 'synth.js')], {
+  const result = spawnSync(process.execPath, SYNTH_NODE_ARGS, {
     cwd: PROJECT_ROOT,
     encoding: 'utf8',
     env: { ...process.env, ...settings, CDK8S_OUTDIR: outdir },
   });
   expectSuccess({ status: result.status, stdout: result.stdout, stderr: result.stderr }, `synth with ${JSON.stringify(settings)}`);
   return outdir;
-}
-
-/** Every object of a folder, in file order. */
-export function folderManifests(folder: string): Manifest[] {
-  return fs.readdirSync(folder).sort().flatMap((file) =>
-    parseDocuments(fs.readFileSync(path.join(folder, file), 'utf8')).map((document) => document.value as Manifest));
 }

@@ -1,4 +1,4 @@
-import { SYNC_WAVE_ANNOTATION } from '../lib/constructs/sync-waves';
+import { SYNC_WAVE_ANNOTATION } from '../lib/manifests/metadata';
 import { Manifest } from '../lib/manifests/manifest';
 import { sleepSync } from '../lib/support/processes';
 import { CommandResult, expectSuccess } from './check';

@@ -2,7 +2,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Manifest } from '../lib/manifests/manifest';
-import { expectExit, expectLine, expectSuccess, folderManifests, preflight, step } from './check';
+import { readManifestFolder } from '../lib/manifests/folder';
+import { SYNC_WAVE_ANNOTATION } from '../lib/manifests/metadata';
+import { expectExit, expectLine, expectSuccess, preflight, step } from './check';
 import {
   argoHealth, claimBound, deploymentAvailable, getJson, jobComplete, jobCompletedAt, nodeExporterOn, noPendingPods, serverPods,
   syncWaves, waitFor,
@@ -26,7 +28,7 @@ export interface Install {
 
 /** The install in a folder. */
 export function readInstall(folder: string): Install {
-  const manifests = folderManifests(folder);
+  const manifests = readManifestFolder(folder);
   const named = (kind: string) => manifests.filter((m) => m.kind === kind).map((m) => m.metadata.name);
   const claim = manifests.find((m) => m.kind === 'PersistentVolumeClaim');
   return {
@@ -106,7 +108,7 @@ export function argoWavesStep(cluster: LocalCluster, install: Install): void {
  */
 export function releasedVolumeStep(cluster: LocalCluster, install: Install, environment: string, outdir: string): void {
   step('a volume left Released by a deleted claim: preflight names the command that frees it, and the claim binds again', () => {
-    const chart = install.manifests.filter((m) => m.metadata.annotations?.['argocd.argoproj.io/sync-wave'] === undefined);
+    const chart = install.manifests.filter((m) => m.metadata.annotations?.[SYNC_WAVE_ANNOTATION] === undefined);
     const chartList = JSON.stringify({ apiVersion: 'v1', kind: 'List', items: chart });
     expectSuccess(cluster.kubectl(['delete', '-f', '-', '--timeout=90s'], chartList), 'delete chart');
     expectSuccess(cluster.kubectl(['-n', install.namespace, 'delete', 'pvc', install.claim, '--timeout=90s']), 'delete claim');

@@ -3,15 +3,18 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { DEFAULT_ENVIRONMENT, environmentOutdir } from '../lib/config/loader';
-import { prometheusTemplateRequest } from '../lib/constructs/prometheus-values';
+import { prometheusSettings } from '../lib/charts/prometheus-settings';
+import { BOOK_DEFAULTS } from '../lib/config/schema';
+import { prometheusTemplateRequest } from '../lib/prometheus/values';
 import { ensureChart } from '../lib/helm/chart-archive';
 import { readChartLock } from '../lib/helm/chart-lock';
 import { findHelm } from '../lib/helm/helm-binary';
 import { runTemplate } from '../lib/helm/helm-template';
-import { Manifest } from '../lib/manifests/manifest';
+import { readManifestFolder } from '../lib/manifests/folder';
+import { Manifest, objectKey } from '../lib/manifests/manifest';
 import { PROJECT_ROOT } from '../lib/support/project-root';
 import { parseDocuments } from '../lib/manifests/yaml';
-import { expectExit, expectLine, expectSuccess, folderManifests, literal, passedChecks, preflight, step } from './check';
+import { expectExit, expectLine, expectSuccess, literal, passedChecks, preflight, step } from './check';
 import { claimBound, deploymentAvailable, jobComplete, nodeExporterOn, noPendingPods, waitFor } from './converge';
 import { configChangeSteps, namespaceSteps } from './day2';
 import { argoWavesStep, convergedSteps, readInstall, releasedVolumeStep, tolerationNegativeStep, uninstallStep } from './lifecycle';
@@ -29,10 +32,6 @@ const ENVIRONMENT = DEFAULT_ENVIRONMENT;
 const DIST = environmentOutdir(path.join(PROJECT_ROOT, 'dist'), ENVIRONMENT);
 /** The other environment of the committed config, and its namespace. */
 const OTHER = { environment: 'staging', namespace: 'monitoring' };
-
-function key(object: Manifest): string {
-  return `${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`;
-}
 
 /** "", false, 0, [] and {}: the API server omits such fields (omitempty), which means the same. */
 function isZeroValue(value: unknown): boolean {
@@ -104,10 +103,10 @@ function runSteps(cluster: LocalCluster): { objects: number; serverVersion: stri
 
   step('every object reads back as dist/ wrote it', () => {
     const list = JSON.parse(expectSuccess(kubectl(['get', '-f', DIST, '-o', 'json']), 'get')) as { items: Manifest[] };
-    const stored = new Map(list.items.map((item) => [key(item), item]));
+    const stored = new Map(list.items.map((item) => [objectKey(item), item]));
     const problems = expected.flatMap((object) => {
-      const item = stored.get(key(object));
-      return item ? differences(object, item, key(object)) : [`${key(object)}: not stored`];
+      const item = stored.get(objectKey(object));
+      return item ? differences(object, item, objectKey(object)) : [`${objectKey(object)}: not stored`];
     });
     if (problems.length > 0) throw new Error(problems.join('\n'));
   });
@@ -132,7 +131,7 @@ function runSteps(cluster: LocalCluster): { objects: number; serverVersion: stri
   step('the chart\'s raw output, without the apiVersion rewrite, is refused by the same server', () => {
     const helm = findHelm();
     const chartPath = ensureChart(readChartLock('prometheus'), { helm });
-    const raw = runTemplate({ helm, chartPath, request: prometheusTemplateRequest({}) });
+    const raw = runTemplate({ helm, chartPath, request: prometheusTemplateRequest(prometheusSettings(BOOK_DEFAULTS)) });
     const result = kubectl(['apply', '--dry-run=server', '-f', '-'], raw);
     if (result.status === 0) throw new Error('the server accepted the raw chart output');
     if (!result.stderr.includes('no matches for kind "ClusterRole" in version "rbac.authorization.k8s.io/v1beta1"')) {
@@ -178,13 +177,13 @@ async function withCluster<T>(options: LocalClusterOptions, body: (cluster: Loca
 /** The cdk8s CLI's own way: one valid stream of the default environment's objects, dist/ untouched. */
 function cdk8sStdoutStep(): void {
   step('npx cdk8s synth --stdout prints the default environment as valid multi-document YAML and leaves dist/ alone', () => {
-    const before = folderManifests(DIST);
+    const before = readManifestFolder(DIST);
     const cli = path.join(PROJECT_ROOT, 'node_modules', 'cdk8s-cli', 'bin', 'cdk8s');
     const result = spawnSync(process.execPath, [cli, 'synth', '--stdout'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
     expectSuccess({ status: result.status, stdout: result.stdout, stderr: result.stderr }, 'npx cdk8s synth --stdout');
     const printed = parseDocuments(result.stdout).map((document) => document.value as Manifest);
     if (JSON.stringify(printed) !== JSON.stringify(before)) throw new Error('the printed objects differ from dist/');
-    if (JSON.stringify(folderManifests(DIST)) !== JSON.stringify(before)) throw new Error('dist/ changed');
+    if (JSON.stringify(readManifestFolder(DIST)) !== JSON.stringify(before)) throw new Error('dist/ changed');
   });
 }
 

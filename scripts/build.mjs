@@ -9,23 +9,25 @@ import { fileURLToPath } from 'url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = path.join(root, 'build');
 const entryPoints = {
-  synth: 'lib/commands/synth-entry.ts',
-  'synth-app': 'lib/commands/synth.ts',
+  // main.ts, with lib/app/prelude.ts evaluated first: it validates config and starts helm before
+  // main's imports load cdk8s.
+  main: { stdin: "import './lib/app/prelude';\nimport './main';\n", inputs: ['main.ts', 'lib/app/prelude.ts'] },
+  'code-cache-hook': 'lib/app/code-cache-hook.ts',
+  docs: 'lib/commands/docs.ts',
   vendor: 'lib/commands/vendor.ts',
   preflight: 'lib/commands/preflight.ts',
   e2e: 'e2e/run.ts',
   bench: 'bench/bench.ts',
   'empty-app': 'bench/empty-app.ts',
-  'empty-app-cached': 'bench/empty-app-cached.ts',
 };
 
 // The bundles a synth reads on every run, and the empty app of the bench's floor, built the same way:
 // without comments and indentation, which are read, hashed and decoded on every synth. Names are
 // kept, so stack traces still say where.
-const compact = new Set(['synth', 'synth-app', 'empty-app']);
+const compact = new Set(['main', 'code-cache-hook', 'empty-app']);
 
-// build/synth.js only loads build/synth-app.js, so asking for it builds that too.
-const loadedBy = { synth: ['synth-app'] };
+// `node --require build/code-cache-hook.js build/main.js` runs a synth, so asking for main builds both.
+const loadedBy = { main: ['code-cache-hook'], 'empty-app': ['code-cache-hook'] };
 
 // `node scripts/build.mjs synth` builds only the named bundles (and those they load).
 const named = process.argv.slice(2);
@@ -48,10 +50,17 @@ const stale = (wanted.length === 0 ? Object.keys(entryPoints) : wanted).filter((
 // esbuild itself takes a few hundred milliseconds to load: only when there is something to build.
 const { buildSync } = stale.length > 0 ? await import('esbuild') : {};
 for (const name of stale) {
+  const entry = entryPoints[name];
+  const source = typeof entry === 'string'
+    ? { entryPoints: { [name]: entry }, outdir }
+    : {
+      // Named unlike any file it imports: esbuild would take an import of the same name for the entry itself.
+      stdin: { contents: entry.stdin, resolveDir: root, sourcefile: `build-entry-${name}.ts`, loader: 'ts' },
+      outfile: path.join(outdir, `${name}.js`),
+    };
   const result = buildSync({
     absWorkingDir: root,
-    entryPoints: { [name]: entryPoints[name] },
-    outdir,
+    ...source,
     bundle: true,
     platform: 'node',
     target: 'node20',
@@ -61,6 +70,8 @@ for (const name of stale) {
     minifyWhitespace: compact.has(name),
     metafile: true,
   });
-  const inputs = [...Object.keys(result.metafile.inputs), 'scripts/build.mjs', 'package-lock.json'];
+  // A stdin entry appears as "<stdin>"; the files it names stand for it.
+  const built = Object.keys(result.metafile.inputs).filter((input) => !input.startsWith('<'));
+  const inputs = [...new Set([...built, ...(entry.inputs ?? []), 'scripts/build.mjs', 'package-lock.json'])];
   fs.writeFileSync(path.join(outdir, `${name}.inputs.json`), JSON.stringify(inputs));
 }

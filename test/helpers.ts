@@ -65,16 +65,6 @@ export function withTempDir<T>(prefix: string, body: (dir: string) => T): T {
   }
 }
 
-/** withTempDir for a body that awaits. */
-export async function withTempDirAsync<T>(prefix: string, body: (dir: string) => Promise<T>): Promise<T> {
-  const { dir, cleanup } = tempDir(prefix);
-  try {
-    return await body(dir);
-  } finally {
-    cleanup();
-  }
-}
-
 /** The real helm behind a wrapper that counts its invocations in a file. */
 export function countingHelm(dir: string): { helm: HelmBinary; calls: () => number } {
   const real = findHelm();

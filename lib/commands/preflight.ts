@@ -3,9 +3,9 @@ import * as path from 'path';
 import { DEFAULT_ENVIRONMENT, environmentNames, environmentOutdir } from '../config/loader';
 import { UserError } from '../support/errors';
 import { PROJECT_ROOT } from '../support/project-root';
-import { runCli } from './cli';
-import { systemKubectl } from './kubectl';
-import { runPreflight } from './preflight-checks';
+import { runCli } from '../support/cli';
+import { systemKubectl } from '../preflight/kubectl';
+import { runPreflight } from '../preflight/preflight-checks';
 
 /**
  * `npm run preflight [-- <environment>]`: the book's checks against the current kubeconfig, for what

@@ -1,7 +1,7 @@
 import { ensureChart } from '../helm/chart-archive';
 import { lockedChartNames, readChartLock } from '../helm/chart-lock';
 import { findHelm } from '../helm/helm-binary';
-import { runCli } from './cli';
+import { runCli } from '../support/cli';
 
 /** `npm run vendor`: pull every chart of charts.lock.yaml into .cache/charts/ and check its digest. */
 void runCli('vendor', () => {

@@ -5,7 +5,7 @@ import { parseYaml } from '../manifests/yaml';
 import { UserError } from '../support/errors';
 import { getAt, isPlainObject, PlainObject, setAt } from '../support/object-path';
 import { describeValue, writtenAs } from './describe';
-import { isDnsLabel } from './rules';
+import { isDnsLabel } from '../support/rules';
 import { BOOK_DEFAULTS, Config, ConfigSchema } from './schema';
 
 /** Prefix of the environment variables that override single config values, e.g. BOOK_NFS_SERVER. */

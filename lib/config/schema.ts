@@ -1,29 +1,15 @@
 import * as v from 'valibot';
 import {
-  cpuMillis, isBelow, isCpuQuantity, isDnsLabel, isDnsSubdomain, isHashedNameBase, isIpv4Cidr, isNfsHost, isNonRootId, isPinnedImage,
-  isReleaseName, isSafeAbsolutePath, isSupportedKubeVersion, MAX_HASHED_NAME_BASE_LENGTH, MAX_ID, MAX_RELEASE_NAME_LENGTH,
-  MAX_KUBE_MINOR, MIN_KUBE_MINOR, parseBinaryQuantity, quantityBytes,
-} from './rules';
+  ACCESS_MODES, cpuMillis, isBelow, isCpuQuantity, isDnsLabel, isDnsSubdomain, isDuration, isHashedNameBase, isIpv4Cidr, isNfsHost,
+  isNonRootId, isPinnedImage, isReleaseName, isSafeAbsolutePath, isSupportedKubeVersion, MAX_HASHED_NAME_BASE_LENGTH, MAX_ID,
+  MAX_KUBE_MINOR, MAX_RELEASE_NAME_LENGTH, MIN_KUBE_MINOR, parseBinaryQuantity, quantityBytes, RECLAIM_POLICIES, SERVICE_TYPES,
+} from '../support/rules';
 
 /*
- * The one config schema and the book's values as its only defaults. An environment file and BOOK_*
- * variables override them; the loader validates the result once, before any construct is built.
+ * The one config schema, each field described where it is defined, and the book's values as its only
+ * defaults. An environment file and BOOK_* variables override them; the loader validates the result
+ * once, before any construct is built. docs/config.md is generated from this file (`npm run docs`).
  */
-
-/** Access modes a volume Prometheus writes to can have. */
-const ACCESS_MODES = ['ReadWriteMany', 'ReadWriteOnce', 'ReadWriteOncePod'] as const;
-/** An access mode of the data volume and its claim. */
-export type AccessMode = typeof ACCESS_MODES[number];
-
-/** Reclaim policies Kubernetes still supports (Recycle is deprecated). */
-const RECLAIM_POLICIES = ['Retain', 'Delete'] as const;
-/** What happens to the data volume when its claim is deleted. */
-export type ReclaimPolicy = typeof RECLAIM_POLICIES[number];
-
-/** Service types the chart's server Service can have. */
-const SERVICE_TYPES = ['LoadBalancer', 'NodePort', 'ClusterIP'] as const;
-/** The type of the prometheus-server Service. */
-export type ServiceType = typeof SERVICE_TYPES[number];
 
 const MAPPING = 'expected a mapping of settings';
 const WHOLE_NUMBER = 'expected a whole number';
@@ -40,6 +26,11 @@ function wholeNumber(min: number, minMessage: string, max: number = MAX_ID) {
   );
 }
 
+/** A field's one-line description, for docs/config.md. */
+function field<const T extends v.GenericSchema>(description: string, schema: T) {
+  return v.pipe(schema, v.description(description));
+}
+
 function oneOf<const T extends readonly string[]>(options: T, why = '') {
   const listed = `${options.slice(0, -1).join(', ')} or ${options[options.length - 1]}`;
   return v.picklist(options, `expected ${listed}${why}`);
@@ -53,28 +44,34 @@ const binaryQuantity = text((value) => parseBinaryQuantity(value) !== undefined,
   'expected a whole number of Ki, Mi, Gi, Ti or Pi, such as 10Gi or 500Mi');
 const unixId = v.pipe(v.number(WHOLE_NUMBER), v.check(isNonRootId, `expected a whole number from 1 to ${MAX_ID} (Prometheus runs as non-root)`));
 
+const duration = text(isDuration, 'expected a whole number of s, m, h or d, such as 90s, 5m or 24h');
+
 const NfsSchema = v.strictObject({
-  server: text(isNfsHost, 'expected an IPv4 address or a DNS-1123 host name'),
-  exportRoot: absolutePath,
-  dataPath: absolutePath,
+  server: field('NFS server address (the book\'s m-k8s)', text(isNfsHost, 'expected an IPv4 address or a DNS-1123 host name')),
+  exportRoot: field('exported directory the prep Job mounts', absolutePath),
+  dataPath: field('Prometheus\' data directory on the server: the volume\'s path, created and chowned by the Job', absolutePath),
 }, MAPPING);
 
 const StorageSchema = v.strictObject({
-  volumeName: dnsSubdomain,
-  claimName: dnsSubdomain,
-  size: binaryQuantity,
-  accessMode: oneOf(ACCESS_MODES, ' (Prometheus must write)'),
-  reclaimPolicy: oneOf(RECLAIM_POLICIES, ' (Recycle is deprecated)'),
+  volumeName: field('PersistentVolume name', dnsSubdomain),
+  claimName: field('PersistentVolumeClaim name; the chart\'s `server.persistentVolume.existingClaim`', dnsSubdomain),
+  size: field('capacity of the volume and request of the claim', binaryQuantity),
+  accessMode: field('access mode of the volume and the claim', oneOf(ACCESS_MODES, ' (Prometheus must write)')),
+  reclaimPolicy: field('what happens to the volume when its claim is deleted', oneOf(RECLAIM_POLICIES, ' (Recycle is deprecated)')),
 }, MAPPING);
 
-const OwnerSchema = v.strictObject({ uid: unixId, gid: unixId }, MAPPING);
+const OwnerSchema = v.strictObject({
+  uid: field('owner of the data directory; Prometheus runs as this uid', unixId),
+  gid: field('group of the data directory; Prometheus runs as this gid and fsGroup', unixId),
+}, MAPPING);
 
 const PrepJobSchema = v.strictObject({
-  name: text(isHashedNameBase, `expected a DNS-1123 label of at most ${MAX_HASHED_NAME_BASE_LENGTH} characters (a hash of the Job follows it)`),
-  image: text(isPinnedImage, 'expected an image pinned by digest, name[:tag]@sha256:<64 hex>'),
-  backoffLimit: wholeNumber(0, 'expected 0 or more', 20),
-  ttlSecondsAfterFinished: wholeNumber(0, 'expected 0 or more'),
-  activeDeadlineSeconds: wholeNumber(1, 'expected 1 or more'),
+  name: field('the prep Job\'s name, before "-<8 hex of its spec>"',
+    text(isHashedNameBase, `expected a DNS-1123 label of at most ${MAX_HASHED_NAME_BASE_LENGTH} characters (a hash of the Job follows it)`)),
+  image: field('image with sh, mkdir, stat and chown', text(isPinnedImage, 'expected an image pinned by digest, name[:tag]@sha256:<64 hex>')),
+  backoffLimit: field('retries before the Job fails', wholeNumber(0, 'expected 0 or more', 20)),
+  ttlAfterFinished: field('how long a finished Job is kept (the Job\'s ttlSecondsAfterFinished)', duration),
+  activeDeadline: field('stops a Job hanging on an unreachable NFS server (the Job\'s activeDeadlineSeconds)', duration),
 }, MAPPING);
 
 const cpu = text(isCpuQuantity, 'expected a CPU quantity such as 250m or 1');
@@ -86,7 +83,12 @@ function exceeds(request: string, limit: string, amount: (quantity: string) => n
 }
 
 const ResourcesSchema = v.pipe(
-  v.strictObject({ cpuRequest: cpu, cpuLimit: cpu, memoryRequest: memory, memoryLimit: memory }, MAPPING),
+  v.strictObject({
+    cpuRequest: field('the server container\'s CPU request', cpu),
+    cpuLimit: field('the server container\'s CPU limit', cpu),
+    memoryRequest: field('the server container\'s memory request (docs/sizing.md)', memory),
+    memoryLimit: field('the server container\'s memory limit', memory),
+  }, MAPPING),
   v.forward(
     v.partialCheck([['cpuRequest'], ['cpuLimit']], (r) => !exceeds(r.cpuRequest, r.cpuLimit, cpuMillis), 'expected at most cpuLimit'),
     ['cpuRequest'],
@@ -99,21 +101,22 @@ const ResourcesSchema = v.pipe(
 );
 
 const PrometheusSchema = v.strictObject({
-  releaseName: text(isReleaseName, `expected a DNS-1123 label of at most ${MAX_RELEASE_NAME_LENGTH} characters (a Helm limit)`),
-  serviceType: oneOf(SERVICE_TYPES),
-  loadBalancerSourceRanges: v.pipe(
+  releaseName: field('Helm release name; prefixes the chart\'s object names',
+    text(isReleaseName, `expected a DNS-1123 label of at most ${MAX_RELEASE_NAME_LENGTH} characters (a Helm limit)`)),
+  serviceType: field('type of the prometheus-server Service; LoadBalancer takes an address from MetalLB', oneOf(SERVICE_TYPES)),
+  loadBalancerSourceRanges: field('networks that may reach the server: the LoadBalancer\'s source ranges and its NetworkPolicy', v.pipe(
     v.array(text(isIpv4Cidr, 'expected IPv4 networks such as 192.168.1.0/24, host bits zero'), 'expected a list of networks'),
     v.minLength(1, 'expected at least one network (0.0.0.0/0 admits every address)'),
-  ),
+  )),
   resources: ResourcesSchema,
 }, MAPPING);
 
-/** Every setting of one environment; README's config table describes each field. */
+/** Every setting of one environment; docs/config.md lists each field, generated from this schema. */
 export const ConfigSchema = v.pipe(
   v.strictObject({
-    namespace: dnsLabel,
-    kubernetesVersion: text(isSupportedKubeVersion,
-      `expected a Kubernetes minor version from "1.${MIN_KUBE_MINOR}" to "1.${MAX_KUBE_MINOR}" (the API removals this app knows), such as "1.27"`),
+    namespace: field('namespace of the claim, the Job and the release; created first unless "default"', dnsLabel),
+    kubernetesVersion: field('the cluster\'s Kubernetes minor version: API versions and chart values render for it', text(isSupportedKubeVersion,
+      `expected a Kubernetes minor version from "1.${MIN_KUBE_MINOR}" to "1.${MAX_KUBE_MINOR}" (the API removals this app knows), such as "1.27"`)),
     nfs: NfsSchema,
     storage: StorageSchema,
     owner: OwnerSchema,
@@ -155,15 +158,15 @@ export const BOOK_DEFAULTS: Config = {
     name: 'prometheus-server-nfs-prep',
     image: 'busybox:1.36.1@sha256:73aaf090f3d85aa34ee199857f03fa3a95c8ede2ffd4cc2cdb5b94e566b11662',
     backoffLimit: 3,
-    ttlSecondsAfterFinished: 86400,
-    activeDeadlineSeconds: 300,
+    ttlAfterFinished: '24h',
+    activeDeadline: '5m',
   },
   prometheus: {
     releaseName: 'prometheus',
     serviceType: 'LoadBalancer',
     // The book's lab network (Vagrant's 192.168.1.0/24): the only clients of the web UI and its API.
     loadBalancerSourceRanges: ['192.168.1.0/24'],
-    // Sized for the lab's scrape load on a 1 CPU / 2560 MiB worker: README, "Sizing".
+    // Sized for the lab's scrape load on a 1 CPU / 2560 MiB worker: docs/sizing.md.
     resources: { cpuRequest: '200m', cpuLimit: '1', memoryRequest: '512Mi', memoryLimit: '1Gi' },
   },
 };

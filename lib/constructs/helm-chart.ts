@@ -1,7 +1,5 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { isReleaseName, isSupportedKubeVersion, minorOf } from '../config/rules';
-import { BOOK_DEFAULTS } from '../config/schema';
 import { TemplateRequest } from '../helm/helm-template';
 import { ChartRenderer, HelmRenderer } from '../helm/renderer';
 import { RemovedApiError, upgradeApiVersion } from '../manifests/api-version-rules';
@@ -11,6 +9,7 @@ import { scopeToNamespace } from '../manifests/namespace-scoping';
 import { toServerNormalForm } from '../manifests/server-normal-form';
 import { parseDocuments, SourcedDocument } from '../manifests/yaml';
 import { UserError } from '../support/errors';
+import { isReleaseName, isSupportedKubeVersion, minorOf } from '../support/rules';
 
 /** Properties of {@link HelmChart}. */
 export interface HelmChartProps {
@@ -18,17 +17,17 @@ export interface HelmChartProps {
   readonly chart: string;
   /** Helm release name. @default the chart name */
   readonly releaseName?: string;
-  /** Namespace of the release and of every namespaced object. @default "default" (BOOK_DEFAULTS) */
+  /** Kubernetes minor version to render for, "1.N". @default none, required */
+  readonly kubernetesVersion: string;
+  /** Namespace of the release and of every namespaced object. @default "default" */
   readonly namespace?: string;
-  /** Kubernetes minor version to render for, "1.N". @default "1.27" (BOOK_DEFAULTS) */
-  readonly kubeVersion?: string;
   /** Chart values. @default {} (the chart's own defaults) */
   readonly values?: object;
   /** API versions to report as served, for templates that ask .Capabilities.APIVersions. @default [] */
   readonly apiVersions?: readonly string[];
   /** For error messages: the chart value that turns on each template, by template path. @default {} */
   readonly valueHints?: Readonly<Record<string, string>>;
-  /** Renders the chart. @default one HelmRenderer per process: the real helm, charts.lock.yaml, the render cache */
+  /** Renders the chart. @default HelmRenderer.shared(): the real helm, charts.lock.yaml, the render cache */
   readonly renderer?: ChartRenderer;
   /** Changes the chart's values cannot make, applied to every object in order. @default [] */
   readonly patches?: readonly ManifestPatch[];
@@ -63,9 +62,9 @@ export class HelmChart extends Construct {
     super(scope, id);
     const request = templateRequest(props);
     this.releaseName = request.releaseName;
-    const output = (props.renderer ?? defaultRenderer()).template(request);
+    const output = (props.renderer ?? HelmRenderer.shared()).template(request);
 
-    const targetMinor = minorOf(request.kubeVersion);
+    const targetMinor = minorOf(request.kubernetesVersion);
     const hints = props.valueHints ?? {};
     this.manifests = parseRendered(output, request.chart).map((rendered) => {
       refuseHook(rendered);
@@ -77,26 +76,18 @@ export class HelmChart extends Construct {
   }
 }
 
-let sharedRenderer: HelmRenderer | undefined;
-
-/** One renderer for every HelmChart without its own, so each chart archive is verified once. */
-function defaultRenderer(): HelmRenderer {
-  sharedRenderer ??= new HelmRenderer();
-  return sharedRenderer;
-}
-
 /** The props with their defaults, after checking the ones helm would otherwise refuse less clearly. */
 function templateRequest(props: HelmChartProps): TemplateRequest {
   const request = {
     chart: props.chart,
     releaseName: props.releaseName ?? props.chart,
-    namespace: props.namespace ?? BOOK_DEFAULTS.namespace,
-    kubeVersion: props.kubeVersion ?? BOOK_DEFAULTS.kubernetesVersion,
+    namespace: props.namespace ?? 'default',
+    kubernetesVersion: props.kubernetesVersion,
     values: props.values ?? {},
     apiVersions: props.apiVersions ?? [],
   };
-  if (!isSupportedKubeVersion(request.kubeVersion)) {
-    throw new Error(`HelmChart: kubeVersion "${request.kubeVersion}" is invalid; set it to a minor version such as "1.27"`);
+  if (!isSupportedKubeVersion(request.kubernetesVersion)) {
+    throw new Error(`HelmChart: kubernetesVersion "${request.kubernetesVersion}" is invalid; set it to a minor version such as "1.27"`);
   }
   if (!isReleaseName(request.releaseName)) {
     throw new Error(`HelmChart: releaseName "${request.releaseName}" is invalid; use a DNS-1123 label of at most 53 characters`);

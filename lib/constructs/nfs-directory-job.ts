@@ -2,10 +2,8 @@ import { createHash } from 'crypto';
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { JobSpec, KubeJob, Quantity } from '../../imports/k8s';
-import { isBelow, isHashedNameBase, isNfsHost, isNonRootId, isPinnedImage, JOB_NAME_HASH_LENGTH } from '../config/rules';
-import { BOOK_DEFAULTS } from '../config/schema';
+import { isBelow, isHashedNameBase, isNfsHost, isNonRootId, isPinnedImage, JOB_NAME_HASH_LENGTH } from '../support/rules';
 import { PodNetworkPolicy } from './pod-network-policy';
-import { PART_OF_LABELS, SYNC_WAVE_ANNOTATION, SyncWave } from './sync-waves';
 
 /** Where the Job mounts the NFS export inside its container. */
 const EXPORT_MOUNT_PATH = '/export';
@@ -32,31 +30,35 @@ export const PREPARE_DIRECTORY_SCRIPT = [
 export interface NfsDirectoryJobProps {
   /** NFS server address. @default none, required */
   readonly server: string;
-  /** Job name before the hash of its spec is appended. @default "prometheus-server-nfs-prep" (BOOK_DEFAULTS) */
+  /** Exported directory to mount; must contain dataPath. @default none, required */
+  readonly exportRoot: string;
+  /** Directory to create and chown, as a path on the NFS server. @default none, required */
+  readonly dataPath: string;
+  /** Owner uid to give the directory. @default none, required */
+  readonly uid: number;
+  /** Owner gid to give the directory. @default none, required */
+  readonly gid: number;
+  /** Image with a POSIX sh, mkdir, stat and chown, pinned by digest. @default none, required */
+  readonly image: string;
+  /** Job name before the hash of its spec is appended; also the NetworkPolicy's name. @default "nfs-directory-prep" */
   readonly name?: string;
-  /** Namespace of the Job. @default "default" (BOOK_DEFAULTS) */
+  /** Namespace of the Job. @default "default" */
   readonly namespace?: string;
-  /** Image with a POSIX sh, mkdir, stat and chown, pinned by digest. @default busybox 1.36.1 by digest (BOOK_DEFAULTS) */
-  readonly image?: string;
-  /** Exported directory to mount; must contain dataPath. @default "/nfs_shared" (BOOK_DEFAULTS) */
-  readonly exportRoot?: string;
-  /** Directory to create and chown, as a path on the NFS server. @default "/nfs_shared/prometheus/server" (BOOK_DEFAULTS) */
-  readonly dataPath?: string;
-  /** Owner uid to give the directory. @default 1000 (BOOK_DEFAULTS) */
-  readonly uid?: number;
-  /** Owner gid to give the directory. @default 1000 (BOOK_DEFAULTS) */
-  readonly gid?: number;
-  /** Retries before the Job fails. @default 3 (BOOK_DEFAULTS) */
+  /** Retries before the Job fails. @default 3 */
   readonly backoffLimit?: number;
-  /** How long a finished Job is kept before Kubernetes deletes it. @default Duration.days(1) (BOOK_DEFAULTS) */
+  /** How long a finished Job is kept before Kubernetes deletes it. @default Duration.days(1) */
   readonly ttlAfterFinished?: Duration;
-  /** How long a Job may run before it is stopped (an unreachable NFS server). @default Duration.minutes(5) (BOOK_DEFAULTS) */
+  /** How long a Job may run before it is stopped (an unreachable NFS server). @default Duration.minutes(5) */
   readonly activeDeadline?: Duration;
+  /** Labels of the Job, its pods and its NetworkPolicy. @default {} */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Annotations of the Job and its NetworkPolicy, such as an Argo CD sync wave. @default {} */
+  readonly annotations?: Readonly<Record<string, string>>;
 }
 
 /**
- * A Job that creates the Prometheus data directory on the NFS export and gives it to the uid:gid
- * Prometheus runs as. It replaces the book's nfs-exporter.sh and `chown 1000:1000`.
+ * A Job that creates a data directory on an NFS export and gives it to the uid:gid a workload runs
+ * as. It replaces the book's nfs-exporter.sh and `chown 1000:1000`.
  *
  * It runs as root because only root may chown, but with every capability dropped except CHOWN, no
  * privilege escalation and a read-only root filesystem. The export needs `no_root_squash`.
@@ -69,59 +71,28 @@ export class NfsDirectoryJob extends Construct {
 
   constructor(scope: Construct, id: string, props: NfsDirectoryJobProps) {
     super(scope, id);
-    const defaults = BOOK_DEFAULTS.prepJob;
-    const exportRoot = props.exportRoot ?? BOOK_DEFAULTS.nfs.exportRoot;
-    const dataPath = props.dataPath ?? BOOK_DEFAULTS.nfs.dataPath;
-    const image = props.image ?? defaults.image;
-    const owner = { uid: props.uid ?? BOOK_DEFAULTS.owner.uid, gid: props.gid ?? BOOK_DEFAULTS.owner.gid };
-    validateProps({ server: props.server, exportRoot, dataPath, image, ...owner });
-    if (props.name !== undefined && !isHashedNameBase(props.name)) {
-      throw new Error(`NfsDirectoryJob: name "${props.name}" is invalid; use a DNS-1123 label short enough to take a hash suffix`);
-    }
-
-    const spec = jobSpec({
-      server: props.server, exportRoot, dataPath, image, ...owner,
-      backoffLimit: props.backoffLimit ?? defaults.backoffLimit,
-      ttlAfterFinished: props.ttlAfterFinished ?? Duration.seconds(defaults.ttlSecondsAfterFinished),
-      activeDeadline: props.activeDeadline ?? Duration.seconds(defaults.activeDeadlineSeconds),
-    });
-    this.jobName = `${props.name ?? defaults.name}-${contentHash(spec)}`;
+    validateProps(props);
+    const name = props.name ?? 'nfs-directory-prep';
+    const namespace = props.namespace ?? 'default';
+    const podLabels = { ...props.labels, 'app.kubernetes.io/component': 'nfs-directory-prep' };
+    const spec = jobSpec(props, podLabels);
+    this.jobName = `${name}-${contentHash(spec)}`;
     this.job = new KubeJob(this, 'Job', {
-      metadata: {
-        name: this.jobName,
-        namespace: props.namespace ?? BOOK_DEFAULTS.namespace,
-        labels: { ...PART_OF_LABELS },
-        annotations: { [SYNC_WAVE_ANNOTATION]: SyncWave.DIRECTORY_PREP },
-      },
+      metadata: { name: this.jobName, namespace, labels: { ...props.labels }, annotations: { ...props.annotations } },
       spec,
     });
     // The Job serves nothing and calls nothing (the kubelet mounts the export): no traffic at all.
-    new PodNetworkPolicy(this, 'Policy', {
-      egress: false,
-      name: props.name ?? defaults.name,
-      namespace: props.namespace ?? BOOK_DEFAULTS.namespace,
-      podLabels: POD_LABELS,
-      annotations: { [SYNC_WAVE_ANNOTATION]: SyncWave.DIRECTORY_PREP },
-    });
+    new PodNetworkPolicy(this, 'Policy', { egress: false, name, namespace, podLabels, labels: props.labels, annotations: props.annotations });
   }
 }
 
-/** The labels of the Job's pods, which its NetworkPolicy selects. */
-const POD_LABELS = { ...PART_OF_LABELS, 'app.kubernetes.io/component': 'nfs-directory-prep' };
-
-interface JobInputs extends CheckedProps {
-  readonly backoffLimit: number;
-  readonly ttlAfterFinished: Duration;
-  readonly activeDeadline: Duration;
-}
-
-function jobSpec(inputs: JobInputs): JobSpec {
+function jobSpec(inputs: NfsDirectoryJobProps, podLabels: Record<string, string>): JobSpec {
   return {
-    backoffLimit: inputs.backoffLimit,
-    ttlSecondsAfterFinished: inputs.ttlAfterFinished.toSeconds(),
-    activeDeadlineSeconds: inputs.activeDeadline.toSeconds(),
+    backoffLimit: inputs.backoffLimit ?? 3,
+    ttlSecondsAfterFinished: (inputs.ttlAfterFinished ?? Duration.days(1)).toSeconds(),
+    activeDeadlineSeconds: (inputs.activeDeadline ?? Duration.minutes(5)).toSeconds(),
     template: {
-      metadata: { labels: POD_LABELS },
+      metadata: { labels: podLabels },
       spec: {
         restartPolicy: 'Never',
         automountServiceAccountToken: false,
@@ -175,16 +146,7 @@ export function mountedDataDir(exportRoot: string, dataPath: string): string {
   return EXPORT_MOUNT_PATH + relative;
 }
 
-interface CheckedProps {
-  readonly server: string;
-  readonly exportRoot: string;
-  readonly dataPath: string;
-  readonly image: string;
-  readonly uid: number;
-  readonly gid: number;
-}
-
-function validateProps(props: CheckedProps): void {
+function validateProps(props: NfsDirectoryJobProps): void {
   if (!isNfsHost(props.server)) {
     throw new Error(`NfsDirectoryJob: server "${props.server}" is invalid; set it to an IPv4 address or a DNS-1123 host name`);
   }
@@ -194,6 +156,9 @@ function validateProps(props: CheckedProps): void {
   }
   if (!isPinnedImage(props.image)) {
     throw new Error(`NfsDirectoryJob: image "${props.image}" is not pinned; append @sha256:<digest>`);
+  }
+  if (props.name !== undefined && !isHashedNameBase(props.name)) {
+    throw new Error(`NfsDirectoryJob: name "${props.name}" is invalid; use a DNS-1123 label short enough to take a hash suffix`);
   }
   for (const [field, id] of [['uid', props.uid], ['gid', props.gid]] as const) {
     if (!isNonRootId(id)) throw new Error(`NfsDirectoryJob: ${field} ${id} is invalid; set it to the non-root ${field} Prometheus runs as`);

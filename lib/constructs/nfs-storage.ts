@@ -1,29 +1,30 @@
 import { Size } from 'cdk8s';
 import { Construct } from 'constructs';
 import { KubePersistentVolume, KubePersistentVolumeClaim, Quantity } from '../../imports/k8s';
-import { isNfsHost, isSafeAbsolutePath } from '../config/rules';
-import { AccessMode, BOOK_DEFAULTS, ReclaimPolicy } from '../config/schema';
-import { toSize } from './units';
-import { PART_OF_LABELS, SYNC_WAVE_ANNOTATION, SyncWave } from './sync-waves';
+import { AccessMode, isNfsHost, isSafeAbsolutePath, ReclaimPolicy } from '../support/rules';
 
 /** Properties of {@link NfsStorage}. */
 export interface NfsStorageProps {
   /** NFS server address. @default none, required */
   readonly server: string;
-  /** Exported path that holds the data. @default none, required */
-  readonly path: string;
-  /** Name of the PersistentVolume. @default "prometheus-server" (BOOK_DEFAULTS) */
-  readonly volumeName?: string;
-  /** Name of the PersistentVolumeClaim. @default "prometheus-server" (BOOK_DEFAULTS) */
-  readonly claimName?: string;
-  /** Namespace of the claim. @default "default" (BOOK_DEFAULTS) */
+  /** Exported directory on the server that holds the data. @default none, required */
+  readonly dataPath: string;
+  /** Name of the PersistentVolume. @default none, required */
+  readonly volumeName: string;
+  /** Name of the PersistentVolumeClaim. @default none, required */
+  readonly claimName: string;
+  /** Capacity of the volume and request of the claim. @default none, required */
+  readonly size: Size;
+  /** Namespace of the claim. @default "default" */
   readonly namespace?: string;
-  /** Capacity of the volume and request of the claim. @default Size.gibibytes(10) (BOOK_DEFAULTS) */
-  readonly size?: Size;
-  /** Access mode of volume and claim. @default "ReadWriteMany" (BOOK_DEFAULTS) */
+  /** Access mode of volume and claim. @default "ReadWriteMany" (NFS can be mounted by several nodes at once) */
   readonly accessMode?: AccessMode;
-  /** Reclaim policy of the volume. @default "Retain" (BOOK_DEFAULTS) */
+  /** Reclaim policy of the volume. @default "Retain" (deleting the claim never deletes data) */
   readonly reclaimPolicy?: ReclaimPolicy;
+  /** Labels of both objects. @default {} */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Annotations of both objects, such as an Argo CD sync wave. @default {} */
+  readonly annotations?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -45,33 +46,31 @@ export class NfsStorage extends Construct {
   constructor(scope: Construct, id: string, props: NfsStorageProps) {
     super(scope, id);
     validateProps(props);
-    const defaults = BOOK_DEFAULTS.storage;
-    const volumeName = props.volumeName ?? defaults.volumeName;
-    const namespace = props.namespace ?? BOOK_DEFAULTS.namespace;
-    const size = Quantity.fromString((props.size ?? toSize(defaults.size)).asString());
-    const accessModes = [props.accessMode ?? defaults.accessMode];
-    this.claimName = props.claimName ?? defaults.claimName;
-    const annotations = { [SYNC_WAVE_ANNOTATION]: SyncWave.STORAGE };
+    const namespace = props.namespace ?? 'default';
+    const size = Quantity.fromString(props.size.asString());
+    const accessModes = [props.accessMode ?? 'ReadWriteMany'];
+    const metadata = { labels: { ...props.labels }, annotations: { ...props.annotations } };
+    this.claimName = props.claimName;
 
     this.volume = new KubePersistentVolume(this, 'Volume', {
-      metadata: { name: volumeName, labels: { ...PART_OF_LABELS }, annotations },
+      metadata: { name: props.volumeName, ...metadata },
       spec: {
         capacity: { storage: size },
         accessModes,
-        persistentVolumeReclaimPolicy: props.reclaimPolicy ?? defaults.reclaimPolicy,
+        persistentVolumeReclaimPolicy: props.reclaimPolicy ?? 'Retain',
         // No storageClassName: for a volume, "" and unset both mean "no class", and the API server
         // stores "" as unset, so writing it would make every kubectl apply report a change.
-        claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace, name: this.claimName },
-        nfs: { server: props.server, path: props.path },
+        claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace, name: props.claimName },
+        nfs: { server: props.server, path: props.dataPath },
       },
     });
 
     this.claim = new KubePersistentVolumeClaim(this, 'Claim', {
-      metadata: { name: this.claimName, namespace, labels: { ...PART_OF_LABELS }, annotations },
+      metadata: { name: props.claimName, namespace, ...metadata },
       spec: {
         accessModes,
         storageClassName: '',
-        volumeName,
+        volumeName: props.volumeName,
         resources: { requests: { storage: size } },
       },
     });
@@ -82,7 +81,7 @@ function validateProps(props: NfsStorageProps): void {
   if (!isNfsHost(props.server)) {
     throw new Error(`NfsStorage: server "${props.server}" is invalid; set it to an IPv4 address or a DNS-1123 host name`);
   }
-  if (!isSafeAbsolutePath(props.path)) {
-    throw new Error(`NfsStorage: path "${props.path}" is invalid; set it to the normalised absolute exported path`);
+  if (!isSafeAbsolutePath(props.dataPath)) {
+    throw new Error(`NfsStorage: dataPath "${props.dataPath}" is invalid; set it to the normalised absolute exported path`);
   }
 }

@@ -1,7 +1,6 @@
 import { Construct } from 'constructs';
 import { IntOrString, KubeNetworkPolicy, NetworkPolicyPeer } from '../../imports/k8s';
-import { isDnsLabel, isIpv4Cidr } from '../config/rules';
-import { PART_OF_LABELS } from './sync-waves';
+import { isDnsLabel, isIpv4Cidr } from '../support/rules';
 
 /** Properties of {@link PodNetworkPolicy}. */
 export interface PodNetworkPolicyProps {
@@ -19,7 +18,9 @@ export interface PodNetworkPolicyProps {
   readonly fromCluster?: boolean;
   /** Whether the pods may open connections themselves; false forbids every outbound connection. @default true */
   readonly egress?: boolean;
-  /** Extra annotations, such as an Argo CD sync wave. @default {} */
+  /** Labels of the NetworkPolicy itself. @default {} */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Annotations of the NetworkPolicy, such as an Argo CD sync wave. @default {} */
   readonly annotations?: Readonly<Record<string, string>>;
 }
 
@@ -41,7 +42,7 @@ export class PodNetworkPolicy extends Construct {
     ];
     const ports = (props.ports ?? []).map((port) => ({ port: IntOrString.fromNumber(port), protocol: 'TCP' }));
     this.policy = new KubeNetworkPolicy(this, 'Policy', {
-      metadata: { name: props.name, namespace: props.namespace, labels: { ...PART_OF_LABELS }, annotations: { ...props.annotations } },
+      metadata: { name: props.name, namespace: props.namespace, labels: { ...props.labels }, annotations: { ...props.annotations } },
       spec: {
         podSelector: { matchLabels: { ...props.podLabels } },
         // A listed policy type with no rules admits nothing. No empty lists: the API server does not

@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'child_process';
+import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -16,7 +16,7 @@ export interface TemplateRequest {
   /** Release namespace. */
   readonly namespace: string;
   /** Kubernetes minor version for .Capabilities.KubeVersion, "1.N". */
-  readonly kubeVersion: string;
+  readonly kubernetesVersion: string;
   /** Chart values. */
   readonly values: object;
   /** Extra API versions for .Capabilities.APIVersions. */
@@ -76,39 +76,74 @@ export function runTemplate(invocation: HelmInvocation): string {
   return result.stdout;
 }
 
+/** A render running in the background: {@link RunningTemplate.poll} says when it is done. */
+export interface RunningTemplate {
+  /** helm's output once it has finished; undefined while it runs. Throws a UserError for a failure or a timeout. */
+  poll(): string | undefined;
+  /** Stops helm (its whole process group) and removes its folder. */
+  stop(): void;
+}
+
 /**
- * The same render without blocking, so this process can load the constructs meanwhile. helm writes
- * to a temporary file rather than a pipe, so it never waits for this process to read.
+ * Reports helm's exit status into a file, so the status can be read without Node's event loop: synth
+ * waits for a render synchronously, inside a construct's constructor, while the loop cannot run.
  */
-export async function runTemplateAsync(invocation: HelmInvocation): Promise<string> {
+const WITH_STATUS_FILE = 'status_file=$1; shift; "$@"; echo $? > "$status_file"';
+
+/**
+ * Starts the render and returns at once, so this process can load the constructs meanwhile. Values are
+ * read from a file on stdin, output goes to a file and so does the exit status: nothing of it depends
+ * on this process reading a pipe. helm runs in its own process group, so that a stop reaches whatever
+ * helm (or a wrapper around it) started.
+ */
+export function startTemplate(invocation: HelmInvocation): RunningTemplate {
   fs.mkdirSync(renderRoot(), { recursive: true });
   const dir = fs.mkdtempSync(path.join(renderRoot(), `${process.pid}-`));
-  const outputFile = path.join(dir, 'output.yaml');
-  const output = fs.openSync(outputFile, 'w');
+  const file = (name: string) => path.join(dir, name);
+  fs.writeFileSync(file('values.json'), JSON.stringify(invocation.request.values));
+  const stdio = [fs.openSync(file('values.json'), 'r'), fs.openSync(file('output.yaml'), 'w'), fs.openSync(file('stderr.txt'), 'w')];
+  const timeoutMs = helmTimeoutMs();
+  const deadline = Date.now() + timeoutMs;
+  let child: ChildProcess;
   try {
-    const timeoutMs = helmTimeoutMs();
-    // Its own process group, so that a stop reaches whatever helm (or a wrapper around it) started.
-    const stdio: ['pipe', number, 'pipe'] = ['pipe', output, 'pipe'];
-    const child = spawn(invocation.helm.path, templateFlags(invocation), { env: renderEnvironment(), stdio, detached: true });
-    let stderr = '';
-    let timedOut = false;
-    child.stderr!.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-    child.stdin!.on('error', () => undefined);
-    child.stdin!.end(JSON.stringify(invocation.request.values));
-    const timer = setTimeout(() => {
-      timedOut = true;
-      killGroup(child.pid);
-    }, timeoutMs);
-    const status = await new Promise<number | null>((resolve, reject) => {
-      child.once('error', (error) => reject(new UserError(`${describe(invocation)} could not start (${invocation.helm.path}): ${error.message}`)));
-      child.once('close', resolve);
-    }).finally(() => clearTimeout(timer));
-    if (timedOut) throw helmTimedOut(describe(invocation), timeoutMs);
-    checkExit(invocation, status, stderr);
-    return fs.readFileSync(outputFile, 'utf8');
+    const args = ['-c', WITH_STATUS_FILE, 'sh', file('status'), invocation.helm.path, ...templateFlags(invocation)];
+    child = spawn('/bin/sh', args, { env: renderEnvironment(), stdio, detached: true });
   } finally {
-    fs.closeSync(output);
+    for (const fd of stdio) fs.closeSync(fd);
+  }
+  let startError: Error | undefined;
+  child.once('error', (error) => { startError = error; });
+  const stop = () => {
+    killGroup(child.pid);
     fs.rmSync(dir, { recursive: true, force: true });
+  };
+  return {
+    stop,
+    poll() {
+      if (startError) throw new UserError(`${describe(invocation)} could not start (/bin/sh): ${startError.message}`);
+      const status = readStatus(file('status'));
+      if (status === undefined) {
+        if (Date.now() <= deadline) return undefined;
+        stop();
+        throw helmTimedOut(describe(invocation), timeoutMs);
+      }
+      try {
+        checkExit(invocation, status, fs.readFileSync(file('stderr.txt'), 'utf8'));
+        return fs.readFileSync(file('output.yaml'), 'utf8');
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/** The exit status the wrapper wrote, once it has written all of it. */
+function readStatus(file: string): number | undefined {
+  try {
+    const match = /^(\d+)\n$/.exec(fs.readFileSync(file, 'utf8'));
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -165,7 +200,7 @@ export function templateFlags({ chartPath, request }: HelmInvocation): string[] 
   const flags = [
     'template', request.releaseName, chartPath,
     '--namespace', request.namespace,
-    '--kube-version', `v${request.kubeVersion}.0`,
+    '--kube-version', `v${request.kubernetesVersion}.0`,
     '--skip-tests',
     '--include-crds',
     '--values', '-',

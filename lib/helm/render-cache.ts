@@ -78,7 +78,7 @@ export function renderKey({ helm, request }: HelmInvocation, chartDigest: string
     helm: helm.identity,
     releaseName: request.releaseName,
     namespace: request.namespace,
-    kubeVersion: request.kubeVersion,
+    kubernetesVersion: request.kubernetesVersion,
     apiVersions: [...request.apiVersions],
     values: canonical(request.values),
   };

@@ -2,7 +2,8 @@ import * as os from 'os';
 import { ensureChart } from './chart-archive';
 import { CHART_LOCK_FILE, readChartLock } from './chart-lock';
 import { findHelm, HelmBinary } from './helm-binary';
-import { HelmInvocation, removeAbandonedRenderDirs, runTemplate, runTemplateAsync, TemplateRequest } from './helm-template';
+import { HelmInvocation, removeAbandonedRenderDirs, RunningTemplate, runTemplate, startTemplate, TemplateRequest } from './helm-template';
+import { sleepSync } from '../support/processes';
 import { RenderCache, renderKey } from './render-cache';
 
 /** Renders charts; what {@link HelmChart} asks for its manifests. */
@@ -30,15 +31,29 @@ interface PlannedRender {
   readonly invocation: HelmInvocation;
 }
 
+/** How often a synchronous wait looks at the renders in flight: a millisecond of latency at most. */
+const POLL_MS = 1;
+
 /**
  * The real helm behind {@link ChartRenderer}. It verifies each chart archive against the lock once,
  * keeps every output it rendered or prefetched in memory, and reads and fills the render cache.
  */
 export class HelmRenderer implements ChartRenderer {
+  private static sharedInstance?: HelmRenderer;
+
+  /** The renderer of every HelmChart without its own, so that each chart is verified and each render run once. */
+  public static shared(): HelmRenderer {
+    HelmRenderer.sharedInstance ??= new HelmRenderer();
+    return HelmRenderer.sharedInstance;
+  }
+
   private helmBinary?: HelmBinary;
   private readonly verifiedArchives = new Map<string, { path: string; digest: string }>();
   private readonly outputs = new Map<string, string>();
   private readonly renderCache?: RenderCache;
+  private readonly running = new Map<string, RunningTemplate>();
+  private readonly queued = new Map<string, HelmInvocation>();
+  private concurrency = 1;
 
   constructor(private readonly options: HelmRendererOptions = {}) {
     this.renderCache = options.renderCache === undefined ? RenderCache.fromEnvironment() : options.renderCache ?? undefined;
@@ -46,32 +61,63 @@ export class HelmRenderer implements ChartRenderer {
 
   public template(request: TemplateRequest): string {
     const { key, invocation } = this.plan(request);
+    if (this.running.has(key) || this.queued.has(key)) return this.waitFor(key);
     const known = this.outputs.get(key) ?? this.renderCache?.get(key);
     return this.remember(key, known ?? this.store(key, runTemplate(invocation)));
   }
 
   /**
-   * Renders the requests in the background, as many at once as there are cores, so that
-   * {@link template} later answers from memory. Resolves when all are done; rejects with the first
-   * failure.
+   * Starts rendering the requests in the background, as many at once as there are cores, and returns
+   * at once; {@link template} later takes each output from memory, waiting for it if it is still
+   * being rendered.
    */
-  public async prefetch(requests: readonly TemplateRequest[], concurrency: number = os.cpus().length): Promise<void> {
+  public prefetch(requests: readonly TemplateRequest[], concurrency: number = os.cpus().length): void {
     removeAbandonedRenderDirs();
-    const pending = new Map<string, HelmInvocation>();
+    this.concurrency = Math.max(1, concurrency);
     for (const request of requests) {
       const { key, invocation } = this.plan(request);
       const cached = this.outputs.get(key) ?? this.renderCache?.get(key);
-      if (cached === undefined) pending.set(key, invocation);
-      else this.remember(key, cached);
+      if (cached !== undefined) this.remember(key, cached);
+      else if (!this.running.has(key)) this.queued.set(key, invocation);
     }
-    const queue = [...pending.entries()];
-    const worker = async (): Promise<void> => {
-      for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-        const [key, invocation] = next;
-        this.remember(key, this.store(key, await runTemplateAsync(invocation)));
+    this.startQueued();
+  }
+
+  /** Stops every render still in flight (a synth that failed does not wait for the others). */
+  public stop(): void {
+    for (const render of this.running.values()) render.stop();
+    this.running.clear();
+    this.queued.clear();
+  }
+
+  /** Blocks until the render of `key` is done, starting queued renders as others finish. */
+  private waitFor(key: string): string {
+    for (;;) {
+      for (const [runningKey, render] of this.running) {
+        let output: string | undefined;
+        try {
+          output = render.poll();
+        } catch (error) {
+          this.stop();
+          throw error;
+        }
+        if (output === undefined) continue;
+        this.running.delete(runningKey);
+        this.remember(runningKey, this.store(runningKey, output));
       }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, queue.length)) }, worker));
+      this.startQueued();
+      const output = this.outputs.get(key);
+      if (output !== undefined && !this.running.has(key)) return output;
+      sleepSync(POLL_MS);
+    }
+  }
+
+  private startQueued(): void {
+    for (const [key, invocation] of this.queued) {
+      if (this.running.size >= this.concurrency) return;
+      this.queued.delete(key);
+      this.running.set(key, startTemplate(invocation));
+    }
   }
 
   private plan(request: TemplateRequest): PlannedRender {

@@ -46,9 +46,19 @@ export class CodeCache {
     return new CodeCache(configured || path.join(projectRoot, '.cache', 'code'));
   }
 
-  /** Runs the bundle at `file` as a CommonJS module and returns its exports. */
+  /** Runs the bundle at `file` as a new CommonJS module and returns its exports. */
   public load<T>(file: string): CachedBundle<T> {
     const filename = path.resolve(file);
+    const bundleModule = new Module(filename, module);
+    const fromCache = this.loadInto(bundleModule, filename);
+    return { exports: bundleModule.exports as T, fromCache };
+  }
+
+  /**
+   * Runs the bundle at `filename` as `target`, the way Node's loader would (require.extensions), and
+   * says whether V8 took its compiled code from the cache.
+   */
+  public loadInto(target: Module, filename: string): boolean {
     // Hashing the bytes is a quarter of the cost of hashing the decoded string.
     const bytes = fs.readFileSync(filename);
     const source = bytes.toString('utf8');
@@ -57,7 +67,8 @@ export class CodeCache {
     const script = new vm.Script(Module.wrap(source), { filename, cachedData });
     const fromCache = cachedData !== undefined && !script.cachedDataRejected;
     this.loaded.push({ script, cacheFile, needsWrite: !fromCache });
-    return { exports: runAsModule<T>(script, filename), fromCache };
+    runAsModule(script, target, filename);
+    return fromCache;
   }
 
   /**
@@ -80,20 +91,13 @@ export class CodeCache {
   }
 }
 
-/** The bundle's exports, through the cache when there is one, else by a plain `require`. */
-export function loadBundle<T>(codeCache: CodeCache | undefined, file: string): T {
-  return codeCache ? codeCache.load<T>(file).exports : (Module.createRequire(file)(file) as T);
-}
-
 /** Calls the module wrapper with the arguments Node's own loader gives it. */
-function runAsModule<T>(script: vm.Script, filename: string): T {
+function runAsModule(script: vm.Script, target: Module, filename: string): void {
   const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
-  const bundleModule = new Module(filename, module);
-  bundleModule.filename = filename;
-  const bundleRequire = Module.createRequire(filename);
-  wrapper.call(bundleModule.exports, bundleModule.exports, bundleRequire, bundleModule, filename, path.dirname(filename));
-  bundleModule.loaded = true;
-  return bundleModule.exports as T;
+  target.filename = filename;
+  const targetRequire = Module.createRequire(filename);
+  wrapper.call(target.exports, target.exports, targetRequire, target, filename, path.dirname(filename));
+  target.loaded = true;
 }
 
 /** Code compiled by another Node (or from other source) is never looked at. */

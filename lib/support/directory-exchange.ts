@@ -58,9 +58,15 @@ export class DirectoryExchanger {
     });
   }
 
-  /** Ends the helper. */
-  public close(): void {
-    this.child?.stdin?.end();
+  /** Ends the helper and waits for it to exit, so that nothing of this process outlives it. */
+  public close(): Promise<void> {
+    const child = this.child;
+    if (!child || child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    setHeld(child, true);
+    return new Promise((resolve) => {
+      child.once('close', () => resolve());
+      child.stdin!.end();
+    });
   }
 }
 

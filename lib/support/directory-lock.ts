@@ -6,11 +6,12 @@ import { claimFolder, folderOwner, isAlive, sleepSync } from './processes';
 const POLL_MS = 50;
 
 /**
- * Runs `body` holding a lock named `<name>.lock` in `parent`: a folder, since creating one is atomic,
- * holding the owner's pid. Other processes wait for it; a lock whose owner is gone (killed) is taken
- * over. So concurrent synths of one tree write one after the other and all succeed.
+ * Takes a lock named `<name>.lock` in `parent` and returns the function that releases it. The lock is a
+ * folder, since creating one is atomic, holding the owner's pid. Other processes wait for it; a lock
+ * whose owner is gone (killed) is taken over. So concurrent synths of one tree write one after the
+ * other and all succeed.
  */
-export async function withDirectoryLock<T>(parent: string, name: string, body: () => Promise<T>, timeoutMs = 120_000): Promise<T> {
+export function acquireDirectoryLock(parent: string, name: string, timeoutMs = 120_000): () => void {
   const lock = path.join(parent, `.${name}.lock`);
   const deadline = Date.now() + timeoutMs;
   while (!tryLock(lock)) {
@@ -20,11 +21,7 @@ export async function withDirectoryLock<T>(parent: string, name: string, body: (
     }
     sleepSync(POLL_MS);
   }
-  try {
-    return await body();
-  } finally {
-    fs.rmSync(lock, { recursive: true, force: true });
-  }
+  return () => fs.rmSync(lock, { recursive: true, force: true });
 }
 
 function tryLock(lock: string): boolean {

@@ -1,55 +1,70 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { DirectoryExchanger } from './directory-exchange';
-import { withDirectoryLock } from './directory-lock';
-
-/** One folder to rebuild: where it goes, and what writes its new content. */
-export interface DirectoryBuild {
-  /** The folder to replace. */
-  readonly target: string;
-  /** Writes the new content into `staging`, a fresh folder beside the target. */
-  readonly build: (staging: string) => void;
-}
+import { acquireDirectoryLock } from './directory-lock';
 
 const STAGING_MARK = '-new-';
 const RETIRED_SUFFIX = '-old';
 
 /**
- * Builds new versions of folders in temporary siblings and puts them in place only when every build
+ * New versions of folders, built in temporary siblings and put in place only when every build
  * succeeded; folders not named are never touched. Each swap is one atomic exchange of the two folders
  * where the exchanger can (Linux renameat2), so a reader, a failure or a kill at any moment sees the
  * old tree or the new one. Otherwise it is two renames, and the next run puts back a tree that a kill
  * between them left aside. One synth at a time writes a parent folder; the others wait.
  */
-export async function replaceDirectories(builds: readonly DirectoryBuild[], exchanger?: DirectoryExchanger): Promise<void> {
-  const byParent = new Map<string, DirectoryBuild[]>();
-  for (const build of builds) {
-    const parent = path.dirname(path.resolve(build.target));
-    byParent.set(parent, [...(byParent.get(parent) ?? []), build]);
-  }
-  for (const [parent, group] of byParent) {
-    fs.mkdirSync(parent, { recursive: true });
-    await withDirectoryLock(parent, 'synth', async () => {
-      recoverAndClean(parent, group.map((build) => path.basename(path.resolve(build.target))));
-      await replaceInParent(group, exchanger);
-    });
-  }
-}
-
-async function replaceInParent(builds: readonly DirectoryBuild[], exchanger: DirectoryExchanger | undefined): Promise<void> {
-  const staged: Array<{ staging: string; target: string }> = [];
-  try {
-    for (const { target, build } of builds) {
-      const staging = fs.mkdtempSync(path.join(path.dirname(path.resolve(target)), `.${path.basename(target)}${STAGING_MARK}`));
-      staged.push({ staging, target: path.resolve(target) });
-      build(staging);
-      fs.chmodSync(staging, 0o755);
+export class StagedDirectories {
+  /**
+   * Locks the parent of every target, cleans what interrupted runs left beside them, and makes one
+   * empty staging folder per target, in the targets' order ({@link stagingFolders}).
+   */
+  public static stage(targets: readonly string[]): StagedDirectories {
+    const staged = new StagedDirectories();
+    try {
+      const resolved = targets.map((target) => path.resolve(target));
+      for (const parent of new Set(resolved.map((target) => path.dirname(target)))) {
+        fs.mkdirSync(parent, { recursive: true });
+        staged.releases.push(acquireDirectoryLock(parent, 'synth'));
+        recoverAndClean(parent, resolved.filter((target) => path.dirname(target) === parent).map((target) => path.basename(target)));
+      }
+      for (const target of resolved) {
+        const staging = fs.mkdtempSync(path.join(path.dirname(target), `.${path.basename(target)}${STAGING_MARK}`));
+        staged.pairs.push({ staging, target });
+      }
+    } catch (error) {
+      staged.discard();
+      throw error;
     }
-  } catch (error) {
-    for (const { staging } of staged) fs.rmSync(staging, { recursive: true, force: true });
-    throw error;
+    return staged;
   }
-  for (const { staging, target } of staged) await swapInto(staging, target, exchanger);
+
+  private readonly pairs: Array<{ staging: string; target: string }> = [];
+  private readonly releases: Array<() => void> = [];
+
+  private constructor() {}
+
+  /** The staging folder of each target, in the targets' order. */
+  public get stagingFolders(): string[] {
+    return this.pairs.map((pair) => pair.staging);
+  }
+
+  /** Puts every staging folder in place of its target, then releases the locks. */
+  public async commit(exchanger?: DirectoryExchanger): Promise<void> {
+    try {
+      for (const { staging } of this.pairs) fs.chmodSync(staging, 0o755);
+      for (const { staging, target } of this.pairs) await swapInto(staging, target, exchanger);
+      this.pairs.length = 0;
+    } finally {
+      this.discard();
+    }
+  }
+
+  /** Removes the staging folders not yet committed and releases the locks; the targets stay as they were. */
+  public discard(): void {
+    for (const { staging } of this.pairs) fs.rmSync(staging, { recursive: true, force: true });
+    this.pairs.length = 0;
+    for (const release of this.releases.splice(0)) release();
+  }
 }
 
 async function swapInto(staging: string, target: string, exchanger: DirectoryExchanger | undefined): Promise<void> {

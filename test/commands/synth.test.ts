@@ -1,17 +1,19 @@
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { findRemovedApiRule } from '../../lib/manifests/api-version-rules';
 import { Manifest } from '../../lib/manifests/manifest';
 import { CLUSTER_SCOPED_KINDS } from '../../lib/manifests/namespace-scoping';
+import { SYNTH_NODE_ARGS } from '../../lib/app/synth-command';
 import { PROJECT_ROOT } from '../../lib/support/project-root';
 import { parseDocuments } from '../../lib/manifests/yaml';
+import { readManifestFolder } from '../../lib/manifests/folder';
 import { environmentNames, environmentOutdir } from '../../lib/config/loader';
 import { findOne, MIRROR_DIR, readTree, tempDir } from '../helpers';
 
 /** Runs the real synth entry point (the esbuild bundle `npm run synth` runs) into `outdir`. */
 function synth(outdir: string, env: Record<string, string> = {}) {
-  return spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'build', 'synth.js')], {
+  return spawnSync(process.execPath, SYNTH_NODE_ARGS, {
     cwd: PROJECT_ROOT,
     encoding: 'utf8',
     env: { ...process.env, CHART_MIRROR: MIRROR_DIR, CDK8S_OUTDIR: outdir, ...env },
@@ -31,10 +33,16 @@ function readOutput(outdir: string): Record<string, string> {
   return output;
 }
 
-/** The objects of one folder, in file order. */
-function readObjects(folder: string): Manifest[] {
-  const files = readTree(folder);
-  return Object.keys(files).sort().flatMap((file) => parseDocuments(files[file]).map((doc) => doc.value as Manifest));
+const readObjects = readManifestFolder;
+
+/** True while any process of the group exists (a zombie counts: nobody has reaped it). */
+function processGroupAlive(groupId: number): boolean {
+  try {
+    process.kill(-groupId, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
 }
 
 describe('synth', () => {
@@ -108,6 +116,17 @@ describe('synth', () => {
     expect(readOutput(path.join(PROJECT_ROOT, 'dist'))).toEqual(tree);
   });
 
+  test('leaves no process behind: helm and the exchange helper have exited when synth has', async () => {
+    // In a process group of its own, so that whatever it started is found by the group id.
+    const child = spawn(process.execPath, SYNTH_NODE_ARGS, {
+      cwd: PROJECT_ROOT, detached: true, stdio: 'ignore',
+      env: { ...process.env, CHART_MIRROR: MIRROR_DIR, CDK8S_OUTDIR: path.join(dir, 'group', 'dist'), RENDER_CACHE: 'off' },
+    });
+    const status = await new Promise((resolve) => child.once('close', resolve));
+    expect(status).toBe(0);
+    expect(processGroupAlive(child.pid as number)).toBe(false);
+  });
+
   test('the same commit gives the same bytes', () => {
     const again = path.join(dir, 'again');
     expect(synth(again, { CODE_CACHE_DIR: codeCacheDir }).status).toBe(0);
@@ -116,7 +135,7 @@ describe('synth', () => {
 
   test('the code cache changes nothing but speed: the same bytes without it and with a damaged one', () => {
     const cacheFiles = fs.readdirSync(codeCacheDir).sort();
-    expect(cacheFiles).toEqual([expect.stringMatching(/^synth-app-[0-9a-f]{24}\.bin$/)]);
+    expect(cacheFiles).toEqual([expect.stringMatching(/^main-[0-9a-f]{24}\.bin$/)]);
     const withoutCache = path.join(dir, 'without-code-cache');
     expect(synth(withoutCache, { CODE_CACHE_DIR: 'off' }).status).toBe(0);
     expect(readOutput(withoutCache)).toEqual(tree);

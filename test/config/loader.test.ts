@@ -3,6 +3,7 @@ import * as path from 'path';
 import { BOOK_DEFAULTS } from '../../lib/config/schema';
 import { environmentNames, listOverrides, loadEnvironment, loadEnvironments } from '../../lib/config/loader';
 import { UserError } from '../../lib/support/errors';
+import { getAt } from '../../lib/support/object-path';
 import { PROJECT_ROOT } from '../../lib/support/project-root';
 import { withTempDir } from '../helpers';
 
@@ -29,14 +30,6 @@ function errorFor(content: string, env: NodeJS.ProcessEnv = {}): string {
 }
 
 describe('config', () => {
-  test('the defaults are the book\'s values', () => {
-    expect(BOOK_DEFAULTS.namespace).toBe('default');
-    expect(BOOK_DEFAULTS.nfs).toEqual({ server: '192.168.1.10', exportRoot: '/nfs_shared', dataPath: '/nfs_shared/prometheus/server' });
-    expect(BOOK_DEFAULTS.owner).toEqual({ uid: 1000, gid: 1000 });
-    expect(BOOK_DEFAULTS.storage).toMatchObject({ claimName: 'prometheus-server', size: '10Gi', accessMode: 'ReadWriteMany', reclaimPolicy: 'Retain' });
-    expect(BOOK_DEFAULTS.prometheus).toMatchObject({ releaseName: 'prometheus', serviceType: 'LoadBalancer', loadBalancerSourceRanges: ['192.168.1.0/24'] });
-  });
-
   test('every committed environment file is valid', () => {
     const names = loadEnvironments({ configDir: CONFIG_DIR, env: {} }).map((environment) => environment.name);
     expect(names).toEqual(environmentNames(CONFIG_DIR));
@@ -60,9 +53,46 @@ describe('config', () => {
     });
   });
 
-  test('every leaf has an environment variable', () => {
-    const variables = [...listOverrides().keys()];
-    expect(variables).toEqual(expect.arrayContaining(['BOOK_NFS_SERVER', 'BOOK_NFS_EXPORT_ROOT', 'BOOK_NFS_DATA_PATH', 'BOOK_OWNER_UID', 'BOOK_STORAGE_SIZE', 'BOOK_KUBERNETES_VERSION', 'BOOK_NAMESPACE']));
+  test('each BOOK_* variable sets the one field it names, as that field\'s type', () => {
+    // A valid value other than the default for every field, as a variable would write it.
+    const written: Record<string, [string, unknown]> = {
+      'namespace': ['monitoring', 'monitoring'],
+      'kubernetesVersion': ['1.30', '1.30'],
+      'nfs.server': ['nfs.example.com', 'nfs.example.com'],
+      'nfs.exportRoot': ['/nfs_shared/prometheus', '/nfs_shared/prometheus'],
+      'nfs.dataPath': ['/nfs_shared/other', '/nfs_shared/other'],
+      'storage.volumeName': ['pv-a', 'pv-a'],
+      'storage.claimName': ['pvc-a', 'pvc-a'],
+      'storage.size': ['20Gi', '20Gi'],
+      'storage.accessMode': ['ReadWriteOnce', 'ReadWriteOnce'],
+      'storage.reclaimPolicy': ['Delete', 'Delete'],
+      'owner.uid': ['2000', 2000],
+      'owner.gid': ['3000', 3000],
+      'prepJob.name': ['prep', 'prep'],
+      'prepJob.image': [`busybox@sha256:${'a'.repeat(64)}`, `busybox@sha256:${'a'.repeat(64)}`],
+      'prepJob.backoffLimit': ['5', 5],
+      'prepJob.ttlAfterFinished': ['1h', '1h'],
+      'prepJob.activeDeadline': ['90s', '90s'],
+      'prometheus.releaseName': ['prom', 'prom'],
+      'prometheus.serviceType': ['NodePort', 'NodePort'],
+      'prometheus.loadBalancerSourceRanges': ['10.0.0.0/8, 192.168.0.0/16', ['10.0.0.0/8', '192.168.0.0/16']],
+      'prometheus.resources.cpuRequest': ['100m', '100m'],
+      'prometheus.resources.cpuLimit': ['2', '2'],
+      'prometheus.resources.memoryRequest': ['256Mi', '256Mi'],
+      'prometheus.resources.memoryLimit': ['2Gi', '2Gi'],
+    };
+    const overrides = listOverrides();
+    expect([...overrides.values()].map((at) => at.join('.')).sort()).toEqual(Object.keys(written).sort());
+    withTempDir('config', (dir) => {
+      const file = writeConfig(dir, 'lab', '');
+      for (const [variable, at] of overrides) {
+        const [text, value] = written[at.join('.')];
+        const config = loadEnvironment(file, { [variable]: text }).config;
+        expect(`${variable} -> ${JSON.stringify(getAt(config, at))}`).toBe(`${variable} -> ${JSON.stringify(value)}`);
+        // Nothing else moved.
+        expect({ ...config, [at[0]]: undefined }).toEqual({ ...BOOK_DEFAULTS, [at[0]]: undefined });
+      }
+    });
   });
 
   test.each([
@@ -92,6 +122,8 @@ describe('config', () => {
     ['namespace: Monitoring\n', 'namespace: "Monitoring" is invalid: expected a DNS-1123 label'],
     ['kubernetesVersion: "1.18"\n', 'kubernetesVersion: "1.18" is invalid: expected a Kubernetes minor version'],
     ['storage:\n  volumeName: "prometheus_server"\n', 'storage.volumeName: "prometheus_server" is invalid: expected a DNS-1123 name'],
+    ['prepJob:\n  ttlAfterFinished: 86400\n', 'prepJob.ttlAfterFinished: 86400 is invalid: expected a string'],
+    ['prepJob:\n  activeDeadline: 5min\n', 'prepJob.activeDeadline: "5min" is invalid: expected a whole number of s, m, h or d'],
     ['prepJob:\n  image: busybox:latest\n', 'prepJob.image: "busybox:latest" is invalid: expected an image pinned by digest'],
     ['prometheus:\n  loadBalancerSourceRanges: [192.168.1.1/24]\n', 'prometheus.loadBalancerSourceRanges.0: "192.168.1.1/24" is invalid: expected IPv4 networks such as 192.168.1.0/24, host bits zero'],
     ['prometheus:\n  loadBalancerSourceRanges: []\n', 'prometheus.loadBalancerSourceRanges: [] is invalid: expected at least one network'],
@@ -166,8 +198,8 @@ describe('config', () => {
 
   test('-0 is written as 0', () => {
     withTempDir('config', (dir) => {
-      expect(loadEnvironment(writeConfig(dir, 'lab', 'prepJob:\n  ttlSecondsAfterFinished: -0\n'), {}).config.prepJob.ttlSecondsAfterFinished).toBe(0);
-      expect(Object.is(loadEnvironment(writeConfig(dir, 'lab', 'prepJob:\n  ttlSecondsAfterFinished: -0\n'), {}).config.prepJob.ttlSecondsAfterFinished, -0)).toBe(false);
+      const backoffLimit = loadEnvironment(writeConfig(dir, 'lab', 'prepJob:\n  backoffLimit: -0\n'), {}).config.prepJob.backoffLimit;
+      expect(Object.is(backoffLimit, 0)).toBe(true);
     });
   });
 

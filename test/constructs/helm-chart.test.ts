@@ -7,7 +7,7 @@ import { ensureChart, fileDigest } from '../../lib/helm/chart-archive';
 import { readChartLock } from '../../lib/helm/chart-lock';
 import { HelmRenderer } from '../../lib/helm/renderer';
 import { findHelm } from '../../lib/helm/helm-binary';
-import { PROMETHEUS_VALUE_HINTS } from '../../lib/constructs/prometheus-values';
+import { PROMETHEUS_VALUE_HINTS } from '../../lib/prometheus/values';
 import { MIRROR_DIR, newChart, synthObjects, tempDir, withTempDir } from '../helpers';
 
 const helm = findHelm();
@@ -111,7 +111,7 @@ describe('HelmChart', () => {
       const { chart } = newChart();
       let message = '';
       try {
-        new HelmChart(chart, 'Prometheus', { chart: 'prometheus', renderer: new HelmRenderer({ helm, chartCacheDir: dir }), values: NO_EXTRAS });
+        new HelmChart(chart, 'Prometheus', { chart: 'prometheus', kubernetesVersion: '1.27', renderer: new HelmRenderer({ helm, chartCacheDir: dir }), values: NO_EXTRAS });
       } catch (error) {
         expect(error).toBeInstanceOf(UserError);
         message = (error as Error).message;
@@ -144,7 +144,7 @@ describe('HelmChart', () => {
   test('refuses an Ingress the target no longer serves, naming the value that turns it on', () => {
     const { chart } = newChart();
     expect(() => new HelmChart(chart, 'Prometheus', {
-      chart: 'prometheus', renderer: new HelmRenderer({ helm, mirror: MIRROR_DIR }), valueHints: PROMETHEUS_VALUE_HINTS,
+      chart: 'prometheus', kubernetesVersion: '1.27', renderer: new HelmRenderer({ helm, mirror: MIRROR_DIR }), valueHints: PROMETHEUS_VALUE_HINTS,
       values: { ...NO_EXTRAS, server: { ingress: { enabled: true, hosts: ['prometheus.example.com'] } } },
     })).toThrow(/^Ingress prometheus-server uses (networking\.k8s\.io|extensions)\/v1beta1, which Kubernetes 1\.22 removed; .*; Kubernetes 1\.27 cannot apply it: turn it off with server\.ingress\.enabled=false$/);
   });
@@ -152,7 +152,7 @@ describe('HelmChart', () => {
   test('refuses a PodSecurityPolicy on 1.27, naming the value that turns it on', () => {
     const { chart } = newChart();
     expect(() => new HelmChart(chart, 'Prometheus', {
-      chart: 'prometheus', renderer: new HelmRenderer({ helm, mirror: MIRROR_DIR }), valueHints: PROMETHEUS_VALUE_HINTS,
+      chart: 'prometheus', kubernetesVersion: '1.27', renderer: new HelmRenderer({ helm, mirror: MIRROR_DIR }), valueHints: PROMETHEUS_VALUE_HINTS,
       values: { ...NO_EXTRAS, podSecurityPolicy: { enabled: true } },
     })).toThrow(/^PodSecurityPolicy prometheus-\S+ uses policy\/v1beta1, which Kubernetes 1\.25 removed; .*turn it off with (kube-state-metrics\.)?podSecurityPolicy\.enabled=false$/);
   });
@@ -162,7 +162,7 @@ describe('HelmChart', () => {
       const hook = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: migrate\n  annotations:\n    helm.sh/hook: pre-install\n';
       const { lockFile, cacheDir } = packageChart(dir, { 'templates/hook.yaml': hook });
       const { chart } = newChart();
-      expect(() => new HelmChart(chart, 'Demo', { chart: 'demo', renderer: new HelmRenderer({ helm, lockFile, chartCacheDir: cacheDir }) }))
+      expect(() => new HelmChart(chart, 'Demo', { chart: 'demo', kubernetesVersion: '1.27', renderer: new HelmRenderer({ helm, lockFile, chartCacheDir: cacheDir }) }))
         .toThrow('ConfigMap migrate (demo/templates/hook.yaml) is a Helm pre-install hook; kubectl apply cannot run hooks, so turn it off in the chart values');
     });
   });
@@ -181,7 +181,7 @@ describe('HelmChart', () => {
         'templates/config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: demo\n',
       });
       const { chart } = newChart();
-      new HelmChart(chart, 'Demo', { chart: 'demo', renderer: new HelmRenderer({ helm, lockFile, chartCacheDir: cacheDir }), namespace: 'monitoring' });
+      new HelmChart(chart, 'Demo', { chart: 'demo', kubernetesVersion: '1.27', renderer: new HelmRenderer({ helm, lockFile, chartCacheDir: cacheDir }), namespace: 'monitoring' });
       const objects = synthObjects(chart);
       expect(objects.map((o) => `${o.kind}/${o.metadata.name}/${o.metadata.namespace ?? '-'}`)).toEqual([
         'CustomResourceDefinition/widgets.example.com/-',

@@ -1,10 +1,15 @@
 import { spawnSync } from 'child_process';
+import { Duration } from 'cdk8s';
 import * as fs from 'fs';
 import * as path from 'path';
 import { mountedDataDir, NfsDirectoryJob, NfsDirectoryJobProps, PREPARE_DIRECTORY_SCRIPT } from '../../lib/constructs/nfs-directory-job';
 import { findOne, newChart, synthObjects, withTempDir } from '../helpers';
 
 const IMAGE = 'busybox:1.36.1@sha256:73aaf090f3d85aa34ee199857f03fa3a95c8ede2ffd4cc2cdb5b94e566b11662';
+/** The book's directory, with every required prop. */
+const BOOK_DIRECTORY: NfsDirectoryJobProps = {
+  server: '192.168.1.10', exportRoot: '/nfs_shared', dataPath: '/nfs_shared/prometheus/server', uid: 1000, gid: 1000, image: IMAGE,
+};
 
 /** Runs the Job's script with real sh, as the container would, and returns its result. */
 function runScript(env: Record<string, string>) {
@@ -18,8 +23,10 @@ function ownerOf(dir: string): string {
 
 describe('NfsDirectoryJob', () => {
   const { chart } = newChart();
-  new NfsDirectoryJob(chart, 'Prep', { image: IMAGE, server: '192.168.1.10' });
-  const job = findOne(synthObjects(chart), 'Job') as any;
+  const named = { ...BOOK_DIRECTORY, name: 'prometheus-server-nfs-prep', labels: { team: 'a' } };
+  new NfsDirectoryJob(chart, 'Prep', { ...named, annotations: { 'example.com/wave': '1' } });
+  const objects = synthObjects(chart);
+  const job = findOne(objects, 'Job') as any;
   const pod = job.spec.template.spec;
   const container = pod.containers[0];
 
@@ -59,7 +66,7 @@ describe('NfsDirectoryJob', () => {
   test('is named for its spec: the base name and a hash, so a changed Job is a new Job', () => {
     const nameFor = (props: Partial<NfsDirectoryJobProps>) => {
       const { chart: other } = newChart();
-      return new NfsDirectoryJob(other, 'Prep', { image: IMAGE, server: '192.168.1.10', ...props }).jobName;
+      return new NfsDirectoryJob(other, 'Prep', { ...named, ...props }).jobName;
     };
     expect(job.metadata.name).toMatch(/^prometheus-server-nfs-prep-[0-9a-f]{8}$/);
     expect(nameFor({})).toBe(job.metadata.name);
@@ -73,9 +80,21 @@ describe('NfsDirectoryJob', () => {
     expect(new Set(names).size).toBe(changes.length);
   });
 
-  test('retries, has a deadline and a TTL', () => {
+  test('retries, has a deadline and a TTL: 3 tries, 5 minutes, a day unless told otherwise', () => {
     expect(job.spec).toMatchObject({ backoffLimit: 3, activeDeadlineSeconds: 300, ttlSecondsAfterFinished: 86400 });
-    expect(job.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('-1');
+    const { chart: other } = newChart();
+    const { job: custom } = new NfsDirectoryJob(other, 'Prep', {
+      ...BOOK_DIRECTORY, backoffLimit: 1, activeDeadline: Duration.seconds(90), ttlAfterFinished: Duration.hours(1),
+    });
+    expect(custom.toJson().spec).toMatchObject({ backoffLimit: 1, activeDeadlineSeconds: 90, ttlSecondsAfterFinished: 3600 });
+  });
+
+  test('the Job, its pods and its NetworkPolicy carry the given labels; the annotations go on the Job and the policy', () => {
+    const policy = findOne(objects, 'NetworkPolicy') as any;
+    expect(job.metadata).toMatchObject({ labels: { team: 'a' }, annotations: { 'example.com/wave': '1' } });
+    expect(policy.metadata).toMatchObject({ name: 'prometheus-server-nfs-prep', labels: { team: 'a' }, annotations: { 'example.com/wave': '1' } });
+    expect(job.spec.template.metadata.labels).toEqual({ 'team': 'a', 'app.kubernetes.io/component': 'nfs-directory-prep' });
+    expect(policy.spec.podSelector.matchLabels).toEqual(job.spec.template.metadata.labels);
   });
 
   test('the script is a constant: config values reach it only as environment variables', () => {
@@ -145,7 +164,7 @@ describe('NfsDirectoryJob', () => {
 
   test('refuses a data path outside the export root with what to change', () => {
     const { chart: other } = newChart();
-    expect(() => new NfsDirectoryJob(other, 'Prep', { image: IMAGE, server: 'nfs', exportRoot: '/srv', dataPath: '/nfs_shared/x' }))
+    expect(() => new NfsDirectoryJob(other, 'Prep', { ...BOOK_DIRECTORY, exportRoot: '/srv', dataPath: '/nfs_shared/x' }))
       .toThrow('dataPath "/nfs_shared/x" is not below exportRoot "/srv"; set exportRoot to a directory that contains it');
   });
 });

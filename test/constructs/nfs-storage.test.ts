@@ -1,9 +1,15 @@
-import { NfsStorage } from '../../lib/constructs/nfs-storage';
+import { Size } from 'cdk8s';
+import { NfsStorage, NfsStorageProps } from '../../lib/constructs/nfs-storage';
 import { findOne, newChart, synthObjects } from '../helpers';
+
+/** The book's volume, with every required prop. */
+const BOOK_VOLUME: NfsStorageProps = {
+  server: '192.168.1.10', dataPath: '/nfs_shared/prometheus/server', volumeName: 'prometheus-server', claimName: 'prometheus-server', size: Size.gibibytes(10),
+};
 
 describe('NfsStorage', () => {
   const { chart } = newChart();
-  new NfsStorage(chart, 'Storage', { server: '192.168.1.10', path: '/nfs_shared/prometheus/server', namespace: 'monitoring' });
+  new NfsStorage(chart, 'Storage', { ...BOOK_VOLUME, namespace: 'monitoring', annotations: { 'example.com/wave': '1' }, labels: { team: 'a' } });
   const objects = synthObjects(chart);
   const volume = findOne(objects, 'PersistentVolume') as any;
   const claim = findOne(objects, 'PersistentVolumeClaim') as any;
@@ -12,7 +18,7 @@ describe('NfsStorage', () => {
     expect(objects).toMatchSnapshot();
   });
 
-  test('is the book\'s NFS volume: server, path, 10Gi, ReadWriteMany, Retain', () => {
+  test('is an NFS volume of the given server, path and size; ReadWriteMany and Retain unless told otherwise', () => {
     expect(volume.metadata.name).toBe('prometheus-server');
     expect(volume.spec.nfs).toEqual({ server: '192.168.1.10', path: '/nfs_shared/prometheus/server' });
     expect(volume.spec.capacity).toEqual({ storage: '10Gi' });
@@ -34,13 +40,23 @@ describe('NfsStorage', () => {
     expect(volume.spec.claimRef).toEqual({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: 'monitoring', name: 'prometheus-server' });
   });
 
-  test('both come in the first Argo CD sync wave', () => {
-    expect(volume.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('-2');
-    expect(claim.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('-2');
+  test('both carry the given labels and annotations', () => {
+    for (const object of [volume, claim]) {
+      expect(object.metadata).toMatchObject({ labels: { team: 'a' }, annotations: { 'example.com/wave': '1' } });
+    }
+  });
+
+  test('access mode and reclaim policy can be chosen, the claim lands in "default" unless told otherwise', () => {
+    const { chart: other } = newChart();
+    new NfsStorage(other, 'Storage', { ...BOOK_VOLUME, accessMode: 'ReadWriteOnce', reclaimPolicy: 'Delete' });
+    const objects = synthObjects(other);
+    expect((findOne(objects, 'PersistentVolume') as any).spec).toMatchObject({ accessModes: ['ReadWriteOnce'], persistentVolumeReclaimPolicy: 'Delete' });
+    expect((findOne(objects, 'PersistentVolumeClaim') as any).metadata.namespace).toBe('default');
   });
 
   test('a relative path is refused with what to change', () => {
     const { chart: other } = newChart();
-    expect(() => new NfsStorage(other, 'Storage', { server: 'nfs', path: 'nfs_shared' })).toThrow('NfsStorage: path "nfs_shared" is invalid; set it to the normalised absolute exported path');
+    expect(() => new NfsStorage(other, 'Storage', { ...BOOK_VOLUME, dataPath: 'nfs_shared' }))
+      .toThrow('NfsStorage: dataPath "nfs_shared" is invalid; set it to the normalised absolute exported path');
   });
 });

@@ -3,57 +3,66 @@ import * as path from 'path';
 import { HelmChart } from '../../lib/constructs/helm-chart';
 import { RenderCache } from '../../lib/helm/render-cache';
 import { HelmRenderer } from '../../lib/helm/renderer';
-import { countingHelm, MIRROR_DIR, newChart, synthObjects, tempDir } from '../helpers';
+import { countingHelm, MIRROR_DIR, newChart, synthObjects, withTempDir } from '../helpers';
+
+const VALUES = { alertmanager: { enabled: false }, pushgateway: { enabled: false } };
+
+/** A render cache of its own and a helm that counts its runs; each test starts from nothing. */
+function withCache(body: (render: (values: object) => unknown, calls: () => number, cacheDir: string) => void): void {
+  withTempDir('render-cache', (dir) => {
+    const cacheDir = path.join(dir, 'renders');
+    const { helm, calls } = countingHelm(dir);
+    const render = (values: object) => {
+      const { chart } = newChart();
+      const renderer = new HelmRenderer({ helm, mirror: MIRROR_DIR, renderCache: new RenderCache(cacheDir) });
+      new HelmChart(chart, 'Prometheus', { chart: 'prometheus', kubernetesVersion: '1.27', values, renderer });
+      return synthObjects(chart);
+    };
+    body(render, calls, cacheDir);
+  });
+}
+
+/** Rewrites every entry of the cache. */
+function rewriteEntries(cacheDir: string, change: (content: string) => string): void {
+  for (const entry of fs.readdirSync(cacheDir)) fs.writeFileSync(path.join(cacheDir, entry), change(fs.readFileSync(path.join(cacheDir, entry), 'utf8')));
+}
 
 describe('RenderCache', () => {
-  const { dir, cleanup } = tempDir('render-cache');
-  const cacheDir = path.join(dir, 'renders');
-  const { helm, calls } = countingHelm(dir);
-  afterAll(cleanup);
-
-  function render(values: object) {
-    const { chart } = newChart();
-    new HelmChart(chart, 'Prometheus', { chart: 'prometheus', values, renderer: new HelmRenderer({ helm, mirror: MIRROR_DIR, renderCache: new RenderCache(cacheDir) }) });
-    return synthObjects(chart);
-  }
-
-  const values = { alertmanager: { enabled: false }, pushgateway: { enabled: false } };
-  let first: unknown;
-
-  test('the first render runs helm and stores the output with its sha256', () => {
-    first = render(values);
+  test('the first render runs helm and stores the output with its sha256', () => withCache((render, calls, cacheDir) => {
+    render(VALUES);
     expect(calls()).toBe(1);
     const entries = fs.readdirSync(cacheDir);
     expect(entries).toHaveLength(1);
-    const entry = JSON.parse(fs.readFileSync(path.join(cacheDir, entries[0]), 'utf8'));
-    expect(entry.sha256).toMatch(/^[a-f0-9]{64}$/);
-  });
+    expect(JSON.parse(fs.readFileSync(path.join(cacheDir, entries[0]), 'utf8')).sha256).toMatch(/^[a-f0-9]{64}$/);
+  }));
 
-  test('the same input never runs helm twice, and gives the same objects', () => {
+  test('the same input (keys in any order) never runs helm twice, and gives the same objects', () => withCache((render, calls) => {
+    const first = render(VALUES);
     expect(render({ pushgateway: { enabled: false }, alertmanager: { enabled: false } })).toEqual(first);
     expect(calls()).toBe(1);
-  });
+  }));
 
-  test('other values are another entry', () => {
-    render({ ...values, server: { service: { type: 'NodePort' } } });
+  test('other values are another entry', () => withCache((render, calls, cacheDir) => {
+    render(VALUES);
+    render({ ...VALUES, server: { service: { type: 'NodePort' } } });
     expect(calls()).toBe(2);
-  });
+    expect(fs.readdirSync(cacheDir)).toHaveLength(2);
+  }));
 
-  test('a corrupt entry is ignored and rebuilt, never trusted', () => {
-    for (const entry of fs.readdirSync(cacheDir)) {
-      const file = path.join(cacheDir, entry);
-      const content = JSON.parse(fs.readFileSync(file, 'utf8'));
-      fs.writeFileSync(file, JSON.stringify({ ...content, output: content.output.replace(/prometheus-server/g, 'evil-server') }));
-    }
-    expect(render(values)).toEqual(first);
-    expect(calls()).toBe(3);
-  });
+  test('a corrupt entry is ignored and rebuilt, never trusted', () => withCache((render, calls, cacheDir) => {
+    const first = render(VALUES);
+    rewriteEntries(cacheDir, (text) => {
+      const content = JSON.parse(text);
+      return JSON.stringify({ ...content, output: content.output.replace(/prometheus-server/g, 'evil-server') });
+    });
+    expect(render(VALUES)).toEqual(first);
+    expect(calls()).toBe(2);
+  }));
 
-  test('a truncated entry is ignored and rebuilt', () => {
-    for (const entry of fs.readdirSync(cacheDir)) {
-      fs.writeFileSync(path.join(cacheDir, entry), '{"format":1,"key":"');
-    }
-    expect(render(values)).toEqual(first);
-    expect(calls()).toBe(4);
-  });
+  test('a truncated entry is ignored and rebuilt', () => withCache((render, calls, cacheDir) => {
+    const first = render(VALUES);
+    rewriteEntries(cacheDir, () => '{"format":1,"key":"');
+    expect(render(VALUES)).toEqual(first);
+    expect(calls()).toBe(2);
+  }));
 });

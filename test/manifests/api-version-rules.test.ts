@@ -1,6 +1,6 @@
 import { API_VERSION_RULES, ApiVersionRule, findRemovedApiRule, RemovedApiError, upgradeApiVersion } from '../../lib/manifests/api-version-rules';
 import { Manifest } from '../../lib/manifests/manifest';
-import { MAX_KUBE_MINOR } from '../../lib/config/rules';
+import { MAX_KUBE_MINOR } from '../../lib/support/rules';
 import { CLUSTER_SCOPED_KINDS, scopeToNamespace } from '../../lib/manifests/namespace-scoping';
 
 function manifest(apiVersion: string, kind: string, extra: Partial<Manifest> = {}): Manifest {

@@ -1,4 +1,4 @@
-import { UserError } from '../support/errors';
+import { UserError } from './errors';
 
 /**
  * Runs a command's body. Each problem of a UserError is printed as one line on stderr, with exit
@@ -8,11 +8,12 @@ export async function runCli(name: string, body: () => void | Promise<void>): Pr
   try {
     await body();
   } catch (error) {
-    report(name, error);
+    reportError(name, error);
   }
 }
 
-function report(name: string, error: unknown): void {
+/** Prints the error as a command reports it (one line per problem of a UserError) and sets exit code 1. */
+export function reportError(name: string, error: unknown): void {
   const problems = error instanceof UserError ? error.problems : fileSystemProblem(error);
   if (problems) {
     process.stderr.write(problems.map((problem) => `${name}: error: ${problem}\n`).join(''));

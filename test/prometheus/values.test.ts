@@ -1,7 +1,11 @@
-import { prometheusTemplateRequest } from '../../lib/constructs/prometheus-values';
+import { prometheusSettings } from '../../lib/charts/prometheus-settings';
+import { BOOK_DEFAULTS } from '../../lib/config/schema';
+import { prometheusTemplateRequest } from '../../lib/prometheus/values';
 
 describe('prometheusTemplateRequest', () => {
-  const collectorsFor = (kubeVersion: string) => (prometheusTemplateRequest({ kubeVersion }).values as any)['kube-state-metrics'].collectors;
+  const book = prometheusSettings(BOOK_DEFAULTS);
+  const collectorsFor = (kubernetesVersion: string) =>
+    (prometheusTemplateRequest({ ...book, kubernetesVersion }).values as any)['kube-state-metrics'].collectors;
 
   test('for 1.27, every kube-state-metrics 1.9.7 collector whose API is gone is off, and secrets', () => {
     expect(collectorsFor('1.27')).toEqual({

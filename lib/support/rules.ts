@@ -2,8 +2,27 @@ import * as path from 'path';
 
 /*
  * Each rule the config and the constructs share, written once: the schema validates config with
- * them, and the constructs check their props with them.
+ * them, and the constructs check their props with them. Plain data and functions, no cdk8s: synth
+ * validates config with these before cdk8s has loaded.
  */
+
+/** Access modes a volume Prometheus writes to can have. */
+export const ACCESS_MODES = ['ReadWriteMany', 'ReadWriteOnce', 'ReadWriteOncePod'] as const;
+/** An access mode of a volume and its claim. */
+export type AccessMode = typeof ACCESS_MODES[number];
+
+/** Reclaim policies Kubernetes still supports (Recycle is deprecated). */
+export const RECLAIM_POLICIES = ['Retain', 'Delete'] as const;
+/** What happens to a volume when its claim is deleted. */
+export type ReclaimPolicy = typeof RECLAIM_POLICIES[number];
+
+/** Service types a chart's Service can have. */
+export const SERVICE_TYPES = ['LoadBalancer', 'NodePort', 'ClusterIP'] as const;
+/** The type of a Service. */
+export type ServiceType = typeof SERVICE_TYPES[number];
+
+/** The unprivileged user and group `nobody` of Linux distributions, for processes that need no identity. */
+export const NOBODY = 65534;
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DOTTED_QUAD = /^\d+\.\d+\.\d+\.\d+$/;
@@ -86,8 +105,8 @@ export function isSupportedKubeVersion(value: string): boolean {
 }
 
 /** "1.27" -> 27. */
-export function minorOf(kubeVersion: string): number {
-  return Number(kubeVersion.split('.')[1]);
+export function minorOf(kubernetesVersion: string): number {
+  return Number(kubernetesVersion.split('.')[1]);
 }
 
 /** A CPU quantity: whole millicores ("250m") or cores with at most three decimals ("1", "0.5"). */
@@ -128,4 +147,25 @@ export interface BinaryQuantity {
 export function parseBinaryQuantity(value: string): BinaryQuantity | undefined {
   const match = BINARY_QUANTITY.exec(value);
   return match ? { amount: Number(match[1]), unit: match[2] as BinaryQuantity['unit'] } : undefined;
+}
+
+const DURATION = /^([1-9][0-9]{0,6}|0)(s|m|h|d)$/;
+
+/** A duration in whole seconds, minutes, hours or days, as config writes it: 90s, 5m, 24h, 1d. */
+export interface WholeDuration {
+  /** The whole number of units. */
+  readonly amount: number;
+  /** The unit suffix. */
+  readonly unit: 's' | 'm' | 'h' | 'd';
+}
+
+/** The amount and unit of "24h", or undefined for anything else. */
+export function parseDuration(value: string): WholeDuration | undefined {
+  const match = DURATION.exec(value);
+  return match ? { amount: Number(match[1]), unit: match[2] as WholeDuration['unit'] } : undefined;
+}
+
+/** A duration {@link parseDuration} reads. */
+export function isDuration(value: string): boolean {
+  return parseDuration(value) !== undefined;
 }

@@ -1,17 +1,19 @@
 import { Construct } from 'constructs';
-import { isNonRootId } from '../config/rules';
+import { HelmChart } from '../constructs/helm-chart';
+import { PodNetworkPolicy, PodNetworkPolicyProps } from '../constructs/pod-network-policy';
 import { ChartRenderer } from '../helm/renderer';
 import { Manifest } from '../manifests/manifest';
 import { UserError } from '../support/errors';
-import { HelmChart } from './helm-chart';
-import { PodNetworkPolicy, PodNetworkPolicyProps } from './pod-network-policy';
-import { PROMETHEUS_HARDENING } from './prometheus-hardening';
-import { PROMETHEUS_VALUE_HINTS, PrometheusSettings, prometheusTemplateRequest, withBookDefaults } from './prometheus-values';
+import { isNonRootId } from '../support/rules';
+import { PROMETHEUS_HARDENING } from './hardening';
+import { completeSettings, PROMETHEUS_VALUE_HINTS, PrometheusSettings, prometheusTemplateRequest } from './values';
 
-/** Properties of {@link Prometheus}: the install's settings, and what renders the chart. */
+/** Properties of {@link Prometheus}: the install's settings, what renders the chart, and labels. */
 export interface PrometheusProps extends PrometheusSettings {
-  /** Renders the pinned chart. @default HelmChart's default: the real helm, charts.lock.yaml, the render cache */
+  /** Renders the pinned chart. @default HelmChart's default: HelmRenderer.shared() */
   readonly renderer?: ChartRenderer;
+  /** Labels of the NetworkPolicies this construct adds (the chart labels its own objects). @default {} */
+  readonly labels?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -22,16 +24,16 @@ export class Prometheus extends Construct {
   /** The rendered chart. */
   public readonly chart: HelmChart;
 
-  constructor(scope: Construct, id: string, props: PrometheusProps = {}) {
+  constructor(scope: Construct, id: string, props: PrometheusProps) {
     super(scope, id);
     for (const field of ['uid', 'gid'] as const) {
       const value = props[field];
-      if (value !== undefined && !isNonRootId(value)) {
+      if (!isNonRootId(value)) {
         throw new Error(`Prometheus: ${field} ${value} contradicts the chart's runAsNonRoot; set ${field} to the data directory's non-root owner`);
       }
     }
-    const { renderer, ...settings } = props;
-    const complete = withBookDefaults(settings);
+    const { renderer, labels, ...settings } = props;
+    const complete = completeSettings(settings);
     const request = prometheusTemplateRequest(complete);
     this.chart = new HelmChart(this, 'Chart', { ...request, valueHints: PROMETHEUS_VALUE_HINTS, renderer, patches: PROMETHEUS_HARDENING });
 
@@ -41,12 +43,13 @@ export class Prometheus extends Construct {
     const server = workload(this.chart.manifests, 'Deployment', '-server');
     new PodNetworkPolicy(this, 'ServerPolicy', {
       ...policyTarget(server, request.namespace),
+      labels,
       fromCidrs: complete.loadBalancerSourceRanges,
       fromCluster: true,
     });
     // kube-state-metrics has nothing to say to anyone but the scrapers inside the cluster.
     const kubeStateMetrics = workload(this.chart.manifests, 'Deployment', '-kube-state-metrics');
-    new PodNetworkPolicy(this, 'KubeStateMetricsPolicy', { ...policyTarget(kubeStateMetrics, request.namespace), fromCluster: true });
+    new PodNetworkPolicy(this, 'KubeStateMetricsPolicy', { ...policyTarget(kubeStateMetrics, request.namespace), labels, fromCluster: true });
   }
 }
 

@@ -4,16 +4,6 @@ import * as path from 'path';
 import { TOOLS_BIN } from '../helm/helm-binary';
 import { UserError } from '../support/errors';
 
-/** The outcome of one check: ok, or what is wrong and how to fix it. */
-export interface CheckResult {
-  /** What was checked, e.g. "helm". */
-  readonly name: string;
-  /** True when the check passed. */
-  readonly ok: boolean;
-  /** One line: what was found, or what is wrong and the steps that fix it. */
-  readonly detail: string;
-}
-
 /** Runs kubectl against the current kubeconfig. */
 export interface Kubectl {
   /** Runs kubectl with the arguments; never throws for a non-zero exit. */
@@ -38,9 +28,4 @@ export function systemKubectl(env: NodeJS.ProcessEnv = process.env): Kubectl {
 /** True when kubectl said the object does not exist. */
 export function isNotFound(stderr: string): boolean {
   return /NotFound|not found/.test(stderr);
-}
-
-/** A failed check for a question the cluster did not answer. */
-export function cannotAsk(name: string, what: string, stderr: string): CheckResult {
-  return { name, ok: false, detail: `cannot ask the cluster about ${what}: ${stderr.trim().split('\n')[0] ?? ''}` };
 }

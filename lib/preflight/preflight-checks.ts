@@ -1,11 +1,11 @@
 import * as fs from 'fs';
-import * as path from 'path';
 import { findHelm } from '../helm/helm-binary';
 import { Manifest } from '../manifests/manifest';
-import { parseDocuments } from '../manifests/yaml';
+import { readManifestFolder } from '../manifests/folder';
 import { UserError } from '../support/errors';
 import { checkPrepJob } from './job-checks';
-import { cannotAsk, CheckResult, isNotFound, Kubectl } from './kubectl';
+import { cannotAsk, CheckResult } from './check-result';
+import { isNotFound, Kubectl } from './kubectl';
 import { checkStorage } from './storage-checks';
 
 /**
@@ -67,9 +67,9 @@ function isLoadBalancer(manifest: Manifest): boolean {
 }
 
 function readFolder(folder: string): Manifest[] {
-  const files = fs.existsSync(folder) ? fs.readdirSync(folder).filter((file) => file.endsWith('.yaml')).sort() : [];
-  if (files.length === 0) {
+  const manifests = fs.existsSync(folder) ? readManifestFolder(folder) : [];
+  if (manifests.length === 0) {
     throw new UserError(`${folder} holds no manifests: run \`npm run synth\` first`);
   }
-  return files.flatMap((file) => parseDocuments(fs.readFileSync(path.join(folder, file), 'utf8')).map((document) => document.value as Manifest));
+  return manifests;
 }

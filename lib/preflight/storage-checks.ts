@@ -1,6 +1,7 @@
 import { Manifest } from '../manifests/manifest';
 import { getAt } from '../support/object-path';
-import { cannotAsk, CheckResult, isNotFound, Kubectl } from './kubectl';
+import { cannotAsk, CheckResult } from './check-result';
+import { isNotFound, Kubectl } from './kubectl';
 
 /** Fields a live volume or claim must share with dist/, because Kubernetes will not change them in place. */
 const FIXED_FIELDS: Readonly<Record<string, readonly string[]>> = {

@@ -1,6 +1,7 @@
-import { PART_OF_LABELS } from '../constructs/sync-waves';
+import { PART_OF_SELECTOR } from '../manifests/metadata';
 import { Manifest } from '../manifests/manifest';
-import { cannotAsk, CheckResult, Kubectl } from './kubectl';
+import { cannotAsk, CheckResult } from './check-result';
+import { Kubectl } from './kubectl';
 
 interface LiveJob {
   metadata: { name: string; creationTimestamp: string };
@@ -18,8 +19,7 @@ export function checkPrepJob(kubectl: Kubectl, manifests: readonly Manifest[]): 
 
 function checkJob(kubectl: Kubectl, job: Manifest): CheckResult {
   const namespace = job.metadata.namespace ?? 'default';
-  const selector = Object.entries(PART_OF_LABELS).map(([key, value]) => `${key}=${value}`).join(',');
-  const result = kubectl.run(['-n', namespace, 'get', 'jobs', '-l', selector, '-o', 'json']);
+  const result = kubectl.run(['-n', namespace, 'get', 'jobs', '-l', PART_OF_SELECTOR, '-o', 'json']);
   if (result.status !== 0) return cannotAsk('Job', `the Jobs of namespace ${namespace}`, result.stderr);
   const live = (JSON.parse(result.stdout) as { items: LiveJob[] }).items;
   const same = live.find((item) => item.metadata.name === job.metadata.name);

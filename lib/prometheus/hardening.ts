@@ -1,12 +1,12 @@
 import { hasPodTemplate, ManifestPatch, withContainers, withPodSpec } from '../manifests/manifest-patch';
+import { NOBODY } from '../support/rules';
 
 /*
  * What the chart's values cannot express and this app changes in its output, one patch per row; each
- * is in README's deviations. The values (prometheus-values.ts) set what they can: resources, pull
+ * is in docs/deviations.md. The values (values.ts) set what they can: resources, pull
  * policy, the server's and node-exporter's users.
  */
 
-const NOBODY = 65534;
 const isNodeExporter = (kind: string, name: string) => kind === 'DaemonSet' && name.endsWith('node-exporter');
 
 /** The hardening of chart prometheus 11.6.0's workloads, applied to every rendered object in order. */
@@ -36,7 +36,7 @@ export const PROMETHEUS_HARDENING: readonly ManifestPatch[] = [
     })),
   },
   {
-    description: 'configmap-reload runs as nobody (65534)',
+    description: `configmap-reload runs as nobody (${NOBODY})`,
     reason: 'it reads the mounted ConfigMap and POSTs to localhost:9090; it needs neither root nor the data directory\'s owner',
     appliesTo: hasPodTemplate,
     apply: (manifest) => withContainers(manifest, (container) => container.name.endsWith('configmap-reload'), (container) => ({

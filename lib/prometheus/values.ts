@@ -1,10 +1,9 @@
-import { minorOf } from '../config/rules';
-import { BOOK_DEFAULTS, Config, ServiceType } from '../config/schema';
 import type { TemplateRequest } from '../helm/helm-template';
+import { minorOf, NOBODY, ServiceType } from '../support/rules';
 
 /*
- * What the Prometheus chart is rendered with, as plain data. No cdk8s here: the synth command imports
- * this to start helm before cdk8s has loaded.
+ * What the Prometheus chart is rendered with, as plain data. No cdk8s here: synth imports this to
+ * start helm before cdk8s has loaded.
  */
 
 /** A pod toleration, as the chart passes it through. */
@@ -70,27 +69,30 @@ export interface PrometheusChartValues {
   };
 }
 
-/** What an install of the book's chart varies by; the Prometheus construct's props add the renderer. */
+/** What an install of the book's chart varies by; the Prometheus construct's props add the renderer and labels. */
 export interface PrometheusSettings {
-  /** Helm release name. @default "prometheus" (BOOK_DEFAULTS) */
+  /** Kubernetes minor version to render for, "1.N". @default none, required */
+  readonly kubernetesVersion: string;
+  /** Existing PersistentVolumeClaim for the server's data. @default none, required */
+  readonly claimName: string;
+  /** uid the server runs as; must own the data directory. @default none, required */
+  readonly uid: number;
+  /** gid the server runs as, and its fsGroup. @default none, required */
+  readonly gid: number;
+  /** The server container's CPU and memory. @default none, required */
+  readonly resources: ServerResources;
+  /** Helm release name. @default "prometheus" */
   readonly releaseName?: string;
-  /** Namespace of the release. @default "default" (BOOK_DEFAULTS) */
+  /** Namespace of the release. @default "default" */
   readonly namespace?: string;
-  /** Kubernetes minor version to render for, "1.N". @default "1.27" (BOOK_DEFAULTS) */
-  readonly kubeVersion?: string;
-  /** Existing PersistentVolumeClaim for the server's data. @default "prometheus-server" (BOOK_DEFAULTS) */
-  readonly claimName?: string;
-  /** uid the server runs as; must own the data directory. @default 1000 (BOOK_DEFAULTS) */
-  readonly uid?: number;
-  /** gid the server runs as. @default 1000 (BOOK_DEFAULTS) */
-  readonly gid?: number;
-  /** Type of the server Service; LoadBalancer gets its address from MetalLB. @default "LoadBalancer" (BOOK_DEFAULTS) */
+  /** Type of the server Service; LoadBalancer gets its address from MetalLB. @default "ClusterIP" (the chart's own) */
   readonly serviceType?: ServiceType;
-  /** Networks that may reach the server through its LoadBalancer and NetworkPolicy. @default ["192.168.1.0/24"] (BOOK_DEFAULTS) */
+  /** Networks outside the cluster that may reach the server, through its LoadBalancer and NetworkPolicy. @default [] */
   readonly loadBalancerSourceRanges?: readonly string[];
-  /** The server container's CPU and memory. @default 200m/1 CPU, 512Mi/1Gi (BOOK_DEFAULTS) */
-  readonly serverResources?: ServerResources;
 }
+
+/** The settings with every optional one filled in. */
+export type CompleteSettings = Required<PrometheusSettings>;
 
 /** The chart values that turn on each template this chart can emit with a removed API. */
 export const PROMETHEUS_VALUE_HINTS: Readonly<Record<string, string>> = {
@@ -126,37 +128,33 @@ const COLLECTOR_API_REMOVED_IN: Readonly<Record<RetiredCollector, number>> = {
   poddisruptionbudgets: 25,
 };
 
-/** The Prometheus settings of one environment's config. */
-export function prometheusSettings(config: Config): Required<PrometheusSettings> {
+/** The settings with the defaults of {@link PrometheusSettings} filled in. */
+export function completeSettings(settings: PrometheusSettings): CompleteSettings {
   return {
-    releaseName: config.prometheus.releaseName,
-    namespace: config.namespace,
-    kubeVersion: config.kubernetesVersion,
-    claimName: config.storage.claimName,
-    uid: config.owner.uid,
-    gid: config.owner.gid,
-    serviceType: config.prometheus.serviceType,
-    loadBalancerSourceRanges: config.prometheus.loadBalancerSourceRanges,
-    serverResources: config.prometheus.resources,
-  };
+    releaseName: 'prometheus',
+    namespace: 'default',
+    serviceType: 'ClusterIP',
+    loadBalancerSourceRanges: [],
+    ...withoutUndefined(settings),
+  } as CompleteSettings;
 }
 
-/** The render of the book's chart for these settings, unset ones taken from the book. */
+/** The render of the book's chart for these settings. */
 export function prometheusTemplateRequest(settings: PrometheusSettings): TemplateRequest {
-  const complete = withBookDefaults(settings);
+  const complete = completeSettings(settings);
   return {
     chart: 'prometheus',
     releaseName: complete.releaseName,
     namespace: complete.namespace,
-    kubeVersion: complete.kubeVersion,
+    kubernetesVersion: complete.kubernetesVersion,
     values: bookValues(complete),
     apiVersions: [],
   };
 }
 
 /** The book's --set values, corrected for the target version (see README, "Deviations"). */
-function bookValues(settings: Required<PrometheusSettings>): PrometheusChartValues {
-  const { cpuRequest, cpuLimit, memoryRequest, memoryLimit } = settings.serverResources;
+function bookValues(settings: CompleteSettings): PrometheusChartValues {
+  const { cpuRequest, cpuLimit, memoryRequest, memoryLimit } = settings.resources;
   const service = settings.serviceType === 'LoadBalancer'
     ? { type: settings.serviceType, loadBalancerSourceRanges: settings.loadBalancerSourceRanges }
     : { type: settings.serviceType };
@@ -182,15 +180,13 @@ function bookValues(settings: Required<PrometheusSettings>): PrometheusChartValu
       image: ALWAYS_PULL,
     },
     'kube-state-metrics': {
-      collectors: disabledCollectors(minorOf(settings.kubeVersion)),
+      collectors: disabledCollectors(minorOf(settings.kubernetesVersion)),
       resources: resources(['50m', '200m'], ['64Mi', '128Mi'], SMALL_EPHEMERAL),
       image: ALWAYS_PULL,
     },
   };
 }
 
-/** The user nobody, as which the sidecars and node-exporter run. */
-const NOBODY = 65534;
 /** A tag can be moved: pull every time so a changed image or lost pull secret shows at once. */
 const ALWAYS_PULL = { pullPolicy: 'Always' } as const;
 /** Containers that write nothing but their logs, which count as ephemeral storage. */
@@ -201,11 +197,6 @@ function resources(cpu: [string, string], memory: [string, string], ephemeral: [
     requests: { cpu: cpu[0], memory: memory[0], 'ephemeral-storage': ephemeral[0] },
     limits: { cpu: cpu[1], memory: memory[1], 'ephemeral-storage': ephemeral[1] },
   };
-}
-
-/** The settings, with the book's value for each one unset. */
-export function withBookDefaults(settings: PrometheusSettings): Required<PrometheusSettings> {
-  return { ...prometheusSettings(BOOK_DEFAULTS), ...withoutUndefined(settings) };
 }
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {

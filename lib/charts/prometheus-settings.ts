@@ -1,0 +1,20 @@
+import type { Config } from '../config/schema';
+import type { PrometheusSettings } from '../prometheus/values';
+
+/**
+ * The Prometheus settings of one environment's config. Plain data, no cdk8s: synth starts helm with
+ * these before cdk8s has loaded, and PrometheusChart builds the construct from the same.
+ */
+export function prometheusSettings(config: Config): Required<PrometheusSettings> {
+  return {
+    kubernetesVersion: config.kubernetesVersion,
+    claimName: config.storage.claimName,
+    uid: config.owner.uid,
+    gid: config.owner.gid,
+    resources: config.prometheus.resources,
+    releaseName: config.prometheus.releaseName,
+    namespace: config.namespace,
+    serviceType: config.prometheus.serviceType,
+    loadBalancerSourceRanges: config.prometheus.loadBalancerSourceRanges,
+  };
+}

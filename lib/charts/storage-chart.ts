@@ -1,0 +1,29 @@
+import { Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import type { Config } from '../config/schema';
+import { InstallNamespace } from '../constructs/install-namespace';
+import { NfsStorage } from '../constructs/nfs-storage';
+import { PART_OF_LABELS, SyncWave, syncWave } from '../manifests/metadata';
+import { toSize } from './units';
+
+/** 0000-storage.k8s.yaml: the namespace (unless it is "default"), the NFS PersistentVolume and its claim. */
+export class StorageChart extends Chart {
+  constructor(scope: Construct, id: string, config: Config) {
+    super(scope, id);
+    if (config.namespace !== 'default') {
+      new InstallNamespace(this, 'Namespace', { name: config.namespace, labels: PART_OF_LABELS, annotations: syncWave(SyncWave.NAMESPACE) });
+    }
+    new NfsStorage(this, 'NfsStorage', {
+      server: config.nfs.server,
+      dataPath: config.nfs.dataPath,
+      volumeName: config.storage.volumeName,
+      claimName: config.storage.claimName,
+      namespace: config.namespace,
+      size: toSize(config.storage.size),
+      accessMode: config.storage.accessMode,
+      reclaimPolicy: config.storage.reclaimPolicy,
+      labels: PART_OF_LABELS,
+      annotations: syncWave(SyncWave.STORAGE),
+    });
+  }
+}

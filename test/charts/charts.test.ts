@@ -1,0 +1,55 @@
+import { Testing } from 'cdk8s';
+import { NfsDirectoryPrepChart } from '../../lib/charts/nfs-directory-prep-chart';
+import { PrometheusChart } from '../../lib/charts/prometheus-chart';
+import { StorageChart } from '../../lib/charts/storage-chart';
+import { BOOK_DEFAULTS, Config } from '../../lib/config/schema';
+import { SYNC_WAVE_ANNOTATION } from '../../lib/manifests/metadata';
+import { Manifest } from '../../lib/manifests/manifest';
+
+/** The three charts of one environment, as main.ts builds them, and their objects in file order. */
+function objectsOf(config: Config): Manifest[] {
+  const app = Testing.app();
+  const charts = [new StorageChart(app, 'storage', config), new NfsDirectoryPrepChart(app, 'prep', config), new PrometheusChart(app, 'prometheus', config)];
+  return charts.flatMap((chart) => Testing.synth(chart) as Manifest[]);
+}
+
+/** The Argo CD wave of an object: its annotation, or 0 without one. */
+function waveOf(object: Manifest): number {
+  return Number(object.metadata.annotations?.[SYNC_WAVE_ANNOTATION] ?? 0);
+}
+
+describe('the charts of one environment', () => {
+  const objects = objectsOf({ ...BOOK_DEFAULTS, namespace: 'monitoring' });
+  const waveOfKind = (kind: string) => [...new Set(objects.filter((o) => o.kind === kind).map(waveOf))];
+
+  test('Argo CD syncs the namespace, then storage, then the prep Job, then the chart', () => {
+    expect(waveOfKind('Namespace')).toEqual([-3]);
+    expect(waveOfKind('PersistentVolume')).toEqual([-2]);
+    expect(waveOfKind('PersistentVolumeClaim')).toEqual([-2]);
+    expect(waveOfKind('Job')).toEqual([-1]);
+    expect(waveOfKind('Deployment')).toEqual([0]);
+    expect(waveOfKind('DaemonSet')).toEqual([0]);
+  });
+
+  test('the files are in the same order, so kubectl apply -f creates what each step needs first', () => {
+    const waves = objects.map(waveOf);
+    expect(waves).toEqual([...waves].sort((a, b) => a - b));
+  });
+
+  test('every object this app writes itself says it is part of the install', () => {
+    const own = objects.filter((o) => ['Namespace', 'PersistentVolume', 'PersistentVolumeClaim', 'Job', 'NetworkPolicy'].includes(o.kind));
+    expect(own.length).toBeGreaterThanOrEqual(7);
+    for (const object of own) expect(`${object.kind}/${object.metadata.name} ${JSON.stringify(object.metadata.labels)}`)
+      .toBe(`${object.kind}/${object.metadata.name} {"app.kubernetes.io/part-of":"prometheus-book"}`);
+  });
+
+  test('the "default" namespace is never written: every cluster has it, and kubectl delete -f must not delete it', () => {
+    expect(objectsOf(BOOK_DEFAULTS).filter((o) => o.kind === 'Namespace')).toEqual([]);
+  });
+
+  test('config reaches the props under its own names: the durations as the Job\'s seconds', () => {
+    const job = objectsOf({ ...BOOK_DEFAULTS, prepJob: { ...BOOK_DEFAULTS.prepJob, ttlAfterFinished: '2h', activeDeadline: '90s' } })
+      .find((o) => o.kind === 'Job') as any;
+    expect(job.spec).toMatchObject({ ttlSecondsAfterFinished: 7200, activeDeadlineSeconds: 90 });
+  });
+});

@@ -1,0 +1,113 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Kubectl } from '../../lib/preflight/kubectl';
+import { runPreflight } from '../../lib/preflight/preflight-checks';
+import { PROJECT_ROOT } from '../../lib/support/project-root';
+import { readManifestFolder } from '../../lib/manifests/folder';
+import { withTempDir } from '../helpers';
+
+/*
+ * The preflight checks against a cluster played by a fake kubectl: each test says what the cluster
+ * answers, by the arguments kubectl is called with, and reads what preflight concludes. The folder is
+ * the committed dist/ (the lab) or dist-staging/ (a namespace of its own, a NodePort Service).
+ */
+
+type Answer = { status: number; stdout?: string; stderr?: string };
+
+const NOT_FOUND: Answer = { status: 1, stderr: 'Error from server (NotFound): not found' };
+const LAB = path.relative(process.cwd(), path.join(PROJECT_ROOT, 'dist'));
+const STAGING = path.relative(process.cwd(), path.join(PROJECT_ROOT, 'dist-staging'));
+const LAB_OBJECTS = readManifestFolder(LAB);
+const ENV = { PATH: process.env.PATH, HELM_BIN: path.join(PROJECT_ROOT, 'tools', 'bin', 'helm') };
+
+/** A kubectl whose answers are looked up by its arguments joined with spaces; anything else is "not found". */
+function fakeKubectl(answers: Record<string, Answer>): Kubectl & { calls: string[] } {
+  const calls: string[] = [];
+  return {
+    calls,
+    run(args) {
+      calls.push(args.join(' '));
+      const answer = answers[args.join(' ')] ?? NOT_FOUND;
+      return { status: answer.status, stdout: answer.stdout ?? '', stderr: answer.stderr ?? '' };
+    },
+  };
+}
+
+const live = (object: unknown): Answer => ({ status: 0, stdout: JSON.stringify(object) });
+const labVolume = () => JSON.parse(JSON.stringify(LAB_OBJECTS.find((o) => o.kind === 'PersistentVolume')));
+const labJob = () => LAB_OBJECTS.find((o) => o.kind === 'Job')!;
+const METALLB = { 'get namespace metallb-system -o name': { status: 0, stdout: 'namespace/metallb-system' } };
+const DEFAULT_NAMESPACE = { 'get namespace default -o jsonpath={.status.phase}': { status: 0, stdout: 'Active' } };
+
+function results(kubectl: Kubectl, folder = LAB) {
+  return Object.fromEntries(runPreflight(kubectl, folder, ENV).map((result) => [result.name, result]));
+}
+
+describe('preflight', () => {
+  test('an empty cluster with MetalLB: every check passes, and says what apply will create', () => {
+    const found = results(fakeKubectl({ ...METALLB, ...DEFAULT_NAMESPACE, [`-n default get jobs -l app.kubernetes.io/part-of=prometheus-book -o json`]: live({ items: [] }) }));
+    expect(Object.values(found).filter((result) => !result.ok)).toEqual([]);
+    expect(found.helm.detail).toMatch(/^helm v3\.\d+\.\d+ at /);
+    expect(found.PersistentVolume.detail).toBe('PersistentVolume prometheus-server does not exist yet; apply creates it');
+    expect(found.Job.detail).toMatch(/^Job prometheus-server-nfs-prep-[0-9a-f]{8} does not exist yet; apply creates it and it runs$/);
+  });
+
+  test('without MetalLB, a LoadBalancer install fails and names what to install; a NodePort install does not ask', () => {
+    expect(results(fakeKubectl(DEFAULT_NAMESPACE)).metallb).toMatchObject({ ok: false, detail: expect.stringMatching(/^namespace metallb-system not found: install MetalLB/) });
+    const kubectl = fakeKubectl({});
+    expect(results(kubectl, STAGING).metallb).toBeUndefined();
+    expect(kubectl.calls.some((call) => call.includes('metallb-system'))).toBe(false);
+  });
+
+  test('a namespace the folder does not create must exist; one it creates may be missing; one being deleted fails', () => {
+    expect(results(fakeKubectl(METALLB)).namespace).toEqual({ name: 'namespace', ok: false, detail: 'namespace default not found: create it (kubectl create namespace default)' });
+    expect(results(fakeKubectl({}), STAGING).namespace.detail).toBe('namespace monitoring does not exist yet; the apply creates it first');
+    const terminating = { 'get namespace monitoring -o jsonpath={.status.phase}': { status: 0, stdout: 'Terminating' } };
+    expect(results(fakeKubectl(terminating), STAGING).namespace).toMatchObject({ ok: false, detail: expect.stringMatching(/^namespace monitoring is being deleted/) });
+  });
+
+  test('a live volume with another NFS path fails with the steps that work, in order, and keeps the data', () => {
+    const volume = labVolume();
+    volume.spec.nfs.path = '/nfs_shared/elsewhere';
+    const found = results(fakeKubectl({ ...METALLB, ...DEFAULT_NAMESPACE, 'get persistentvolume prometheus-server -o json': live(volume) }));
+    expect(found.PersistentVolume.ok).toBe(false);
+    expect(found.PersistentVolume.detail).toBe([
+      'PersistentVolume prometheus-server exists with spec.nfs.path "/nfs_shared/elsewhere" (dist/ has "/nfs_shared/prometheus/server");',
+      'apply cannot change that: 1) kubectl -n default scale deployment prometheus-server --replicas=0 2) kubectl -n default delete pvc prometheus-server',
+      `3) kubectl delete pv prometheus-server (its Retain policy keeps the data on the NFS export) 4) kubectl apply -f ${LAB}`,
+    ].join(' '));
+  });
+
+  test('a Released volume fails with the one patch that lets the new claim bind it', () => {
+    const volume = { ...labVolume(), status: { phase: 'Released' } };
+    const found = results(fakeKubectl({ ...METALLB, ...DEFAULT_NAMESPACE, 'get persistentvolume prometheus-server -o json': live(volume) }));
+    expect(found.PersistentVolume).toMatchObject({ ok: false, detail: expect.stringContaining('is Released: its old claim was deleted') });
+    expect(found.PersistentVolume.detail).toContain(`kubectl patch pv prometheus-server --type json -p '[{"op":"remove","path":"/spec/claimRef/uid"}`);
+  });
+
+  test('a Job of this config that ran before another config\'s Job fails with the delete that makes apply run it again', () => {
+    const jobs = { items: [
+      { metadata: { name: labJob().metadata.name, creationTimestamp: '2026-01-01T00:00:00Z' } },
+      { metadata: { name: 'prometheus-server-nfs-prep-00000000', creationTimestamp: '2026-01-02T00:00:00Z' } },
+    ] };
+    const found = results(fakeKubectl({ ...METALLB, ...DEFAULT_NAMESPACE, '-n default get jobs -l app.kubernetes.io/part-of=prometheus-book -o json': live(jobs) }));
+    expect(found.Job.ok).toBe(false);
+    expect(found.Job.detail).toMatch(new RegExp(`delete it and apply runs it again: kubectl -n default delete job ${labJob().metadata.name}$`));
+  });
+
+  test('a cluster that does not answer fails the check with kubectl\'s first line, never passes it', () => {
+    const refused: Answer = { status: 1, stderr: 'The connection to the server 127.0.0.1:6443 was refused\nmore' };
+    const kubectl: Kubectl = { run: () => ({ status: refused.status, stdout: '', stderr: refused.stderr! }) };
+    const found = results(kubectl);
+    expect(found.namespace).toEqual({ name: 'namespace', ok: false, detail: 'cannot ask the cluster about namespace default: The connection to the server 127.0.0.1:6443 was refused' });
+    expect(Object.values(found).filter((result) => result.name !== 'helm').every((result) => !result.ok)).toBe(true);
+  });
+
+  test('a folder without manifests is refused with what to run', () => {
+    withTempDir('preflight', (dir) => {
+      expect(() => runPreflight(fakeKubectl({}), dir, ENV)).toThrow(`${dir} holds no manifests: run \`npm run synth\` first`);
+      fs.rmdirSync(dir);
+      expect(() => runPreflight(fakeKubectl({}), dir, ENV)).toThrow(/holds no manifests/);
+    });
+  });
+});

@@ -31,7 +31,7 @@ export function configChangeSteps(cluster: LocalCluster, original: Install): str
   });
 
   step('preflight of the config changed back names the finished Job that apply would not run again', () => {
-    const result = preflight(cluster.kubeconfig, 'lab');
+    const result = preflight(cluster, 'lab');
     expectExit(result, 1, 'preflight of the earlier config');
     const detail = `Job ${original.job} ran for this config before Job ${changed.job} ran for another`;
     expectLine(result.stdout, new RegExp(`^FAIL {2}Job: ${literal(detail)},.*: kubectl -n default delete job ${literal(original.job)}$`));
@@ -42,7 +42,7 @@ export function configChangeSteps(cluster: LocalCluster, original: Install): str
     try {
       const refused = kubectl(['apply', '--dry-run=server', '-f', resized]);
       if (refused.status === 0) throw new Error('the API server accepted the resized claim');
-      const result = preflight(cluster.kubeconfig, 'lab', resized);
+      const result = preflight(cluster, 'lab', resized);
       expectExit(result, 1, 'preflight of a resized claim');
       const steps = [
         '1) kubectl -n default scale deployment prometheus-server --replicas=0',
@@ -64,7 +64,7 @@ export function namespaceSteps(cluster: LocalCluster, environment: string, names
   const folder = environmentOutdir(path.join(PROJECT_ROOT, 'dist'), environment);
 
   step(`preflight of ${environment} (a ${namespace} namespace, no LoadBalancer) passes without asking for MetalLB`, () => {
-    const result = preflight(cluster.kubeconfig, environment);
+    const result = preflight(cluster, environment);
     expectExit(result, 0, `preflight of ${environment}`);
     expectLine(result.stdout, new RegExp(`^ok {4}namespace: namespace ${namespace} does not exist yet; the apply creates it first$`));
     if (/metallb/.test(result.stdout)) throw new Error(`preflight asked for MetalLB:\n${result.stdout}`);

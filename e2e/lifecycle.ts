@@ -117,7 +117,7 @@ export function releasedVolumeStep(cluster: LocalCluster, install: Install, envi
       const phase = getJson<{ status?: { phase?: string } }>(cluster.kubectl, ['get', 'pv', volume]).status?.phase;
       return phase === 'Released' ? undefined : `volume ${volume} is ${phase}`;
     });
-    const result = preflight(cluster.kubeconfig, environment, outdir);
+    const result = preflight(cluster, environment, outdir);
     expectExit(result, 1, 'preflight of a Released volume');
     const line = result.stdout.split('\n').find((text) => text.startsWith(`FAIL  PersistentVolume: PersistentVolume ${volume} is Released`)) ?? '';
     const command = /; run: (kubectl patch pv .*)$/.exec(line)?.[1];
@@ -127,7 +127,7 @@ export function releasedVolumeStep(cluster: LocalCluster, install: Install, envi
     expectSuccess(cluster.kubectl(['patch', 'pv', patch[1], '--type', 'json', '-p', patch[2]]), command);
     expectSuccess(cluster.kubectl(['apply', '-f', install.folder]), 'apply after the patch');
     waitFor('claim Bound again', claimBound(cluster.kubectl, install.namespace, install.claim));
-    expectLine(preflight(cluster.kubeconfig, environment, outdir).stdout, /^ok {4}PersistentVolume: .* exists and matches dist\//);
+    expectLine(preflight(cluster, environment, outdir).stdout, /^ok {4}PersistentVolume: .* exists and matches dist\//);
   });
 }
 

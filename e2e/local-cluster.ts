@@ -5,6 +5,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { TOOLS_BIN } from '../lib/helm/helm-binary';
+import { apiServerFlags, Release } from './releases';
 import { PROJECT_ROOT } from '../lib/support/project-root';
 import { addNodes, SimulatedNode, startNodeSimulation } from './simulated-nodes';
 import { claimFolder, isAbandoned } from '../lib/support/processes';
@@ -20,6 +21,8 @@ export interface LocalCluster {
   readonly kubeconfig: string;
   /** Runs the pinned kubectl against the server. */
   kubectl(args: readonly string[], input?: string): { status: number | null; stdout: string; stderr: string };
+  /** That kubectl's path: the release's own. */
+  readonly kubectlPath: string;
   /** Stops the server and etcd and removes every file they used. */
   stop(): Promise<void>;
 }
@@ -40,14 +43,16 @@ function removeAbandonedWorkdirs(): void {
 
 
 
-/** What runs besides the API server. */
+/** Which release runs, and what runs besides the API server. */
 export interface LocalClusterOptions {
+  /** The release whose binaries run. @default none, required */
+  readonly release: Release;
   /** Nodes for kwok to simulate; with any, the controllers and the scheduler run too. @default none: the API only */
   readonly nodes?: readonly SimulatedNode[];
 }
 
 /** Starts etcd and kube-apiserver, and the rest the options ask for; the returned cluster answers /readyz. */
-export async function startLocalCluster(options: LocalClusterOptions = {}): Promise<LocalCluster> {
+export async function startLocalCluster(options: LocalClusterOptions): Promise<LocalCluster> {
   removeAbandonedWorkdirs();
   const workdir = fs.mkdtempSync(path.join(os.tmpdir(), WORKDIR_PREFIX));
   claimFolder(workdir);
@@ -59,17 +64,19 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     const token = randomBytes(24).toString('hex');
     makeCredentials(workdir, token);
     processes.push(startEtcd(workdir, etcdClientPort, etcdPeerPort));
-    processes.push(startApiServer(workdir, etcdClientPort, apiPort));
+    processes.push(startApiServer(workdir, etcdClientPort, apiPort, options.release));
     const kubeconfig = writeKubeconfig(workdir, apiPort, token);
-    const kubectl = kubectlFor(kubeconfig);
+    const kubectl = kubectlFor(kubeconfig, options.release);
     await waitUntilReady(kubectl, processes, workdir);
     if (options.nodes && options.nodes.length > 0) {
-      processes.push(...startNodeSimulation(workdir, kubeconfig, (name, executable, args) => startLogged(workdir, name, executable, args)));
+      const start = (name: string, executable: string, args: string[]) => startLogged(workdir, name, executable, args);
+      processes.push(...startNodeSimulation(workdir, kubeconfig, options.release, start));
       await addNodes(kubectl, options.nodes, () => failedProcess(processes, workdir));
     }
     return {
       kubeconfig,
       kubectl,
+      kubectlPath: path.join(options.release.bin, 'kubectl'),
       stop: async () => {
         await stopAll(processes);
         process.removeListener('exit', killAll);
@@ -84,9 +91,9 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
   }
 }
 
-function kubectlFor(kubeconfig: string): LocalCluster['kubectl'] {
+function kubectlFor(kubeconfig: string, release: Release): LocalCluster['kubectl'] {
   return (args, input) => {
-    const result = spawnSync(path.join(TOOLS_BIN, 'kubectl'), ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8', input, timeout: 120_000 });
+    const result = spawnSync(path.join(release.bin, 'kubectl'), ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8', input, timeout: 120_000 });
     return { status: result.status, stdout: result.stdout ?? '', stderr: result.stderr ?? (result.error?.message ?? '') };
   };
 }
@@ -136,8 +143,28 @@ function findEtcd(): string {
   throw new Error('etcd not found: install Debian\'s etcd-server package (apt-get install etcd-server)');
 }
 
-function startApiServer(dir: string, etcdPort: number, apiPort: number): ChildProcess {
-  return startLogged(dir, 'kube-apiserver', path.join(TOOLS_BIN, 'kube-apiserver'), [
+/**
+ * Pod Security Admission enforcing "baseline" in every namespace that does not say otherwise, as a
+ * hardened cluster does: the install must converge there on the level its namespace asks for.
+ */
+const POD_SECURITY_BASELINE = {
+  apiVersion: 'apiserver.config.k8s.io/v1',
+  kind: 'AdmissionConfiguration',
+  plugins: [{
+    name: 'PodSecurity',
+    configuration: {
+      apiVersion: 'pod-security.admission.config.k8s.io/v1',
+      kind: 'PodSecurityConfiguration',
+      defaults: { 'enforce': 'baseline', 'enforce-version': 'latest', 'audit': 'baseline', 'audit-version': 'latest' },
+      exemptions: { usernames: [], runtimeClasses: [], namespaces: ['kube-system'] },
+    },
+  }],
+};
+
+function startApiServer(dir: string, etcdPort: number, apiPort: number, release: Release): ChildProcess {
+  const admission = path.join(dir, 'admission.json');
+  fs.writeFileSync(admission, JSON.stringify(POD_SECURITY_BASELINE));
+  return startLogged(dir, 'kube-apiserver', path.join(release.bin, 'kube-apiserver'), [
     `--etcd-servers=http://127.0.0.1:${etcdPort}`,
     '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1', `--secure-port=${apiPort}`,
     `--cert-dir=${path.join(dir, 'certs')}`,
@@ -146,7 +173,8 @@ function startApiServer(dir: string, etcdPort: number, apiPort: number): ChildPr
     '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
     `--service-account-key-file=${path.join(dir, 'sa.pub')}`, `--service-account-signing-key-file=${path.join(dir, 'sa.key')}`,
     '--service-cluster-ip-range=10.96.0.0/24', '--allow-privileged=true', '--profiling=false',
-    '--enable-priority-and-fairness=false', '--v=0',
+    '--enable-priority-and-fairness=false', `--admission-control-config-file=${admission}`, '--v=0',
+    ...apiServerFlags(release),
   ]);
 }
 

@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { DEFAULT_ENVIRONMENT, environmentOutdir } from '../lib/config/loader';
+import { DEFAULT_ENVIRONMENT, environmentOutdir, loadEnvironments } from '../lib/config/loader';
 import { prometheusSettings } from '../lib/charts/prometheus-settings';
 import { BOOK_DEFAULTS } from '../lib/config/schema';
 import { prometheusTemplateRequest } from '../lib/prometheus/values';
@@ -12,26 +12,30 @@ import { findHelm } from '../lib/helm/helm-binary';
 import { runTemplate } from '../lib/helm/helm-template';
 import { readManifestFolder } from '../lib/manifests/folder';
 import { Manifest, objectKey } from '../lib/manifests/manifest';
+import { POD_SECURITY_ENFORCE_LABEL } from '../lib/manifests/metadata';
 import { PROJECT_ROOT } from '../lib/support/project-root';
 import { parseDocuments } from '../lib/manifests/yaml';
-import { expectExit, expectLine, expectSuccess, literal, passedChecks, preflight, step } from './check';
+import { expectExit, expectLine, expectSuccess, literal, passedChecks, preflight, prove, step, synthWith } from './check';
 import { claimBound, deploymentAvailable, jobComplete, nodeExporterOn, noPendingPods, waitFor } from './converge';
 import { configChangeSteps, namespaceSteps } from './day2';
 import { argoWavesStep, convergedSteps, readInstall, releasedVolumeStep, tolerationNegativeStep, uninstallStep } from './lifecycle';
 import { LocalCluster, LocalClusterOptions, startLocalCluster } from './local-cluster';
+import { Release, selectedReleases } from './releases';
 import { BOOK_LAB_NODES } from './simulated-nodes';
 
 /*
- * `npm run e2e`: applies dist/ (the lab) to a real kube-apiserver on 127.0.0.1 and checks that every
- * object is accepted, stored as written, and stable; runs `npm run preflight` against the same server;
- * applies config changes over the install; shows that the chart's raw output, without the apiVersion
- * rewrite, is refused; then applies another environment, in its own namespace, to an empty server.
+ * `npm run e2e`: for each pinned Kubernetes release (e2e/releases.ts), the lab synthesized for that
+ * release's target goes onto a real kube-apiserver, controllers and scheduler of that release on
+ * 127.0.0.1 with kwok nodes shaped like the book's lab, under Pod Security "baseline" by default:
+ * preflight, apply, convergence, stored as written and stable, config changes over the install, a
+ * reinstall, the raw chart output refused. Then the environment in its own namespace converges on a
+ * control plane of its own target.
  */
 
 const ENVIRONMENT = DEFAULT_ENVIRONMENT;
-const DIST = environmentOutdir(path.join(PROJECT_ROOT, 'dist'), ENVIRONMENT);
 /** The other environment of the committed config, and its namespace. */
 const OTHER = { environment: 'staging', namespace: 'monitoring' };
+const CONFIG_DIR = path.join(PROJECT_ROOT, 'config', 'environments');
 
 /** "", false, 0, [] and {}: the API server omits such fields (omitempty), which means the same. */
 function isZeroValue(value: unknown): boolean {
@@ -54,22 +58,25 @@ function differences(expected: unknown, actual: unknown, at: string): string[] {
   return expected === actual ? [] : [`${at}: ${JSON.stringify(actual)} (expected ${JSON.stringify(expected)})`];
 }
 
-function runSteps(cluster: LocalCluster): { objects: number; serverVersion: string } {
+function runSteps(cluster: LocalCluster, outdir: string): { objects: number; serverVersion: string } {
+  const DIST = environmentOutdir(outdir, ENVIRONMENT);
   const install = readInstall(DIST);
   const expected = install.manifests;
   const kubectl = cluster.kubectl;
 
   step('preflight without MetalLB fails, naming metallb-system', () => {
-    const result = preflight(cluster.kubeconfig, ENVIRONMENT);
+    const result = preflight(cluster, ENVIRONMENT);
     expectExit(result, 1, 'preflight');
     expectLine(result.stdout, /^FAIL {2}metallb: namespace metallb-system not found: install MetalLB/);
     expectLine(result.stdout, /^ok {4}helm: helm v3\./);
     expectLine(result.stdout, /^ok {4}PersistentVolume: PersistentVolume prometheus-server does not exist yet/);
   });
 
+  podSecuritySteps(cluster);
+
   step('preflight with MetalLB passes', () => {
     expectSuccess(kubectl(['create', 'namespace', 'metallb-system']), 'create namespace');
-    const result = preflight(cluster.kubeconfig, ENVIRONMENT);
+    const result = preflight(cluster, ENVIRONMENT);
     expectExit(result, 0, 'preflight');
     expectLine(result.stdout, /^ok {4}metallb: namespace metallb-system exists/);
   });
@@ -80,7 +87,7 @@ function runSteps(cluster: LocalCluster): { objects: number; serverVersion: stri
       'spec: {capacity: {storage: 10Gi}, accessModes: [ReadWriteMany], nfs: {server: 192.168.1.10, path: /nfs_shared/other}}', '',
     ].join('\n');
     expectSuccess(kubectl(['create', '-f', '-'], conflicting), 'create conflicting PV');
-    const result = preflight(cluster.kubeconfig, ENVIRONMENT);
+    const result = preflight(cluster, ENVIRONMENT);
     expectExit(result, 1, 'preflight');
     const conflict = 'PersistentVolume prometheus-server exists with spec.nfs.path "/nfs_shared/other" (dist/ has "/nfs_shared/prometheus/server")';
     expectLine(result.stdout, new RegExp(`^FAIL {2}PersistentVolume: ${literal(conflict)}`));
@@ -123,7 +130,7 @@ function runSteps(cluster: LocalCluster): { objects: number; serverVersion: stri
   });
 
   step('preflight passes against the applied objects', () => {
-    const result = preflight(cluster.kubeconfig, ENVIRONMENT);
+    const result = preflight(cluster, ENVIRONMENT);
     expectExit(result, 0, 'preflight');
     expectLine(result.stdout, /^ok {4}PersistentVolumeClaim: PersistentVolumeClaim prometheus-server exists and matches dist\//);
   });
@@ -144,10 +151,11 @@ function runSteps(cluster: LocalCluster): { objects: number; serverVersion: stri
     const changed = readInstall(changedDist);
     uninstallStep(cluster, changed);
     argoWavesStep(cluster, changed);
+    const nodeNames = BOOK_LAB_NODES.map((node) => node.name);
     step('the reinstall converges: claim Bound, Job Complete, node-exporter everywhere, Deployments Available, nothing Pending', () => {
       waitFor('claim Bound', claimBound(kubectl, changed.namespace, changed.claim));
       waitFor('Job Complete', jobComplete(kubectl, changed.namespace, changed.job));
-      waitFor('node-exporter', nodeExporterOn(kubectl, changed.namespace, BOOK_LAB_NODES.map((node) => node.name)));
+      waitFor('node-exporter', nodeExporterOn(kubectl, changed.namespace, nodeNames));
       for (const deployment of changed.deployments) waitFor(deployment, deploymentAvailable(kubectl, changed.namespace, deployment));
       waitFor('no Pending pod', noPendingPods(kubectl, changed.namespace));
     });
@@ -161,11 +169,38 @@ function runSteps(cluster: LocalCluster): { objects: number; serverVersion: stri
   return { objects: expected.length, serverVersion: version.serverVersion.gitVersion };
 }
 
+/**
+ * Pod Security on the default namespace, which the lab does not create: under the cluster's "baseline",
+ * preflight names node-exporter's pods as rejected and the one command that admits them.
+ */
+function podSecuritySteps(cluster: LocalCluster): void {
+  const command = `kubectl label --overwrite namespace default ${POD_SECURITY_ENFORCE_LABEL}=privileged`;
+  step('preflight names the pods Pod Security "baseline" would reject in namespace default, and the command that admits them', () => {
+    const result = preflight(cluster, ENVIRONMENT);
+    expectExit(result, 1, 'preflight');
+    const rejected = 'namespace default enforces Pod Security "baseline", which rejects the pods of DaemonSet prometheus-node-exporter (host namespaces';
+    expectLine(result.stdout, new RegExp(`^FAIL {2}pod-security: ${literal(rejected)}.*allow it: ${literal(command)}$`));
+    expectLine(result.stdout, /^ok {4}pod-security: namespace default admits the pods of Deployment prometheus-server$/);
+    expectLine(result.stdout, /^ok {4}pod-security: namespace default admits the pods of Job prometheus-server-nfs-prep-[0-9a-f]{8}$/);
+  });
+  step('after that command, preflight finds every pod admitted', () => {
+    expectSuccess(cluster.kubectl(command.split(' ').slice(1)), command);
+    const result = preflight(cluster, ENVIRONMENT);
+    if (/^FAIL {2}pod-security/m.test(result.stdout)) throw new Error(`still rejected:\n${result.stdout}`);
+  });
+}
+
+/** The environment in its own namespace, onto a fresh control plane of its target: it converges as it is. */
+function ownNamespaceSteps(cluster: LocalCluster): void {
+  namespaceSteps(cluster, OTHER.environment, OTHER.namespace);
+  convergedSteps(cluster, readInstall(environmentOutdir(path.join(PROJECT_ROOT, 'dist'), OTHER.environment)), BOOK_LAB_NODES);
+}
+
 async function withCluster<T>(options: LocalClusterOptions, body: (cluster: LocalCluster) => T): Promise<T> {
   const started = Date.now();
   const cluster = await startLocalCluster(options);
   const simulation = `, kube-controller-manager, kube-scheduler and kwok with ${options.nodes?.length} nodes`;
-  const parts = `etcd and kube-apiserver${options.nodes ? simulation : ''}`;
+  const parts = `etcd and kube-apiserver ${options.release.version}${options.nodes ? simulation : ''}`;
   process.stdout.write(`# ${parts} up on 127.0.0.1 in ${((Date.now() - started) / 1000).toFixed(1)}s (${os.cpus().length} cores)\n`);
   try {
     return body(cluster);
@@ -175,7 +210,7 @@ async function withCluster<T>(options: LocalClusterOptions, body: (cluster: Loca
 }
 
 /** The cdk8s CLI's own way: one valid stream of the default environment's objects, dist/ untouched. */
-function cdk8sStdoutStep(): void {
+function cdk8sStdoutStep(DIST: string): void {
   step('npx cdk8s synth --stdout prints the default environment as valid multi-document YAML and leaves dist/ alone', () => {
     const before = readManifestFolder(DIST);
     const cli = path.join(PROJECT_ROOT, 'node_modules', 'cdk8s-cli', 'bin', 'cdk8s');
@@ -187,17 +222,42 @@ function cdk8sStdoutStep(): void {
   });
 }
 
+/** The committed dist/ when the lab already targets the release, else the lab synthesized for it. */
+function labOutputFor(release: Release, labTarget: string): { outdir: string; temporary: boolean } {
+  if (release.target === labTarget) return { outdir: path.join(PROJECT_ROOT, 'dist'), temporary: false };
+  return { outdir: synthWith({ SYNTH_ENVIRONMENTS: ENVIRONMENT }), temporary: true };
+}
+
 async function main(): Promise<void> {
-  if (!fs.existsSync(DIST)) throw new Error(`${DIST} does not exist: run npm run synth first`);
+  const releases = selectedReleases();
+  const targets = new Map(loadEnvironments({ configDir: CONFIG_DIR, env: {} }).map((e) => [e.name, e.config.kubernetesVersion]));
+  const lab = environmentOutdir(path.join(PROJECT_ROOT, 'dist'), ENVIRONMENT);
+  if (!fs.existsSync(lab)) throw new Error(`${lab} does not exist: run npm run synth first`);
   const started = Date.now();
-  cdk8sStdoutStep();
-  const summary = await withCluster({ nodes: BOOK_LAB_NODES }, runSteps);
-  await withCluster({}, (cluster) => namespaceSteps(cluster, OTHER.environment, OTHER.namespace));
+  cdk8sStdoutStep(lab);
+  const proved: string[] = [];
+  for (const release of releases) {
+    process.stdout.write(`# Kubernetes ${release.version}: the lab for target ${release.target}\n`);
+    prove(release, path.join(PROJECT_ROOT, 'dist'));
+    const { outdir, temporary } = labOutputFor(release, targets.get(ENVIRONMENT) ?? '');
+    prove(release, outdir);
+    try {
+      const summary = await withCluster({ release, nodes: BOOK_LAB_NODES }, (cluster) => runSteps(cluster, outdir));
+      proved.push(`${summary.objects} objects converged on kube-apiserver ${summary.serverVersion}`);
+    } finally {
+      if (temporary) fs.rmSync(path.dirname(outdir), { recursive: true, force: true });
+    }
+    if (targets.get(OTHER.environment) === release.target) {
+      process.stdout.write(`# Kubernetes ${release.version}: ${OTHER.environment}, in namespace ${OTHER.namespace}\n`);
+      prove(release, path.join(PROJECT_ROOT, 'dist'));
+      await withCluster({ release, nodes: BOOK_LAB_NODES }, ownNamespaceSteps);
+      proved.push(`${OTHER.environment} converged in namespace ${OTHER.namespace} on ${release.version}`);
+    }
+  }
   const facts = [
-    `${BOOK_LAB_NODES.length} nodes`, `${summary.objects} objects applied to kube-apiserver ${summary.serverVersion} with kubectl apply -f dist/`,
-    'claim Bound', 'Job Complete', `node-exporter ${BOOK_LAB_NODES.length}/${BOOK_LAB_NODES.length}`, 're-apply unchanged',
-    'uid change converged', 'reinstall converged', 'waves ordered', 'released volume re-bound', 'storage-size change refused by preflight',
-    `namespace ${OTHER.namespace} created`, `${Math.round((Date.now() - started) / 1000)}s`,
+    ...proved, `${BOOK_LAB_NODES.length} nodes`, 'Pod Security baseline by default', 'claim Bound', 'Job Complete',
+    `node-exporter ${BOOK_LAB_NODES.length}/${BOOK_LAB_NODES.length}`, 're-apply unchanged', 'uid change converged', 'reinstall converged',
+    'waves ordered', 'released volume re-bound', 'storage-size change refused by preflight', `${Math.round((Date.now() - started) / 1000)}s`,
   ];
   process.stdout.write(`e2e: ${passedChecks()} checks passed; ${facts.join('; ')}\n`);
 }

@@ -2,6 +2,7 @@ import { ChildProcess } from 'child_process';
 import * as path from 'path';
 import { TOOLS_BIN } from '../lib/helm/helm-binary';
 import { PROJECT_ROOT } from '../lib/support/project-root';
+import { controllersFlag, Release } from './releases';
 
 /** One node for kwok to simulate. */
 export interface SimulatedNode {
@@ -36,17 +37,14 @@ type StartServer = (name: string, executable: string, args: string[]) => ChildPr
  * it manages Ready and moves their pods through kwok's default stages (pods run; pods of Jobs
  * complete). Every server binds 127.0.0.1 or nothing.
  */
-export function startNodeSimulation(dir: string, kubeconfig: string, start: StartServer): ChildProcess[] {
+export function startNodeSimulation(dir: string, kubeconfig: string, release: Release, start: StartServer): ChildProcess[] {
   return [
-    start('kube-controller-manager', path.join(TOOLS_BIN, 'kube-controller-manager'), [
+    start('kube-controller-manager', path.join(release.bin, 'kube-controller-manager'), [
       `--kubeconfig=${kubeconfig}`, '--leader-elect=false', '--bind-address=127.0.0.1', '--secure-port=0',
       `--service-account-private-key-file=${path.join(dir, 'sa.key')}`, `--root-ca-file=${path.join(dir, 'ca.crt')}`,
-      '--use-service-account-credentials=false',
-      // Certificate signing and bootstrap tokens have nothing to do here; the cloud ones need a cloud.
-      '--controllers=*,-csrsigning,-csrapproving,-csrcleaner,-bootstrapsigner,-tokencleaner,-nodeipam,-service,-route,-cloud-node-lifecycle',
-      '--v=0',
+      '--use-service-account-credentials=false', controllersFlag(release), '--v=0',
     ]),
-    start('kube-scheduler', path.join(TOOLS_BIN, 'kube-scheduler'), [
+    start('kube-scheduler', path.join(release.bin, 'kube-scheduler'), [
       `--kubeconfig=${kubeconfig}`, '--leader-elect=false', '--bind-address=127.0.0.1', '--secure-port=0', '--v=0',
     ]),
     start('kwok', path.join(TOOLS_BIN, 'kwok'), [

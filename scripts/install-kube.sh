@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
-# Builds what `npm run e2e` runs into tools/bin (gitignored), from the Go module proxy: kube-apiserver,
-# kube-controller-manager, kube-scheduler and kubectl of the pinned Kubernetes release, through the small
-# module in e2e/kube, and kwok, which simulates the nodes. The first build takes several minutes; later
+# Builds what `npm run e2e` runs, from the Go module proxy, into tools/ (gitignored): for each Kubernetes
+# release the e2e proves (one pinned module per release under e2e/kube/, named by its minor version),
+# kube-apiserver, kube-controller-manager, kube-scheduler and kubectl into tools/kube/<version>/; and kwok,
+# which simulates the nodes, into tools/bin. The first build of a release takes several minutes; later
 # runs find the binaries and return at once.
+#
+# Usage: scripts/install-kube.sh [v1.27 v1.37 ...]   (default: $E2E_KUBE, else every module under e2e/kube)
 set -euo pipefail
 
-KUBE_VERSION=v1.27.16
 KWOK_VERSION=v0.8.0
 KUBE_BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bin="$root/tools/bin"
-stamp="$bin/.kube.version"
 mkdir -p "$bin"
 
 # etcd, which kube-apiserver stores in: Debian's package where there is none, when this runs as root.
@@ -24,35 +25,79 @@ if ! command -v etcd >/dev/null 2>&1 && [[ ! -x "$bin/etcd" ]]; then
     exit 1
   fi
 fi
-wanted="$KUBE_VERSION ${KUBE_BINARIES[*]} kwok-$KWOK_VERSION"
-if [[ -f "$stamp" && "$(cat "$stamp")" == "$wanted" ]]; then
-  exit 0
-fi
-if ! command -v go >/dev/null 2>&1; then
-  echo "install-kube: Go is not installed; it is needed to build kube-apiserver and kubectl $KUBE_VERSION" >&2
-  exit 1
-fi
 
-minor=$(echo "$KUBE_VERSION" | cut -d. -f2)
-pkg=k8s.io/component-base/version
-client_pkg=k8s.io/client-go/pkg/version
-ldflags="-s -w"
-for p in "$pkg" "$client_pkg"; do
-  ldflags+=" -X $p.gitVersion=$KUBE_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
-done
+require_go() {
+  if ! command -v go >/dev/null 2>&1; then
+    echo "install-kube: Go is not installed; it is needed to build $1" >&2
+    exit 1
+  fi
+}
 
-cd "$root/e2e/kube"
-start=$(date +%s)
-echo "install-kube: building ${KUBE_BINARIES[*]} $KUBE_VERSION and kwok $KWOK_VERSION with $(go version | cut -d' ' -f3) for npm run e2e (first time only: several minutes, 10-15 on a new machine)" >&2
-# The checksum database has no entry for this one module (404); go.sum, committed, pins its hash.
-export GONOSUMDB=k8s.io/legacy-cloud-providers
-export GOFLAGS="-buildvcs=false ${KUBE_GOFLAGS:-}"
-# providerless leaves out the in-tree cloud providers, which a loopback API server does not need.
-for binary in "${KUBE_BINARIES[@]}"; do
-  echo "install-kube: $binary ($(( $(date +%s) - start ))s so far)" >&2
-  go build -trimpath -tags providerless -ldflags "$ldflags" -o "$bin/$binary" "k8s.io/kubernetes/cmd/$binary"
+# The release a module pins: the version of k8s.io/kubernetes its go.mod requires.
+release_of() {
+  sed -n -E 's#^\s*k8s\.io/kubernetes (v[0-9.]+)$#\1#p' "$root/e2e/kube/$1/go.mod" | head -1
+}
+
+build_release() {
+  local module=$1 version dest stamp wanted minor ldflags start
+  if [[ ! -f "$root/e2e/kube/$module/go.mod" ]]; then
+    echo "install-kube: no module e2e/kube/$module: expected one of $(ls "$root/e2e/kube" | tr '\n' ' ')" >&2
+    exit 2
+  fi
+  version=$(release_of "$module")
+  dest="$root/tools/kube/$version"
+  stamp="$dest/.built"
+  wanted="$version ${KUBE_BINARIES[*]}"
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$wanted" ]]; then
+    return 0
+  fi
+  require_go "kube-apiserver and kubectl $version"
+  mkdir -p "$dest"
+  minor=$(echo "$version" | cut -d. -f2)
+  ldflags="-s -w"
+  for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ldflags+=" -X $p.gitVersion=$version -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
+  done
+  start=$(date +%s)
+  echo "install-kube: building ${KUBE_BINARIES[*]} $version with $(go version | cut -d' ' -f3) for npm run e2e (first time only: several minutes a release, 10-15 on a new machine)" >&2
+  (
+    cd "$root/e2e/kube/$module"
+    # The checksum database has no entry for this one module of the older releases (404); go.sum, committed, pins its hash.
+    export GONOSUMDB=k8s.io/legacy-cloud-providers
+    export GOFLAGS="-buildvcs=false ${KUBE_GOFLAGS:-}"
+    # providerless leaves out the in-tree cloud providers, which a loopback API server does not need.
+    for binary in "${KUBE_BINARIES[@]}"; do
+      echo "install-kube: $binary $version ($(( $(date +%s) - start ))s so far)" >&2
+      go build -trimpath -tags providerless -ldflags "$ldflags" -o "$dest/$binary" "k8s.io/kubernetes/cmd/$binary"
+    done
+  )
+  echo "$wanted" > "$stamp"
+  echo "install-kube: $version built in $(( $(date +%s) - start ))s" >&2
+}
+
+build_kwok() {
+  local stamp="$bin/.kwok.version"
+  if [[ -x "$bin/kwok" && -f "$stamp" && "$(cat "$stamp")" == "$KWOK_VERSION" ]]; then
+    return 0
+  fi
+  require_go "kwok $KWOK_VERSION"
+  local start
+  start=$(date +%s)
+  echo "install-kube: building kwok $KWOK_VERSION, which simulates the e2e's nodes (first time only, about a minute)" >&2
+  (cd "$root" && GOBIN="$bin" GOFLAGS=-buildvcs=false go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION")
+  echo "$KWOK_VERSION" > "$stamp"
+  echo "install-kube: kwok built in $(( $(date +%s) - start ))s" >&2
+}
+
+modules=("$@")
+if [[ ${#modules[@]} -eq 0 ]]; then
+  if [[ -n "${E2E_KUBE:-}" ]]; then
+    IFS=', ' read -r -a modules <<< "$E2E_KUBE"
+  else
+    mapfile -t modules < <(ls "$root/e2e/kube")
+  fi
+fi
+for module in "${modules[@]}"; do
+  build_release "$module"
 done
-echo "install-kube: kwok $KWOK_VERSION ($(( $(date +%s) - start ))s so far)" >&2
-(cd "$root" && GOBIN="$bin" go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION")
-echo "$wanted" > "$stamp"
-echo "install-kube: built in $(( $(date +%s) - start ))s" >&2
+build_kwok

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the pinned command-line tools into tools/bin (gitignored) with `go install`, from the Go
-# module proxy. Usage: scripts/install-tools.sh [helm] [kubectl-validate] [kube-score] (default: all).
+# module proxy, and downloads the OpenAPI documents of the Kubernetes releases kubectl-validate has no
+# schemas for. Usage: scripts/install-tools.sh [helm] [kubectl-validate] [kube-score] [kube-schemas]
+# (default: all).
 # Already-installed tools of the right version are kept, so running it again is cheap.
 set -euo pipefail
 
@@ -54,13 +56,31 @@ install_kube_score() {
     "which npm test runs over dist/ as a gate (under a minute)" "version"
 }
 
+# kubectl-validate v0.0.4 has the schemas of 1.23-1.30 built in. For a later release the tests read the
+# OpenAPI v3 documents of its k8s.io/kubernetes module, the one e2e/kube/v1.N pins: into Go's module cache.
+install_kube_schemas() {
+  local module release minor
+  for module in "$root"/e2e/kube/*/; do
+    release=$(sed -n -E 's#^\s*k8s\.io/kubernetes (v[0-9.]+)$#\1#p' "$module/go.mod" | head -1)
+    minor=$(echo "$release" | cut -d. -f2)
+    (( minor > 30 )) || continue
+    if [[ -d "$(go env GOMODCACHE)/k8s.io/kubernetes@$release/api/openapi-spec/v3" ]]; then
+      continue
+    fi
+    require_go
+    echo "install-tools: downloading k8s.io/kubernetes $release for its OpenAPI documents, which npm test validates the $release target against (first time only, under a minute)" >&2
+    (cd "$module" && go mod download k8s.io/kubernetes)
+  done
+}
+
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(helm kubectl-validate kube-score)
+[[ ${#targets[@]} -gt 0 ]] || targets=(helm kubectl-validate kube-score kube-schemas)
 for target in "${targets[@]}"; do
   case "$target" in
     helm) install_helm ;;
     kubectl-validate) install_kubectl_validate ;;
     kube-score) install_kube_score ;;
-    *) echo "install-tools: unknown tool '$target' (expected helm, kubectl-validate or kube-score)" >&2; exit 2 ;;
+    kube-schemas) install_kube_schemas ;;
+    *) echo "install-tools: unknown tool '$target' (expected helm, kubectl-validate, kube-score or kube-schemas)" >&2; exit 2 ;;
   esac
 done

@@ -3,15 +3,19 @@ import { Construct } from 'constructs';
 import type { Config } from '../config/schema';
 import { InstallNamespace } from '../constructs/install-namespace';
 import { NfsStorage } from '../constructs/nfs-storage';
-import { PART_OF_LABELS, SyncWave, syncWave } from '../manifests/metadata';
+import { INSTALL_POD_SECURITY_LABELS, PART_OF_LABELS, SyncWave, syncWave } from '../manifests/metadata';
 import { toSize } from './units';
 
-/** 0000-storage.k8s.yaml: the namespace (unless it is "default"), the NFS PersistentVolume and its claim. */
+/**
+ * 0000-storage.k8s.yaml: the namespace (unless it is "default"), labelled with the Pod Security level its
+ * pods need, the NFS PersistentVolume and its claim.
+ */
 export class StorageChart extends Chart {
   constructor(scope: Construct, id: string, config: Config) {
     super(scope, id);
     if (config.namespace !== 'default') {
-      new InstallNamespace(this, 'Namespace', { name: config.namespace, labels: PART_OF_LABELS, annotations: syncWave(SyncWave.NAMESPACE) });
+      const labels = { ...PART_OF_LABELS, ...INSTALL_POD_SECURITY_LABELS };
+      new InstallNamespace(this, 'Namespace', { name: config.namespace, labels, annotations: syncWave(SyncWave.NAMESPACE) });
     }
     new NfsStorage(this, 'NfsStorage', {
       server: config.nfs.server,

@@ -27,3 +27,14 @@ export const PART_OF_LABELS: Readonly<Record<string, string>> = { 'app.kubernete
 
 /** PART_OF_LABELS as a kubectl label selector. */
 export const PART_OF_SELECTOR = Object.entries(PART_OF_LABELS).map(([key, value]) => `${key}=${value}`).join(',');
+
+/** The label that sets the Pod Security Admission level a namespace enforces. */
+export const POD_SECURITY_ENFORCE_LABEL = 'pod-security.kubernetes.io/enforce';
+
+/**
+ * The Pod Security level of the install's namespace: "privileged", because node-exporter reads the
+ * host through host networking, the host PID namespace, hostPath mounts and a host port, which the
+ * "baseline" level forbids. The other pods need less: the server and kube-state-metrics meet
+ * "restricted", the prep Job "baseline" (root, with CHOWN only). docs/applying.md, "Pod Security".
+ */
+export const INSTALL_POD_SECURITY_LABELS: Readonly<Record<string, string>> = { [POD_SECURITY_ENFORCE_LABEL]: 'privileged' };

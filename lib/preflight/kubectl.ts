@@ -6,17 +6,20 @@ import { UserError } from '../support/errors';
 
 /** Runs kubectl against the current kubeconfig. */
 export interface Kubectl {
-  /** Runs kubectl with the arguments; never throws for a non-zero exit. */
-  run(args: readonly string[]): { status: number | null; stdout: string; stderr: string };
+  /** Runs kubectl with the arguments and, when given, `input` on stdin; never throws for a non-zero exit. */
+  run(args: readonly string[], input?: string): { status: number | null; stdout: string; stderr: string };
 }
 
-/** kubectl from tools/bin (the pinned build) when present, else from PATH. */
+/** Environment variable naming the kubectl to run; the e2e sets it to the one of each release it starts. */
+const KUBECTL_ENV = 'KUBECTL';
+
+/** $KUBECTL when set, else kubectl from tools/bin when present, else from PATH. */
 export function systemKubectl(env: NodeJS.ProcessEnv = process.env): Kubectl {
   const pinned = path.join(TOOLS_BIN, 'kubectl');
-  const executable = fs.existsSync(pinned) ? pinned : 'kubectl';
+  const executable = env[KUBECTL_ENV] || (fs.existsSync(pinned) ? pinned : 'kubectl');
   return {
-    run(args) {
-      const result = spawnSync(executable, [...args], { encoding: 'utf8', env, timeout: 60_000 });
+    run(args, input) {
+      const result = spawnSync(executable, [...args], { encoding: 'utf8', env, input, timeout: 60_000 });
       if (result.error) {
         throw new UserError(`kubectl could not be run (${executable}): ${result.error.message}; install kubectl or run scripts/install-kube.sh`);
       }

@@ -4,6 +4,7 @@ import { Manifest } from '../manifests/manifest';
 import { readManifestFolder } from '../manifests/folder';
 import { UserError } from '../support/errors';
 import { checkPrepJob } from './job-checks';
+import { checkPodSecurity } from './pod-security-checks';
 import { cannotAsk, CheckResult } from './check-result';
 import { isNotFound, Kubectl } from './kubectl';
 import { checkStorage } from './storage-checks';
@@ -11,14 +12,14 @@ import { checkStorage } from './storage-checks';
 /**
  * The book's checks (prometheus-server-preconfig.sh steps 1, 2 and 4) against a cluster, for what the
  * environment's folder (`dist/` or `dist-<name>/`) will apply: helm; the namespace; MetalLB where a
- * LoadBalancer Service needs it; existing volumes and claims that apply could not change; and a prep
+ * LoadBalancer Service needs it; Pod Security Admission letting each workload's pods in; existing volumes and claims that apply could not change; and a prep
  * Job that apply would not run again.
  */
 export function runPreflight(kubectl: Kubectl, folder: string, env: NodeJS.ProcessEnv = process.env): CheckResult[] {
   const manifests = readFolder(folder);
   const results = [checkHelm(env), checkNamespace(kubectl, manifests)];
   if (manifests.some(isLoadBalancer)) results.push(checkMetalLb(kubectl));
-  results.push(...checkStorage(kubectl, manifests, folder), ...checkPrepJob(kubectl, manifests));
+  results.push(...checkPodSecurity(kubectl, manifests), ...checkStorage(kubectl, manifests, folder), ...checkPrepJob(kubectl, manifests));
   return results;
 }
 

@@ -109,11 +109,19 @@ export const PROMETHEUS_VALUE_HINTS: Readonly<Record<string, string>> = {
 /** The server flags: the book's no-lockfile, plus the chart default the book's --set dropped. */
 const SERVER_FLAGS: readonly string[] = ['web.enable-lifecycle', 'storage.tsdb.no-lockfile'];
 
-/** Taints node-exporter tolerates: the book's `master`, and `control-plane`, its name since 1.24. */
-const CONTROL_PLANE_TOLERATIONS: readonly Toleration[] = [
-  { key: 'node-role.kubernetes.io/master', operator: 'Exists', effect: 'NoSchedule' },
-  { key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' },
-];
+const MASTER_TAINT = 'node-role.kubernetes.io/master';
+const CONTROL_PLANE_TAINT = 'node-role.kubernetes.io/control-plane';
+
+/**
+ * The taints kubeadm puts on a control-plane node of the target release, which node-exporter must
+ * tolerate to run there: `master` up to 1.23 (the book's clusters); both in 1.24, which added
+ * `control-plane`; only `control-plane` from 1.25, when kubeadm stopped setting `master` and removed it
+ * on upgrade (kubeadm's 1.24 and 1.25 release notes).
+ */
+export function controlPlaneTolerations(targetMinor: number): Toleration[] {
+  const keys = targetMinor <= 23 ? [MASTER_TAINT] : targetMinor === 24 ? [MASTER_TAINT, CONTROL_PLANE_TAINT] : [CONTROL_PLANE_TAINT];
+  return keys.map((key) => ({ key, operator: 'Exists', effect: 'NoSchedule' }));
+}
 
 /**
  * Minor version that stopped serving the API each kube-state-metrics 1.9.7 collector lists (read in its
@@ -162,7 +170,7 @@ function bookValues(settings: CompleteSettings): PrometheusChartValues {
     pushgateway: { enabled: false },
     alertmanager: { enabled: false },
     nodeExporter: {
-      tolerations: CONTROL_PLANE_TOLERATIONS,
+      tolerations: controlPlaneTolerations(minorOf(settings.kubernetesVersion)),
       resources: resources(['50m', '200m'], ['32Mi', '64Mi'], SMALL_EPHEMERAL),
       // It reads the host's /proc and /sys, which nobody may read; the chart leaves it root.
       securityContext: { runAsUser: NOBODY, runAsGroup: NOBODY, runAsNonRoot: true },

@@ -39,8 +39,15 @@ describe('the charts of one environment', () => {
   test('every object this app writes itself says it is part of the install', () => {
     const own = objects.filter((o) => ['Namespace', 'PersistentVolume', 'PersistentVolumeClaim', 'Job', 'NetworkPolicy'].includes(o.kind));
     expect(own.length).toBeGreaterThanOrEqual(7);
-    for (const object of own) expect(`${object.kind}/${object.metadata.name} ${JSON.stringify(object.metadata.labels)}`)
-      .toBe(`${object.kind}/${object.metadata.name} {"app.kubernetes.io/part-of":"prometheus-book"}`);
+    for (const object of own) expect(`${object.kind}/${object.metadata.name} ${object.metadata.labels?.['app.kubernetes.io/part-of']}`)
+      .toBe(`${object.kind}/${object.metadata.name} prometheus-book`);
+  });
+
+  test('the namespace admits node-exporter\'s host namespaces, ports and paths: Pod Security "privileged"', () => {
+    const namespace = objects.find((o) => o.kind === 'Namespace')!;
+    expect(namespace.metadata.labels).toEqual({ 'app.kubernetes.io/part-of': 'prometheus-book', 'pod-security.kubernetes.io/enforce': 'privileged' });
+    const nodeExporter = objects.find((o) => o.kind === 'DaemonSet') as any;
+    expect(nodeExporter.spec.template.spec).toMatchObject({ hostNetwork: true, hostPID: true });
   });
 
   test('the "default" namespace is never written: every cluster has it, and kubectl delete -f must not delete it', () => {

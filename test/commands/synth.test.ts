@@ -251,12 +251,9 @@ describe('synth', () => {
     expect(names).not.toMatch(/pushgateway|alertmanager/);
   });
 
-  test('node-exporter tolerates the control-plane taint under both names', () => {
+  test('node-exporter tolerates the control-plane taint of a 1.27 cluster, control-plane', () => {
     const daemonSet = findOne(objects, 'DaemonSet', 'prometheus-node-exporter') as any;
-    expect(daemonSet.spec.template.spec.tolerations).toEqual([
-      { key: 'node-role.kubernetes.io/master', operator: 'Exists', effect: 'NoSchedule' },
-      { key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' },
-    ]);
+    expect(daemonSet.spec.template.spec.tolerations).toEqual([{ key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' }]);
   });
 
   test('kube-state-metrics does not watch APIs that 1.27 removed', () => {
@@ -297,7 +294,11 @@ describe('synth', () => {
     expect(other).toHaveLength(objects.length + 1);
     expect(other[0]).toEqual({
       apiVersion: 'v1', kind: 'Namespace',
-      metadata: { name: 'monitoring', labels: { 'app.kubernetes.io/part-of': 'prometheus-book' }, annotations: { 'argocd.argoproj.io/sync-wave': '-3' } },
+      metadata: {
+        name: 'monitoring',
+        labels: { 'app.kubernetes.io/part-of': 'prometheus-book', 'pod-security.kubernetes.io/enforce': 'privileged' },
+        annotations: { 'argocd.argoproj.io/sync-wave': '-3' },
+      },
     });
     const volume = findOne(other, 'PersistentVolume') as any;
     expect(volume.metadata.name).toBe('other-prometheus-server');

@@ -1,6 +1,7 @@
 import { API_VERSION_RULES, ApiVersionRule, findRemovedApiRule, RemovedApiError, upgradeApiVersion } from '../../lib/manifests/api-version-rules';
 import { Manifest } from '../../lib/manifests/manifest';
 import { MAX_KUBE_MINOR } from '../../lib/support/rules';
+import { describedKinds, pinnedMinors } from './schemas';
 import { CLUSTER_SCOPED_KINDS, scopeToNamespace } from '../../lib/manifests/namespace-scoping';
 
 function manifest(apiVersion: string, kind: string, extra: Partial<Manifest> = {}): Manifest {
@@ -79,6 +80,21 @@ describe('namespace scoping', () => {
   });
 });
 
-test('the newest target the config accepts is the newest removal the table knows', () => {
-  expect(MAX_KUBE_MINOR).toBe(Math.max(...API_VERSION_RULES.map((rule) => rule.removedIn)));
+describe(`the table against the OpenAPI documents of the newest target, 1.${MAX_KUBE_MINOR}`, () => {
+  const served = describedKinds(`1.${MAX_KUBE_MINOR}`);
+
+  test('the newest target the config accepts is the newest release the e2e pins and proves', () => {
+    expect(Math.max(...pinnedMinors())).toBe(MAX_KUBE_MINOR);
+  });
+
+  test('no removed apiVersion of the table is described there any more', () => {
+    const stillThere = API_VERSION_RULES.flatMap((rule) => rule.kinds.map((kind) => `${rule.apiVersion} ${kind}`)).filter((key) => served.has(key));
+    expect(stillThere).toEqual([]);
+  });
+
+  test('every rewrite lands on an apiVersion that is described there, for the same kind', () => {
+    const missing = API_VERSION_RULES.filter((rule) => rule.rewriteTo)
+      .flatMap((rule) => rule.kinds.map((kind) => `${rule.rewriteTo} ${kind}`)).filter((key) => !served.has(key));
+    expect(missing).toEqual([]);
+  });
 });

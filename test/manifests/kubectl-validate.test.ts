@@ -1,19 +1,20 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { environmentNames, environmentOutdir } from '../../lib/config/loader';
+import { environmentOutdir, loadEnvironments } from '../../lib/config/loader';
 import { ensureChart } from '../../lib/helm/chart-archive';
 import { readChartLock } from '../../lib/helm/chart-lock';
 import { findHelm } from '../../lib/helm/helm-binary';
 import { PROJECT_ROOT } from '../../lib/support/project-root';
 import { installTool, MIRROR_DIR, withTempDir } from '../helpers';
+import { schemaFlags } from './schemas';
 
 /** Validation failures by file, as kubectl-validate --output json reports them. */
 type Report = Record<string, Array<{ status: string; message?: string }>>;
 
-/** Validates every manifest under `target` against the built-in schemas of Kubernetes 1.27. */
-function validate(target: string): { status: number | null; report: Report } {
-  const result = spawnSync(installTool('kubectl-validate'), [target, '--version', '1.27', '--output', 'json'], { encoding: 'utf8' });
+/** Validates every manifest under `target` against the schemas of Kubernetes `kubernetesVersion`. */
+function validate(target: string, kubernetesVersion = '1.27'): { status: number | null; report: Report } {
+  const result = spawnSync(installTool('kubectl-validate'), [target, ...schemaFlags(kubernetesVersion), '--output', 'json'], { encoding: 'utf8' });
   return { status: result.status, report: JSON.parse(result.stdout) as Report };
 }
 
@@ -22,11 +23,12 @@ function failures(report: Report): string[] {
     results.filter((r) => r.status !== 'Success').map((r) => `${path.basename(file)}: ${r.message}`));
 }
 
-describe('kubectl-validate (Kubernetes 1.27 schemas)', () => {
-  const environments = environmentNames(path.join(PROJECT_ROOT, 'config', 'environments'));
-  test.each(environments)('every object of environment %s is valid for 1.27', (environment) => {
+describe('kubectl-validate (the schemas of each environment\'s own target)', () => {
+  const environments = loadEnvironments({ configDir: path.join(PROJECT_ROOT, 'config', 'environments'), env: {} })
+    .map((environment) => [environment.name, environment.config.kubernetesVersion] as const);
+  test.each(environments)('every object of environment %s is valid for Kubernetes %s', (environment, kubernetesVersion) => {
     const folder = environmentOutdir(path.join(PROJECT_ROOT, 'dist'), environment);
-    const { status, report } = validate(folder);
+    const { status, report } = validate(folder, kubernetesVersion);
     expect(failures(report)).toEqual([]);
     expect(Object.keys(report).map((file) => path.basename(file)).sort()).toEqual(fs.readdirSync(folder).sort());
     expect(status).toBe(0);
@@ -42,6 +44,15 @@ describe('kubectl-validate (Kubernetes 1.27 schemas)', () => {
       expect(status).not.toBe(0);
       const result = spawnSync(installTool('kubectl-validate'), [dir, '--version', '1.27'], { encoding: 'utf8' });
       expect(result.stdout + result.stderr).toContain('failed to locate OpenAPI spec for GV: rbac.authorization.k8s.io/v1beta1');
+    });
+  });
+
+  test('the 1.37 schemas (the release\'s own OpenAPI documents) refuse what 1.37 does not serve', () => {
+    withTempDir('removed', (dir) => {
+      fs.writeFileSync(path.join(dir, 'psp.yaml'), 'apiVersion: policy/v1beta1\nkind: PodDisruptionBudget\nmetadata:\n  name: demo\nspec:\n  minAvailable: 1\n');
+      const { status, report } = validate(dir, '1.37');
+      expect(status).not.toBe(0);
+      expect(failures(report).join('\n')).toContain('policy/v1beta1');
     });
   });
 

@@ -37,6 +37,8 @@ const live = (object: unknown): Answer => ({ status: 0, stdout: JSON.stringify(o
 const labVolume = () => JSON.parse(JSON.stringify(LAB_OBJECTS.find((o) => o.kind === 'PersistentVolume')));
 const labJob = () => LAB_OBJECTS.find((o) => o.kind === 'Job')!;
 const METALLB = { 'get namespace metallb-system -o name': { status: 0, stdout: 'namespace/metallb-system' } };
+const DRY_RUN_POD = 'create --dry-run=server -o name -f -';
+const ADMITTED = { [DRY_RUN_POD]: { status: 0, stdout: 'pod/x' } };
 const DEFAULT_NAMESPACE = { 'get namespace default -o jsonpath={.status.phase}': { status: 0, stdout: 'Active' } };
 
 function results(kubectl: Kubectl, folder = LAB) {
@@ -45,7 +47,9 @@ function results(kubectl: Kubectl, folder = LAB) {
 
 describe('preflight', () => {
   test('an empty cluster with MetalLB: every check passes, and says what apply will create', () => {
-    const found = results(fakeKubectl({ ...METALLB, ...DEFAULT_NAMESPACE, [`-n default get jobs -l app.kubernetes.io/part-of=prometheus-book -o json`]: live({ items: [] }) }));
+    const found = results(fakeKubectl({
+      ...METALLB, ...DEFAULT_NAMESPACE, ...ADMITTED, [`-n default get jobs -l app.kubernetes.io/part-of=prometheus-book -o json`]: live({ items: [] }),
+    }));
     expect(Object.values(found).filter((result) => !result.ok)).toEqual([]);
     expect(found.helm.detail).toMatch(/^helm v3\.\d+\.\d+ at /);
     expect(found.PersistentVolume.detail).toBe('PersistentVolume prometheus-server does not exist yet; apply creates it');
@@ -66,10 +70,48 @@ describe('preflight', () => {
     expect(results(fakeKubectl(terminating), STAGING).namespace).toMatchObject({ ok: false, detail: expect.stringMatching(/^namespace monitoring is being deleted/) });
   });
 
+  test('Pod Security: a namespace whose level rejects node-exporter\'s pods fails, naming the level, the reason and the label that admits them', () => {
+    const rejected = {
+      status: 1,
+      stderr: 'Error from server (Forbidden): error when creating "STDIN": pods "prometheus-node-exporter-preflight" is forbidden: '
+        + 'violates PodSecurity "baseline:latest": host namespaces (hostNetwork=true, hostPID=true), hostPort (container "prometheus-node-exporter" uses hostPort 9100)',
+    };
+    const inputs: string[] = [];
+    const kubectl: Kubectl = {
+      run(args, input) {
+        if (args.join(' ') !== DRY_RUN_POD) return fakeKubectl({ ...METALLB, ...DEFAULT_NAMESPACE }).run(args);
+        inputs.push(input ?? '');
+        const pod = JSON.parse(input ?? '{}');
+        return pod.spec.hostNetwork ? { ...rejected, stdout: '' } : { status: 0, stdout: 'pod/x', stderr: '' };
+      },
+    };
+    const checks = runPreflight(kubectl, LAB, ENV).filter((result) => result.name === 'pod-security');
+    expect(checks.map((check) => `${check.ok} ${/pods of (\w+ [\w-]+)/.exec(check.detail)?.[1]}`)).toEqual([
+      expect.stringMatching(/^true Job prometheus-server-nfs-prep-[0-9a-f]{8}$/),
+      'false DaemonSet prometheus-node-exporter', 'true Deployment prometheus-kube-state-metrics', 'true Deployment prometheus-server',
+    ]);
+    expect(checks.find((check) => !check.ok)!.detail).toBe([
+      'namespace default enforces Pod Security "baseline", which rejects the pods of DaemonSet prometheus-node-exporter',
+      '(host namespaces (hostNetwork=true, hostPID=true), hostPort (container "prometheus-node-exporter" uses hostPort 9100));',
+      'docs/applying.md, "Pod Security", says why; allow it: kubectl label --overwrite namespace default pod-security.kubernetes.io/enforce=privileged',
+    ].join(' '));
+    // The probe is the workload's own pod, without the service account that may not exist yet.
+    const probe = JSON.parse(inputs.find((input) => JSON.parse(input).spec.hostNetwork)!);
+    expect(probe.metadata).toMatchObject({ name: 'prometheus-node-exporter-preflight', namespace: 'default' });
+    expect(probe.spec.serviceAccountName).toBeUndefined();
+    expect(probe.spec.hostPID).toBe(true);
+  });
+
+  test('Pod Security is not asked of a namespace the folder creates: the apply labels it first', () => {
+    const kubectl = fakeKubectl({});
+    results(kubectl, STAGING);
+    expect(kubectl.calls.filter((call) => call === DRY_RUN_POD)).toEqual([]);
+  });
+
   test('a live volume with another NFS path fails with the steps that work, in order, and keeps the data', () => {
     const volume = labVolume();
     volume.spec.nfs.path = '/nfs_shared/elsewhere';
-    const found = results(fakeKubectl({ ...METALLB, ...DEFAULT_NAMESPACE, 'get persistentvolume prometheus-server -o json': live(volume) }));
+    const found = results(fakeKubectl({ ...METALLB, ...DEFAULT_NAMESPACE, ...ADMITTED, 'get persistentvolume prometheus-server -o json': live(volume) }));
     expect(found.PersistentVolume.ok).toBe(false);
     expect(found.PersistentVolume.detail).toBe([
       'PersistentVolume prometheus-server exists with spec.nfs.path "/nfs_shared/elsewhere" (dist/ has "/nfs_shared/prometheus/server");',

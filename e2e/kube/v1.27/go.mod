@@ -1,6 +1,6 @@
 // Builds kube-apiserver and kubectl of one Kubernetes release from the Go module proxy. k8s.io/kubernetes
 // publishes a go.mod whose staging modules point at ./staging; this module pins each to its release.
-module prometheus-book/e2e/kube
+module prometheus-book/e2e/kube/v1.27
 
 go 1.20
 

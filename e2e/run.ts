@@ -178,7 +178,8 @@ function podSecuritySteps(cluster: LocalCluster): void {
   step('preflight names the pods Pod Security "baseline" would reject in namespace default, and the command that admits them', () => {
     const result = preflight(cluster, ENVIRONMENT);
     expectExit(result, 1, 'preflight');
-    const rejected = 'namespace default enforces Pod Security "baseline", which rejects the pods of DaemonSet prometheus-node-exporter (host namespaces';
+    const rejected = 'namespace default enforces Pod Security "baseline", which rejects the pods of DaemonSet prometheus-node-exporter '
+      + '(host namespaces';
     expectLine(result.stdout, new RegExp(`^FAIL {2}pod-security: ${literal(rejected)}.*allow it: ${literal(command)}$`));
     expectLine(result.stdout, /^ok {4}pod-security: namespace default admits the pods of Deployment prometheus-server$/);
     expectLine(result.stdout, /^ok {4}pod-security: namespace default admits the pods of Job prometheus-server-nfs-prep-[0-9a-f]{8}$/);

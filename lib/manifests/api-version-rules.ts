@@ -25,6 +25,7 @@ const RBAC = ['ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'];
 const WEBHOOKS = ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'];
 const STORAGE = ['CSIDriver', 'CSINode', 'StorageClass', 'VolumeAttachment'];
 const FLOW_CONTROL = ['FlowSchema', 'PriorityLevelConfiguration'];
+const ADMISSION_POLICIES = ['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding'];
 
 function rewrite(apiVersion: string, kinds: readonly string[], removedIn: number, rewriteTo: string): ApiVersionRule {
   return { apiVersion, kinds, removedIn, rewriteTo };
@@ -71,7 +72,7 @@ export const API_VERSION_RULES: readonly ApiVersionRule[] = [
   rewrite('storage.k8s.io/v1beta1', ['CSIStorageCapacity'], 27, 'storage.k8s.io/v1'),
   refuse('flowcontrol.apiserver.k8s.io/v1beta2', FLOW_CONTROL, 29, 'later versions renamed assuredConcurrencyShares'),
   refuse('flowcontrol.apiserver.k8s.io/v1beta3', FLOW_CONTROL, 32, 'flowcontrol.apiserver.k8s.io/v1 changed concurrency-share defaults'),
-  rewrite('admissionregistration.k8s.io/v1beta1', ['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding'], 34, 'admissionregistration.k8s.io/v1'),
+  rewrite('admissionregistration.k8s.io/v1beta1', ADMISSION_POLICIES, 34, 'admissionregistration.k8s.io/v1'),
   rewrite('networking.k8s.io/v1beta1', ['IPAddress', 'ServiceCIDR'], 37, 'networking.k8s.io/v1'),
   rewrite('storage.k8s.io/v1beta1', ['VolumeAttributesClass'], 37, 'storage.k8s.io/v1'),
 ];

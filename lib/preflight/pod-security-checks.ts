@@ -34,7 +34,8 @@ function checkWorkload(kubectl: Kubectl, workload: Manifest): CheckResult {
   const reason = result.stderr.trim().split('\n')[0] ?? '';
   const violation = /violates PodSecurity "([a-z]+)[^"]*": (.*)$/.exec(reason);
   if (!violation) {
-    return { name: 'pod-security', ok: false, detail: `cannot ask the cluster whether namespace ${namespace} admits the pods of ${label}: ${reason}` };
+    const question = `whether namespace ${namespace} admits the pods of ${label}`;
+    return { name: 'pod-security', ok: false, detail: `cannot ask the cluster ${question}: ${reason}` };
   }
   const labels = Object.entries(INSTALL_POD_SECURITY_LABELS).map(([key, value]) => `${key}=${value}`).join(' ');
   const command = `kubectl label --overwrite namespace ${namespace} ${labels}`;

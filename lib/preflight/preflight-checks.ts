@@ -12,7 +12,8 @@ import { checkStorage } from './storage-checks';
 /**
  * The book's checks (prometheus-server-preconfig.sh steps 1, 2 and 4) against a cluster, for what the
  * environment's folder (`dist/` or `dist-<name>/`) will apply: helm; the namespace; MetalLB where a
- * LoadBalancer Service needs it; Pod Security Admission letting each workload's pods in; existing volumes and claims that apply could not change; and a prep
+ * LoadBalancer Service needs it; Pod Security Admission letting each workload's pods in; existing
+ * volumes and claims that apply could not change; and a prep
  * Job that apply would not run again.
  */
 export function runPreflight(kubectl: Kubectl, folder: string, env: NodeJS.ProcessEnv = process.env): CheckResult[] {

@@ -118,7 +118,7 @@ const CONTROL_PLANE_TAINT = 'node-role.kubernetes.io/control-plane';
  * `control-plane`; only `control-plane` from 1.25, when kubeadm stopped setting `master` and removed it
  * on upgrade (kubeadm's 1.24 and 1.25 release notes).
  */
-export function controlPlaneTolerations(targetMinor: number): Toleration[] {
+function controlPlaneTolerations(targetMinor: number): Toleration[] {
   const keys = targetMinor <= 23 ? [MASTER_TAINT] : targetMinor === 24 ? [MASTER_TAINT, CONTROL_PLANE_TAINT] : [CONTROL_PLANE_TAINT];
   return keys.map((key) => ({ key, operator: 'Exists', effect: 'NoSchedule' }));
 }

@@ -39,7 +39,7 @@ describe('the charts of one environment', () => {
   test('every object this app writes itself says it is part of the install', () => {
     const own = objects.filter((o) => ['Namespace', 'PersistentVolume', 'PersistentVolumeClaim', 'Job', 'NetworkPolicy'].includes(o.kind));
     expect(own.length).toBeGreaterThanOrEqual(7);
-    for (const object of own) expect(`${object.kind}/${object.metadata.name} ${object.metadata.labels?.['app.kubernetes.io/part-of']}`)
+    for (const object of own) expect(`${object.kind}/${object.metadata.name} ${(object.metadata.labels as Record<string, string> | undefined)?.['app.kubernetes.io/part-of']}`)
       .toBe(`${object.kind}/${object.metadata.name} prometheus-book`);
   });
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the pinned command-line tools into tools/bin (gitignored) with `go install`, from the Go
-# module proxy, and downloads the OpenAPI documents of the Kubernetes releases kubectl-validate has no
-# schemas for. Usage: scripts/install-tools.sh [helm] [kubectl-validate] [kube-score] [kube-schemas]
+# module proxy (helm, kubectl-validate, kube-score, kustomize), and downloads the OpenAPI documents of the Kubernetes releases kubectl-validate has no
+# schemas for. Usage: scripts/install-tools.sh [helm] [kubectl-validate] [kube-score] [kustomize] [kube-schemas]
 # (default: all).
 # Already-installed tools of the right version are kept, so running it again is cheap.
 set -euo pipefail
@@ -9,6 +9,7 @@ set -euo pipefail
 HELM_VERSION=v3.18.6
 KUBECTL_VALIDATE_VERSION=v0.0.4
 KUBE_SCORE_VERSION=v1.20.0
+KUSTOMIZE_VERSION=v5.8.1
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bin="$root/tools/bin"
@@ -56,6 +57,11 @@ install_kube_score() {
     "which npm test runs over dist/ as a gate (under a minute)" "version"
 }
 
+install_kustomize() {
+  install_tool kustomize "$KUSTOMIZE_VERSION" sigs.k8s.io/kustomize/kustomize/v5 "-s -w" \
+    "which npm test runs to build each dist folder as Flux's kustomize-controller does (under a minute)" "version"
+}
+
 # kubectl-validate v0.0.4 has the schemas of 1.23-1.30 built in. For a later release the tests read the
 # OpenAPI v3 documents of its k8s.io/kubernetes module, the one e2e/kube/v1.N pins: into Go's module cache.
 install_kube_schemas() {
@@ -74,13 +80,14 @@ install_kube_schemas() {
 }
 
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(helm kubectl-validate kube-score kube-schemas)
+[[ ${#targets[@]} -gt 0 ]] || targets=(helm kubectl-validate kube-score kustomize kube-schemas)
 for target in "${targets[@]}"; do
   case "$target" in
     helm) install_helm ;;
     kubectl-validate) install_kubectl_validate ;;
     kube-score) install_kube_score ;;
+    kustomize) install_kustomize ;;
     kube-schemas) install_kube_schemas ;;
-    *) echo "install-tools: unknown tool '$target' (expected helm, kubectl-validate, kube-score or kube-schemas)" >&2; exit 2 ;;
+    *) echo "install-tools: unknown tool '$target' (expected helm, kubectl-validate, kube-score, kustomize or kube-schemas)" >&2; exit 2 ;;
   esac
 done

@@ -49,7 +49,7 @@ export function readTree(dir: string): Record<string, string> {
 }
 
 /** A pinned tool in tools/bin, built by scripts/install-tools.sh when missing (it says so on stderr). */
-export function installTool(name: 'kubectl-validate' | 'kube-score'): string {
+export function installTool(name: 'kubectl-validate' | 'kube-score' | 'kustomize'): string {
   const install = spawnSync('bash', [path.join(PROJECT_ROOT, 'scripts', 'install-tools.sh'), name], { encoding: 'utf8', stdio: ['ignore', 'inherit', 'inherit'] });
   if (install.status !== 0) throw new Error(`installing ${name} failed (exit ${install.status})`);
   return path.join(PROJECT_ROOT, 'tools', 'bin', name);

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds what `npm run e2e` runs, from the Go module proxy, into tools/ (gitignored): for each Kubernetes
 # release the e2e proves (one pinned module per release under e2e/kube/, named by its minor version),
-# kube-apiserver, kube-controller-manager, kube-scheduler and kubectl into tools/kube/<version>/; and kwok,
-# which simulates the nodes, into tools/bin. The first build of a release takes several minutes; later
+# kube-apiserver, kube-controller-manager, kube-scheduler and kubectl into tools/kube/<version>/; kwok,
+# which simulates the nodes, into tools/bin; and Flux's kustomize-controller (the module e2e/flux pins)
+# with its CRDs and source-controller's into tools/flux/. The first build of each takes minutes; later
 # runs find the binaries and return at once.
 #
 # Usage: scripts/install-kube.sh [v1.27 v1.37 ...]   (default: $E2E_KUBE, else every module under e2e/kube)
@@ -89,6 +90,35 @@ build_kwok() {
   echo "install-kube: kwok built in $(( $(date +%s) - start ))s" >&2
 }
 
+# Flux's kustomize-controller: built through e2e/flux (its go.mod has replaces, so `go install` refuses
+# it); its Kustomization CRD from its module, the source CRDs (ExternalArtifact and the four it watches)
+# from source-controller's module of the release whose API it requires.
+build_flux() {
+  local dest="$root/tools/flux" module="$root/e2e/flux" version source_version stamp wanted start
+  version=$(sed -n -E 's#^require github\.com/fluxcd/kustomize-controller (v[0-9.]+)$#\1#p' "$module/go.mod")
+  stamp="$dest/.built"
+  wanted="kustomize-controller $version"
+  if [[ -x "$dest/kustomize-controller" && -f "$stamp" && "$(cat "$stamp")" == "$wanted" ]]; then
+    return 0
+  fi
+  require_go "Flux's kustomize-controller $version"
+  start=$(date +%s)
+  echo "install-kube: building Flux's kustomize-controller $version, which reconciles dist/ in the e2e (first time only: about 4 minutes)" >&2
+  mkdir -p "$dest/crds"
+  (
+    cd "$module"
+    export GOFLAGS=-buildvcs=false
+    go build -trimpath -ldflags "-s -w" -o "$dest/kustomize-controller" github.com/fluxcd/kustomize-controller
+    source_version=$(go list -m -f '{{.Version}}' github.com/fluxcd/source-controller/api)
+    cp "$(go list -m -f '{{.Dir}}' github.com/fluxcd/kustomize-controller)"/config/crd/bases/*.yaml "$dest/crds/"
+    source_dir=$(go mod download -json "github.com/fluxcd/source-controller@$source_version" | sed -n -E 's#^\s*"Dir": "(.*)",?$#\1#p')
+    cp "$source_dir"/config/crd/bases/*.yaml "$dest/crds/"
+    chmod u+w "$dest"/crds/*.yaml
+  )
+  echo "$wanted" > "$stamp"
+  echo "install-kube: kustomize-controller built in $(( $(date +%s) - start ))s" >&2
+}
+
 modules=("$@")
 if [[ ${#modules[@]} -eq 0 ]]; then
   if [[ -n "${E2E_KUBE:-}" ]]; then
@@ -101,3 +131,4 @@ for module in "${modules[@]}"; do
   build_release "$module"
 done
 build_kwok
+build_flux

@@ -16,5 +16,6 @@ export function prometheusSettings(config: Config): Required<PrometheusSettings>
     namespace: config.namespace,
     serviceType: config.prometheus.serviceType,
     loadBalancerSourceRanges: config.prometheus.loadBalancerSourceRanges,
+    nodeExporter: config.prometheus.nodeExporter,
   };
 }

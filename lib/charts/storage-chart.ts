@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import type { Config } from '../config/schema';
 import { InstallNamespace } from '../constructs/install-namespace';
 import { NfsStorage } from '../constructs/nfs-storage';
-import { INSTALL_POD_SECURITY_LABELS, PART_OF_LABELS, SyncWave, syncWave } from '../manifests/metadata';
+import { INSTALL_POD_SECURITY_LABELS, KEEP_WHEN_PRUNED, PART_OF_LABELS, SyncWave, syncWave } from '../manifests/metadata';
 import { toSize } from './units';
 
 /**
@@ -27,7 +27,7 @@ export class StorageChart extends Chart {
       accessMode: config.storage.accessMode,
       reclaimPolicy: config.storage.reclaimPolicy,
       labels: PART_OF_LABELS,
-      annotations: syncWave(SyncWave.STORAGE),
+      annotations: { ...syncWave(SyncWave.STORAGE), ...KEEP_WHEN_PRUNED },
     });
   }
 }

@@ -177,11 +177,12 @@ export function listOverrides(): Map<string, string[]> {
 }
 
 /**
- * Env values are strings; a field whose default is a number takes a strictly decimal integer, and a
- * list takes comma-separated items.
+ * Env values are strings; a field whose default is a number takes a strictly decimal integer, one whose
+ * default is a boolean takes true or false, and a list takes comma-separated items.
  */
 function parseEnvValue(value: string, defaultValue: unknown): unknown {
   if (Array.isArray(defaultValue)) return value.split(',').map((item) => item.trim());
+  if (typeof defaultValue === 'boolean' && /^(true|false)$/.test(value)) return value === 'true';
   return typeof defaultValue === 'number' && /^-?[0-9]+$/.test(value) ? Number(value) : value;
 }
 

@@ -109,6 +109,8 @@ const PrometheusSchema = v.strictObject({
     v.minLength(1, 'expected at least one network (0.0.0.0/0 admits every address)'),
   )),
   resources: ResourcesSchema,
+  nodeExporter: field('whether the install runs node-exporter; false for a second install on a cluster that runs one already '
+    + '(one per node, as its host port allows; every Prometheus scrapes it)', v.boolean('expected true or false')),
 }, MAPPING);
 
 /** Every setting of one environment; docs/config.md lists each field, generated from this schema. */
@@ -168,5 +170,6 @@ export const BOOK_DEFAULTS: Config = {
     loadBalancerSourceRanges: ['192.168.1.0/24'],
     // Sized for the lab's scrape load on a 1 CPU / 2560 MiB worker: docs/sizing.md.
     resources: { cpuRequest: '200m', cpuLimit: '1', memoryRequest: '512Mi', memoryLimit: '1Gi' },
+    nodeExporter: true,
   },
 };

@@ -5,7 +5,7 @@ import { ChartRenderer, HelmRenderer } from '../helm/renderer';
 import { RemovedApiError, upgradeApiVersion } from '../manifests/api-version-rules';
 import { Manifest, objectKey } from '../manifests/manifest';
 import { applyPatches, ManifestPatch } from '../manifests/manifest-patch';
-import { scopeToNamespace } from '../manifests/namespace-scoping';
+import { scopeToNamespace, suffixClusterRbac } from '../manifests/namespace-scoping';
 import { toServerNormalForm } from '../manifests/server-normal-form';
 import { parseDocuments, SourcedDocument } from '../manifests/yaml';
 import { UserError } from '../support/errors';
@@ -31,6 +31,8 @@ export interface HelmChartProps {
   readonly renderer?: ChartRenderer;
   /** Changes the chart's values cannot make, applied to every object in order. @default [] */
   readonly patches?: readonly ManifestPatch[];
+  /** Appended to the chart's ClusterRole and ClusterRoleBinding names, so releases in other namespaces do not share them. @default "" */
+  readonly clusterRbacSuffix?: string;
 }
 
 /** A rendered object and the chart template it came from. */
@@ -66,10 +68,13 @@ export class HelmChart extends Construct {
 
     const targetMinor = minorOf(request.kubernetesVersion);
     const hints = props.valueHints ?? {};
-    this.manifests = parseRendered(output, request.chart).map((rendered) => {
-      refuseHook(rendered);
-      const scoped = scopeToNamespace(upgradeOrExplain(rendered, targetMinor, hints), request.namespace);
-      return toServerNormalForm(applyPatches(scoped, props.patches ?? []));
+    const rendered = parseRendered(output, request.chart);
+    const clusterRoles = new Set(rendered.filter(({ manifest }) => manifest.kind === 'ClusterRole').map(({ manifest }) => manifest.metadata.name));
+    this.manifests = rendered.map((object) => {
+      refuseHook(object);
+      const scoped = scopeToNamespace(upgradeOrExplain(object, targetMinor, hints), request.namespace);
+      const owned = suffixClusterRbac(scoped, props.clusterRbacSuffix ?? '', clusterRoles);
+      return toServerNormalForm(applyPatches(owned, props.patches ?? []));
     });
     refuseDuplicates(this.manifests);
     this.apiObjects = this.manifests.map((manifest) => new ApiObject(this, objectKey(manifest).replace(/\//g, '-'), manifest));

@@ -38,3 +38,14 @@ export const POD_SECURITY_ENFORCE_LABEL = 'pod-security.kubernetes.io/enforce';
  * "restricted", the prep Job "baseline" (root, with CHOWN only). docs/applying.md, "Pod Security".
  */
 export const INSTALL_POD_SECURITY_LABELS: Readonly<Record<string, string>> = { [POD_SECURITY_ENFORCE_LABEL]: 'privileged' };
+
+/**
+ * On the volume and its claim: GitOps tools never delete them when they leave the folder (a folder switched
+ * to another environment, a renamed volume) or when the install is removed. With the Retain policy the data
+ * would survive on the NFS export anyway, but a pruned claim leaves the volume Released and the server
+ * without its data until someone rebinds it by hand; deleting them stays a deliberate `kubectl delete`.
+ */
+export const KEEP_WHEN_PRUNED: Readonly<Record<string, string>> = {
+  'kustomize.toolkit.fluxcd.io/prune': 'disabled',
+  'argocd.argoproj.io/sync-options': 'Prune=false',
+};

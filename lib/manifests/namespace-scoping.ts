@@ -42,3 +42,25 @@ function scopeSubject(subject: Subject, namespace: string): Subject {
   if (subject.kind !== 'ServiceAccount' || subject.namespace) return subject;
   return { ...subject, namespace };
 }
+
+interface RoleRef {
+  kind: string;
+  name: string;
+  [key: string]: unknown;
+}
+
+/**
+ * A chart's ClusterRoles and ClusterRoleBindings are named for the release alone, so two releases of
+ * one chart in two namespaces would share them and rewrite each other's bindings on every apply. This
+ * appends `suffix` to their names, and to every binding's reference to a renamed ClusterRole, so each
+ * install owns its own. An empty suffix changes nothing.
+ */
+export function suffixClusterRbac(manifest: Manifest, suffix: string, renamedRoles: ReadonlySet<string>): Manifest {
+  if (suffix === '') return manifest;
+  const renamed = manifest.kind === 'ClusterRole' || manifest.kind === 'ClusterRoleBinding'
+    ? { ...manifest, metadata: { ...manifest.metadata, name: `${manifest.metadata.name}${suffix}` } }
+    : manifest;
+  const roleRef = manifest.roleRef as RoleRef | undefined;
+  if (!BINDING_KINDS.has(manifest.kind) || roleRef?.kind !== 'ClusterRole' || !renamedRoles.has(roleRef.name)) return renamed;
+  return { ...renamed, roleRef: { ...roleRef, name: `${roleRef.name}${suffix}` } };
+}

@@ -5,6 +5,7 @@ import { readManifestFolder } from '../manifests/folder';
 import { UserError } from '../support/errors';
 import { checkPrepJob } from './job-checks';
 import { checkPodSecurity } from './pod-security-checks';
+import { checkSharedCluster } from './shared-cluster-checks';
 import { cannotAsk, CheckResult } from './check-result';
 import { isNotFound, Kubectl } from './kubectl';
 import { checkStorage } from './storage-checks';
@@ -12,7 +13,8 @@ import { checkStorage } from './storage-checks';
 /**
  * The book's checks (prometheus-server-preconfig.sh steps 1, 2 and 4) against a cluster, for what the
  * environment's folder (`dist/` or `dist-<name>/`) will apply: helm; the namespace; MetalLB where a
- * LoadBalancer Service needs it; Pod Security Admission letting each workload's pods in; existing
+ * LoadBalancer Service needs it; Pod Security Admission letting each workload's pods in; another install's
+ * cluster-scoped objects and host ports; existing
  * volumes and claims that apply could not change; and a prep
  * Job that apply would not run again.
  */
@@ -20,7 +22,8 @@ export function runPreflight(kubectl: Kubectl, folder: string, env: NodeJS.Proce
   const manifests = readFolder(folder);
   const results = [checkHelm(env), checkNamespace(kubectl, manifests)];
   if (manifests.some(isLoadBalancer)) results.push(checkMetalLb(kubectl));
-  results.push(...checkPodSecurity(kubectl, manifests), ...checkStorage(kubectl, manifests, folder), ...checkPrepJob(kubectl, manifests));
+  results.push(...checkPodSecurity(kubectl, manifests), ...checkSharedCluster(kubectl, manifests));
+  results.push(...checkStorage(kubectl, manifests, folder), ...checkPrepJob(kubectl, manifests));
   return results;
 }
 

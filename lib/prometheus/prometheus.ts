@@ -35,9 +35,14 @@ export class Prometheus extends Construct {
     const { renderer, labels, ...settings } = props;
     const complete = completeSettings(settings);
     const request = prometheusTemplateRequest(complete);
-    this.chart = new HelmChart(this, 'Chart', { ...request, valueHints: PROMETHEUS_VALUE_HINTS, renderer, patches: PROMETHEUS_HARDENING });
+    // Outside "default", the ClusterRoles and their bindings carry the namespace: another install in another
+    // namespace then has its own (the book's install in "default" keeps the chart's names).
+    const clusterRbacSuffix = request.namespace === 'default' ? '' : `-${request.namespace}`;
+    this.chart = new HelmChart(this, 'Chart', {
+      ...request, valueHints: PROMETHEUS_VALUE_HINTS, renderer, patches: PROMETHEUS_HARDENING, clusterRbacSuffix,
+    });
 
-    requireInstall(this.chart.manifests);
+    requireInstall(this.chart.manifests, complete.nodeExporter);
     // The web UI and its unauthenticated /-/reload and /-/quit: from the configured networks and from
     // inside the cluster (scrapes, other pods); the reload sidecar calls localhost, which no policy sees.
     const server = workload(this.chart.manifests, 'Deployment', '-server');
@@ -58,8 +63,9 @@ const REQUIRED_OBJECTS: ReadonlyArray<[kind: string, suffix: string]> = [
   ['Deployment', '-server'], ['Service', '-server'], ['DaemonSet', '-node-exporter'], ['Deployment', '-kube-state-metrics'],
 ];
 
-function requireInstall(manifests: readonly Manifest[]): void {
-  const missing = REQUIRED_OBJECTS.filter(([kind, suffix]) => find(manifests, kind, suffix) === undefined);
+function requireInstall(manifests: readonly Manifest[], nodeExporter: boolean): void {
+  const required = REQUIRED_OBJECTS.filter(([kind]) => nodeExporter || kind !== 'DaemonSet');
+  const missing = required.filter(([kind, suffix]) => find(manifests, kind, suffix) === undefined);
   if (missing.length > 0) {
     const names = missing.map(([kind, suffix]) => `${kind} *${suffix}`).join(', ');
     throw new UserError(`helm template of chart prometheus rendered no ${names}: the chart, its values or helm is not what this app expects`);

@@ -45,6 +45,7 @@ export interface PrometheusChartValues {
   readonly pushgateway: { readonly enabled: boolean };
   readonly alertmanager: { readonly enabled: boolean };
   readonly nodeExporter: ImageValues & {
+    readonly enabled: boolean;
     readonly tolerations: readonly Toleration[];
     readonly resources: ContainerResourceValues;
     readonly securityContext: { readonly runAsUser: number; readonly runAsGroup: number; readonly runAsNonRoot: boolean };
@@ -89,6 +90,8 @@ export interface PrometheusSettings {
   readonly serviceType?: ServiceType;
   /** Networks outside the cluster that may reach the server, through its LoadBalancer and NetworkPolicy. @default [] */
   readonly loadBalancerSourceRanges?: readonly string[];
+  /** Whether to run node-exporter: one per node at most, as its host port allows. @default true */
+  readonly nodeExporter?: boolean;
 }
 
 /** The settings with every optional one filled in. */
@@ -143,6 +146,7 @@ export function completeSettings(settings: PrometheusSettings): CompleteSettings
     namespace: 'default',
     serviceType: 'ClusterIP',
     loadBalancerSourceRanges: [],
+    nodeExporter: true,
     ...withoutUndefined(settings),
   } as CompleteSettings;
 }
@@ -170,6 +174,7 @@ function bookValues(settings: CompleteSettings): PrometheusChartValues {
     pushgateway: { enabled: false },
     alertmanager: { enabled: false },
     nodeExporter: {
+      enabled: settings.nodeExporter,
       tolerations: controlPlaneTolerations(minorOf(settings.kubernetesVersion)),
       resources: resources(['50m', '200m'], ['32Mi', '64Mi'], SMALL_EPHEMERAL),
       // It reads the host's /proc and /sys, which nobody may read; the chart leaves it root.

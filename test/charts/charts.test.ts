@@ -50,6 +50,14 @@ describe('the charts of one environment', () => {
     expect(nodeExporter.spec.template.spec).toMatchObject({ hostNetwork: true, hostPID: true });
   });
 
+  test('GitOps tools never prune the volume or its claim: the data stays bound where it is', () => {
+    for (const kind of ['PersistentVolume', 'PersistentVolumeClaim']) {
+      expect(objects.find((o) => o.kind === kind)!.metadata.annotations).toMatchObject({
+        'kustomize.toolkit.fluxcd.io/prune': 'disabled', 'argocd.argoproj.io/sync-options': 'Prune=false',
+      });
+    }
+  });
+
   test('the "default" namespace is never written: every cluster has it, and kubectl delete -f must not delete it', () => {
     expect(objectsOf(BOOK_DEFAULTS).filter((o) => o.kind === 'Namespace')).toEqual([]);
   });

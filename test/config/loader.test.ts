@@ -80,6 +80,7 @@ describe('config', () => {
       'prometheus.resources.cpuLimit': ['2', '2'],
       'prometheus.resources.memoryRequest': ['256Mi', '256Mi'],
       'prometheus.resources.memoryLimit': ['2Gi', '2Gi'],
+      'prometheus.nodeExporter': ['false', false],
     };
     const overrides = listOverrides();
     expect([...overrides.values()].map((at) => at.join('.')).sort()).toEqual(Object.keys(written).sort());

@@ -15,6 +15,7 @@ import { withTempDir } from '../helpers';
 type Answer = { status: number; stdout?: string; stderr?: string };
 
 const NOT_FOUND: Answer = { status: 1, stderr: 'Error from server (NotFound): not found' };
+const live = (object: unknown): Answer => ({ status: 0, stdout: JSON.stringify(object) });
 const LAB = path.relative(process.cwd(), path.join(PROJECT_ROOT, 'dist'));
 const STAGING = path.relative(process.cwd(), path.join(PROJECT_ROOT, 'dist-staging'));
 const LAB_OBJECTS = readManifestFolder(LAB);
@@ -33,12 +34,12 @@ function fakeKubectl(answers: Record<string, Answer>): Kubectl & { calls: string
   };
 }
 
-const live = (object: unknown): Answer => ({ status: 0, stdout: JSON.stringify(object) });
 const labVolume = () => JSON.parse(JSON.stringify(LAB_OBJECTS.find((o) => o.kind === 'PersistentVolume')));
 const labJob = () => LAB_OBJECTS.find((o) => o.kind === 'Job')!;
 const METALLB = { 'get namespace metallb-system -o name': { status: 0, stdout: 'namespace/metallb-system' } };
 const DRY_RUN_POD = 'create --dry-run=server -o name -f -';
-const ADMITTED = { [DRY_RUN_POD]: { status: 0, stdout: 'pod/x' } };
+const DAEMON_SETS = 'get daemonsets --all-namespaces -o json';
+const ADMITTED = { [DRY_RUN_POD]: { status: 0, stdout: 'pod/x' }, [DAEMON_SETS]: live({ items: [] }) };
 const DEFAULT_NAMESPACE = { 'get namespace default -o jsonpath={.status.phase}': { status: 0, stdout: 'Active' } };
 
 function results(kubectl: Kubectl, folder = LAB) {
@@ -106,6 +107,31 @@ describe('preflight', () => {
     const kubectl = fakeKubectl({});
     results(kubectl, STAGING);
     expect(kubectl.calls.filter((call) => call === DRY_RUN_POD)).toEqual([]);
+  });
+
+  test('another install: a ClusterRoleBinding that binds another namespace\'s service accounts is named with its owner', () => {
+    const binding = { ...LAB_OBJECTS.find((o) => o.kind === 'ClusterRoleBinding')! };
+    const theirs = { ...binding, subjects: [{ kind: 'ServiceAccount', name: 'prometheus-server', namespace: 'monitoring' }] };
+    const found = runPreflight(fakeKubectl({
+      ...METALLB, ...DEFAULT_NAMESPACE, ...ADMITTED, [`get clusterrolebinding ${binding.metadata.name} -o json`]: live(theirs),
+    }), LAB, ENV).filter((result) => result.name === 'shared cluster');
+    expect(found.find((result) => !result.ok)?.detail)
+      .toBe(`ClusterRoleBinding ${binding.metadata.name} belongs to the install in namespace monitoring; applying would take it over: give this install its own namespace`);
+  });
+
+  test('another install\'s node-exporter on the host port: named, with the setting that avoids a second one', () => {
+    const nodeExporter = LAB_OBJECTS.find((o) => o.kind === 'DaemonSet')!;
+    const theirs = { ...nodeExporter, metadata: { ...nodeExporter.metadata, namespace: 'monitoring' } };
+    const kubectl = fakeKubectl({ ...METALLB, ...DEFAULT_NAMESPACE, ...ADMITTED, [DAEMON_SETS]: live({ items: [nodeExporter, theirs] }) });
+    const found = runPreflight(kubectl, LAB, ENV).find((result) => result.name === 'host ports')!;
+    expect(found).toEqual({
+      name: 'host ports', ok: false,
+      detail: 'DaemonSet monitoring/prometheus-node-exporter takes host port 9100 on every node, so the pods of DaemonSet prometheus-node-exporter '
+        + 'would stay Pending; one node-exporter per node serves every Prometheus: set prometheus.nodeExporter: false for this environment',
+    });
+    // Its own DaemonSet, already applied, is not another install.
+    const again = fakeKubectl({ ...METALLB, ...DEFAULT_NAMESPACE, ...ADMITTED, [DAEMON_SETS]: live({ items: [nodeExporter] }) });
+    expect(runPreflight(again, LAB, ENV).find((result) => result.name === 'host ports')!.ok).toBe(true);
   });
 
   test('a live volume with another NFS path fails with the steps that work, in order, and keeps the data', () => {

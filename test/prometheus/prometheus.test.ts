@@ -62,4 +62,22 @@ describe('Prometheus', () => {
     expect(() => new Prometheus(chart, 'Prometheus', { ...BOOK, renderer, [field]: value }))
       .toThrow(`Prometheus: ${field} 0 contradicts the chart's runAsNonRoot; set ${field} to the data directory's non-root owner`);
   });
+
+  test('outside "default", the ClusterRoles and their bindings carry the namespace, so installs in two namespaces own their own', () => {
+    const inMonitoring = render({ namespace: 'monitoring' });
+    const names = (kind: string, objects: Manifest[]) => objects.filter((o) => o.kind === kind).map((o) => o.metadata.name).sort();
+    expect(names('ClusterRole', objects)).toEqual(['prometheus-kube-state-metrics', 'prometheus-server']);
+    expect(names('ClusterRole', inMonitoring)).toEqual(['prometheus-kube-state-metrics-monitoring', 'prometheus-server-monitoring']);
+    for (const binding of inMonitoring.filter((o) => o.kind === 'ClusterRoleBinding') as any[]) {
+      expect(binding.metadata.name).toMatch(/-monitoring$/);
+      expect(binding.roleRef.name).toBe(binding.metadata.name);
+      expect(binding.subjects.map((s: any) => s.namespace)).toEqual(['monitoring']);
+    }
+  });
+
+  test('nodeExporter: false leaves node-exporter out, for a second install on a cluster that has one', () => {
+    const without = render({ nodeExporter: false });
+    expect(without.filter((o) => o.metadata.name.includes('node-exporter'))).toEqual([]);
+    expect(without.filter((o) => o.kind === 'Deployment')).toHaveLength(2);
+  });
 });

@@ -10,7 +10,7 @@ import { CommandResult, expectSuccess } from './check';
  */
 
 type Kubectl = (args: readonly string[], input?: string) => CommandResult;
-type Probe = () => string | undefined;
+export type Probe = () => string | undefined;
 
 const POLL_MS = 250;
 const SERVER_SELECTOR = 'app=prometheus,component=server';

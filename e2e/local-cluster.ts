@@ -23,6 +23,10 @@ export interface LocalCluster {
   kubectl(args: readonly string[], input?: string): { status: number | null; stdout: string; stderr: string };
   /** That kubectl's path: the release's own. */
   readonly kubectlPath: string;
+  /** The cluster's work folder, removed when it stops. */
+  readonly workdir: string;
+  /** Starts another server beside the cluster (logging to `<name>.log` in the work folder), stopped with it. */
+  startServer(name: string, executable: string, args: string[], env?: NodeJS.ProcessEnv): void;
   /** Stops the server and etcd and removes every file they used. */
   stop(): Promise<void>;
 }
@@ -77,6 +81,10 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       kubeconfig,
       kubectl,
       kubectlPath: path.join(options.release.bin, 'kubectl'),
+      workdir,
+      startServer: (name, executable, args, env) => {
+        processes.push(startLogged(workdir, name, executable, args, env));
+      },
       stop: async () => {
         await stopAll(processes);
         process.removeListener('exit', killAll);
@@ -182,9 +190,10 @@ function startApiServer(dir: string, etcdPort: number, apiPort: number, release:
 const TIED_TO_PARENT = path.join(PROJECT_ROOT, 'e2e', 'tied-to-parent.sh');
 
 /** Starts a server in a process group of its own, logging to `<name>.log` in the folder. */
-function startLogged(dir: string, name: string, executable: string, args: string[]): ChildProcess {
+function startLogged(dir: string, name: string, executable: string, args: string[], env?: NodeJS.ProcessEnv): ChildProcess {
   const log = fs.openSync(path.join(dir, `${name}.log`), 'a');
-  const child = spawn('bash', [TIED_TO_PARENT, String(process.pid), executable, ...args], { stdio: ['ignore', log, log], detached: true });
+  const options = { stdio: ['ignore', log, log] as ['ignore', number, number], detached: true, env: { ...process.env, ...env } };
+  const child = spawn('bash', [TIED_TO_PARENT, String(process.pid), executable, ...args], options);
   fs.closeSync(log);
   return child;
 }

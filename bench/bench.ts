@@ -299,7 +299,7 @@ Peak memory of a synth: ${r.synth_peak_rss_mb} MB.
 
 ## Tests
 
-\`npm test\` (type-check, then every jest suite): **${r.test_median_s} s**.
+\`npm test\` (type-check, lint and unused exports side by side, then every jest suite): **${r.test_median_s} s**.
 
 ## Many environments
 

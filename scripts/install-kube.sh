@@ -95,7 +95,7 @@ build_kwok() {
 # from source-controller's module of the release whose API it requires.
 build_flux() {
   local dest="$root/tools/flux" module="$root/e2e/flux" version source_version stamp wanted start
-  version=$(sed -n -E 's#^require github\.com/fluxcd/kustomize-controller (v[0-9.]+)$#\1#p' "$module/go.mod")
+  version=$(sed -n -E 's#^\s*github\.com/fluxcd/kustomize-controller (v[0-9.]+)( // indirect)?$#\1#p' "$module/go.mod" | head -1)
   stamp="$dest/.built"
   wanted="kustomize-controller $version"
   if [[ -x "$dest/kustomize-controller" && -f "$stamp" && "$(cat "$stamp")" == "$wanted" ]]; then

@@ -18,9 +18,10 @@ let passed = 0;
 
 /** Runs one check and prints it TAP-style; a check that throws ends the run. */
 export function step(name: string, body: () => void): void {
+  const started = Date.now();
   body();
   passed += 1;
-  process.stdout.write(`ok ${passed} - ${name}\n`);
+  process.stdout.write(`ok ${passed} - ${name} # ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
 }
 
 /** How many checks have passed so far. */

@@ -18,7 +18,7 @@ const NODE_EXPORTER_SELECTOR = 'app=prometheus,component=node-exporter';
 
 
 /** Polls the probe until it reports nothing missing; fails with what was still missing at the deadline. */
-export function waitFor(what: string, probe: Probe, timeoutMs = 90_000): void {
+export function waitFor(what: string, probe: Probe, timeoutMs = 180_000): void {
   const deadline = Date.now() + timeoutMs;
   let missing = probe();
   while (missing !== undefined) {

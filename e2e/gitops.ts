@@ -24,6 +24,11 @@ function secondInstall(settings: Record<string, string> = {}): Install {
   return readInstall(environmentOutdir(outdir, SECOND.environment));
 }
 
+/** The dist/ of the synth that wrote the install's folder (dist-<name>/ beside it): what preflight reads environments from. */
+function synthOutdir(install: Install): string {
+  return path.join(path.dirname(install.folder), 'dist');
+}
+
 function removeSynth(install: Install): void {
   fs.rmSync(path.dirname(install.folder), { recursive: true, force: true });
 }
@@ -45,12 +50,12 @@ export function sharedClusterSteps(cluster: LocalCluster, lab: Install): void {
   const second = secondInstall();
   try {
     step('preflight of a second install with its own node-exporter names the lab\'s, which holds host port 9100, and the setting that avoids it', () => {
-      const result = preflight(cluster, SECOND.environment, path.dirname(withExporter.folder));
+      const result = preflight(cluster, SECOND.environment, synthOutdir(withExporter));
       expectExit(result, 1, 'preflight of a second node-exporter');
       expectLine(result.stdout, /^FAIL {2}host ports: DaemonSet default\/prometheus-node-exporter takes host port 9100 on every node, .*set prometheus\.nodeExporter: false/);
     });
     step(`a second install in namespace ${SECOND.namespace}, without node-exporter, applies beside the lab and converges`, () => {
-      const result = preflight(cluster, SECOND.environment, path.dirname(second.folder));
+      const result = preflight(cluster, SECOND.environment, synthOutdir(second));
       expectExit(result, 0, 'preflight of the second install');
       expectSuccess(cluster.kubectl(['apply', '-f', second.folder]), 'apply of the second install');
       waitFor('second claim Bound', claimBound(cluster.kubectl, second.namespace, second.claim));
@@ -69,7 +74,8 @@ export function sharedClusterSteps(cluster: LocalCluster, lab: Install): void {
       if (JSON.stringify(after) !== JSON.stringify(before)) throw new Error('an object changed although every apply said unchanged');
     });
     step('removing the second install leaves the lab as it was', () => {
-      expectSuccess(cluster.kubectl(['delete', '-f', second.folder, '--wait=true', '--timeout=120s']), 'delete the second install');
+      // Not waiting for the namespace to finish terminating: its controller takes its time, and the lab is what matters.
+      expectSuccess(cluster.kubectl(['delete', '-f', second.folder, '--wait=false']), 'delete the second install');
       waitFor('the lab\'s node-exporter everywhere', nodeExporterOn(cluster.kubectl, lab.namespace, NODES));
       waitFor('lab claim Bound', claimBound(cluster.kubectl, lab.namespace, lab.claim));
     });

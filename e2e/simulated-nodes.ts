@@ -42,7 +42,11 @@ export function startNodeSimulation(dir: string, kubeconfig: string, release: Re
     start('kube-controller-manager', path.join(release.bin, 'kube-controller-manager'), [
       `--kubeconfig=${kubeconfig}`, '--leader-elect=false', '--bind-address=127.0.0.1', '--secure-port=0',
       `--service-account-private-key-file=${path.join(dir, 'sa.key')}`, `--root-ca-file=${path.join(dir, 'ca.crt')}`,
-      '--use-service-account-credentials=false', controllersFlag(release), '--v=0',
+      '--use-service-account-credentials=false', controllersFlag(release),
+      // kwok renews the simulated nodes' leases; when the machine is busy (the e2e runs several control planes
+      // side by side) a renewal can come late. A node marked NotReady marks its pods unready, and kwok, which
+      // only makes new pods ready, never makes them ready again: so give the leases five minutes, not 40 s.
+      '--node-monitor-grace-period=300s', '--v=0',
     ]),
     start('kube-scheduler', path.join(release.bin, 'kube-scheduler'), [
       `--kubeconfig=${kubeconfig}`, '--leader-elect=false', '--bind-address=127.0.0.1', '--secure-port=0', '--v=0',

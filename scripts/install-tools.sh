@@ -49,7 +49,7 @@ install_helm() {
 
 install_kubectl_validate() {
   install_tool kubectl-validate "$KUBECTL_VALIDATE_VERSION" sigs.k8s.io/kubectl-validate "-s -w" \
-    "which npm test uses to check dist/ against the Kubernetes 1.27 schemas (several minutes on a new machine)" "--help"
+    "which npm test uses to check each dist folder against its target's schemas (several minutes on a new machine)" "--help"
 }
 
 install_kube_score() {

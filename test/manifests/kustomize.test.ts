@@ -44,26 +44,26 @@ describe('kustomize build of each dist folder, as Flux builds it', () => {
     });
   });
 
-  test('a folder that holds another environment is built as both, as Flux would apply both: why no environment\'s folder is inside another', () => {
-    withTempDir('kustomize', (dir) => {
+  /** dist/ with another folder copied inside it, built as Flux builds it. */
+  function buildWithInside(inside: string): ReturnType<typeof buildAsFlux> {
+    return withTempDir('kustomize', (dir) => {
       const nested = path.join(dir, 'nested');
       fs.cpSync(path.join(PROJECT_ROOT, 'dist'), nested, { recursive: true });
-      fs.cpSync(path.join(PROJECT_ROOT, 'dist-staging'), path.join(nested, 'staging'), { recursive: true });
-      const built = buildAsFlux(nested, path.join(dir, 'copy'));
-      expect(built.status).toBe(0);
-      const both = [...readManifestFolder(path.join(PROJECT_ROOT, 'dist')), ...readManifestFolder(path.join(PROJECT_ROOT, 'dist-staging'))];
-      expect(Object.keys(byKey(built.objects)).sort()).toEqual(Object.keys(byKey(both)).sort());
+      fs.cpSync(path.join(PROJECT_ROOT, inside), path.join(nested, 'inside'), { recursive: true });
+      return buildAsFlux(nested, path.join(dir, 'copy'));
     });
+  }
+
+  test('a folder that holds another environment is built as both, as Flux would apply both: why no environment\'s folder is inside another', () => {
+    const built = buildWithInside('dist-staging');
+    expect(built.status).toBe(0);
+    const both = [...readManifestFolder(path.join(PROJECT_ROOT, 'dist')), ...readManifestFolder(path.join(PROJECT_ROOT, 'dist-staging'))];
+    expect(Object.keys(byKey(built.objects)).sort()).toEqual(Object.keys(byKey(both)).sort());
   });
 
   test('two installs would clash where a folder repeats a cluster-scoped name: kustomize refuses, as Flux would', () => {
-    withTempDir('kustomize', (dir) => {
-      const nested = path.join(dir, 'nested');
-      fs.cpSync(path.join(PROJECT_ROOT, 'dist'), nested, { recursive: true });
-      fs.cpSync(path.join(PROJECT_ROOT, 'dist'), path.join(nested, 'again'), { recursive: true });
-      const built = buildAsFlux(nested, path.join(dir, 'copy'));
-      expect(built.status).not.toBe(0);
-      expect(built.stderr).toMatch(/may not add resource with an already registered id/);
-    });
+    const built = buildWithInside('dist');
+    expect(built.status).not.toBe(0);
+    expect(built.stderr).toMatch(/may not add resource with an already registered id/);
   });
 });

@@ -24,9 +24,18 @@ export interface Release {
 
 const MODULES = path.join(PROJECT_ROOT, 'e2e', 'kube');
 
+/** Every release pinned under e2e/kube, oldest first. */
+export function pinnedReleases(): Release[] {
+  return pinnedModules().map(release).sort((a, b) => a.minor - b.minor);
+}
+
+function pinnedModules(): string[] {
+  return fs.readdirSync(MODULES).filter((name) => fs.existsSync(path.join(MODULES, name, 'go.mod')));
+}
+
 /** The releases of $E2E_KUBE, else every pinned one, oldest first. */
 export function selectedReleases(env: NodeJS.ProcessEnv = process.env): Release[] {
-  const pinned = fs.readdirSync(MODULES).filter((name) => fs.existsSync(path.join(MODULES, name, 'go.mod')));
+  const pinned = pinnedModules();
   const wanted = env.E2E_KUBE ? env.E2E_KUBE.split(/[, ]+/).filter(Boolean) : pinned;
   const unknown = wanted.filter((name) => !pinned.includes(name));
   if (unknown.length > 0) throw new Error(`E2E_KUBE: ${unknown.join(', ')} is not a pinned release: expected some of ${pinned.join(', ')}`);

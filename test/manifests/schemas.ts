@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
 import { minorOf } from '../../lib/support/rules';
-import { PROJECT_ROOT } from '../../lib/support/project-root';
+import { pinnedReleases } from '../../e2e/releases';
 
 /*
  * The schemas kubectl-validate checks a target against. v0.0.4 has the built-in schemas of 1.23–1.30;
@@ -42,14 +42,13 @@ function localSchemas(kubernetesVersion: string): string {
 
 /** Where the Go module cache holds the k8s.io/kubernetes release that e2e/kube/v1.N pins. */
 function moduleDir(kubernetesVersion: string): string {
-  const moduleFile = path.join(PROJECT_ROOT, 'e2e', 'kube', `v${kubernetesVersion}`, 'go.mod');
-  if (!fs.existsSync(moduleFile)) {
+  const release = pinnedReleases().find((pinned) => pinned.target === kubernetesVersion);
+  if (!release) {
     throw new Error(`no schemas for Kubernetes ${kubernetesVersion}: kubectl-validate has none built in, and e2e/kube/v${kubernetesVersion}/go.mod pins no release`);
   }
-  const release = /^\s*k8s\.io\/kubernetes (v[0-9.]+)$/m.exec(fs.readFileSync(moduleFile, 'utf8'))?.[1];
   const cache = spawnSync('go', ['env', 'GOMODCACHE'], { encoding: 'utf8' }).stdout.trim();
-  const dir = path.join(cache, 'k8s.io', `kubernetes@${release}`);
-  if (!fs.existsSync(dir)) throw new Error(`the OpenAPI documents of Kubernetes ${release} are not in ${cache}: run \`npm run tools\``);
+  const dir = path.join(cache, 'k8s.io', `kubernetes@${release.version}`);
+  if (!fs.existsSync(dir)) throw new Error(`the OpenAPI documents of Kubernetes ${release.version} are not in ${cache}: run \`npm run tools\``);
   return dir;
 }
 
@@ -68,9 +67,4 @@ export function describedKinds(kubernetesVersion: string): Set<string> {
 
 interface GvkSchema {
   'x-kubernetes-group-version-kind'?: Array<{ group: string; version: string; kind: string }>;
-}
-
-/** The minor versions of the releases e2e/kube pins, oldest first. */
-export function pinnedMinors(): number[] {
-  return fs.readdirSync(path.join(PROJECT_ROOT, 'e2e', 'kube')).map((name) => minorOf(name.replace(/^v/, ''))).sort((a, b) => a - b);
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the pinned command-line tools into tools/bin (gitignored) with `go install`, from the Go
-# module proxy (helm, kubectl-validate, kube-score, kustomize), and downloads the OpenAPI documents of the Kubernetes releases kubectl-validate has no
-# schemas for. Usage: scripts/install-tools.sh [helm] [kubectl-validate] [kube-score] [kustomize] [kube-schemas]
+# module proxy (helm, kubectl-validate, kube-score, kustomize; promtool of each Prometheus release a
+# chart runs, through its module under test/promtool/), and downloads the OpenAPI documents of the Kubernetes releases kubectl-validate has no
+# schemas for. Usage: scripts/install-tools.sh [helm] [kubectl-validate] [kube-score] [kustomize] [promtool] [kube-schemas]
 # (default: all).
 # Already-installed tools of the right version are kept, so running it again is cheap.
 set -euo pipefail
@@ -62,6 +63,29 @@ install_kustomize() {
     "which npm test runs to build each dist folder as Flux's kustomize-controller does (under a minute)" "version"
 }
 
+# promtool of each Prometheus release a chart runs (v2.19.0: the book's; v3.14.0: today's), one pinned module
+# each under test/promtool/ (Prometheus' go.mod has a replace, so `go install` refuses it), into
+# tools/bin/promtool-<version>. The module's directory name is the minor; its go.mod says the version.
+install_promtool() {
+  local module version dest start
+  for module in "$root"/test/promtool/*/; do
+    version=$(sed -n -E 's#^// promtool-version: (v[0-9.]+)$#\1#p' "$module/go.mod" | head -1)
+    dest="$bin/promtool-$version"
+    if [[ -x "$dest" && -f "$bin/.promtool-$version.version" ]] && timeout 30 "$dest" --version >/dev/null 2>&1; then
+      continue
+    fi
+    require_go
+    echo "install-tools: building promtool $version with $(go version | cut -d' ' -f3) into tools/bin, which npm test runs over each environment's Prometheus config (first time only: about 6 minutes, 10 on a new machine)" >&2
+    start=$(date +%s)
+    rm -f "$dest" "$bin/.promtool-$version.version"
+    (cd "$module" && GOFLAGS=-buildvcs=false go build -trimpath \
+      -ldflags "-s -w -X github.com/prometheus/common/version.Version=${version#v}" \
+      -o "$dest" github.com/prometheus/prometheus/cmd/promtool)
+    echo "$version" > "$bin/.promtool-$version.version"
+    echo "install-tools: promtool $version built in $(( $(date +%s) - start ))s" >&2
+  done
+}
+
 # kubectl-validate v0.0.4 has the schemas of 1.23-1.30 built in. For a later release the tests read the
 # OpenAPI v3 documents of its k8s.io/kubernetes module, the one e2e/kube/v1.N pins: into Go's module cache.
 install_kube_schemas() {
@@ -80,14 +104,15 @@ install_kube_schemas() {
 }
 
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(helm kubectl-validate kube-score kustomize kube-schemas)
+[[ ${#targets[@]} -gt 0 ]] || targets=(helm kubectl-validate kube-score kustomize promtool kube-schemas)
 for target in "${targets[@]}"; do
   case "$target" in
     helm) install_helm ;;
     kubectl-validate) install_kubectl_validate ;;
     kube-score) install_kube_score ;;
     kustomize) install_kustomize ;;
+    promtool) install_promtool ;;
     kube-schemas) install_kube_schemas ;;
-    *) echo "install-tools: unknown tool '$target' (expected helm, kubectl-validate, kube-score, kustomize or kube-schemas)" >&2; exit 2 ;;
+    *) echo "install-tools: unknown tool '$target' (expected helm, kubectl-validate, kube-score, kustomize, promtool or kube-schemas)" >&2; exit 2 ;;
   esac
 done

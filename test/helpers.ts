@@ -7,8 +7,14 @@ import { findHelm, HelmBinary } from '../lib/helm/helm-binary';
 import { Manifest } from '../lib/manifests/manifest';
 import { PROJECT_ROOT } from '../lib/support/project-root';
 
-/** The offline mirror of the book's chart repository: $CHART_MIRROR, else ../shared/helm-repo. */
-export const MIRROR_DIR = path.resolve(process.env.CHART_MIRROR ?? path.join(PROJECT_ROOT, '..', 'shared', 'helm-repo'));
+/** The offline mirror of the book's chart repository, beside the project. */
+export const BOOK_MIRROR = path.join(PROJECT_ROOT, '..', 'shared', 'helm-repo');
+/** The offline mirror of today's chart repository (prometheus-community), beside the project. */
+export const TODAY_MIRROR = path.join(PROJECT_ROOT, '..', 'shared', 'helm-repo-prometheus-community');
+/** Both mirrors, for a renderer's `mirrors`. */
+export const MIRRORS = [BOOK_MIRROR, TODAY_MIRROR];
+/** CHART_MIRROR for a synth in a child process: both mirrors. */
+export const CHART_MIRROR_VALUE = MIRRORS.join(',');
 
 /** A fresh chart in a fresh test app. */
 export function newChart(id = 'test'): { app: App; chart: Chart } {
@@ -53,6 +59,20 @@ export function installTool(name: 'kubectl-validate' | 'kube-score' | 'kustomize
   const install = spawnSync('bash', [path.join(PROJECT_ROOT, 'scripts', 'install-tools.sh'), name], { encoding: 'utf8', stdio: ['ignore', 'inherit', 'inherit'] });
   if (install.status !== 0) throw new Error(`installing ${name} failed (exit ${install.status})`);
   return path.join(PROJECT_ROOT, 'tools', 'bin', name);
+}
+
+let promtoolsInstalled = false;
+
+/** tools/bin/promtool-<version>, built by `scripts/install-tools.sh promtool` from its module under test/promtool/ when missing. */
+export function installPromtool(version: string): string {
+  if (!promtoolsInstalled) {
+    const install = spawnSync('bash', [path.join(PROJECT_ROOT, 'scripts', 'install-tools.sh'), 'promtool'], { encoding: 'utf8', stdio: ['ignore', 'inherit', 'inherit'] });
+    if (install.status !== 0) throw new Error(`installing promtool failed (exit ${install.status})`);
+    promtoolsInstalled = true;
+  }
+  const binary = path.join(PROJECT_ROOT, 'tools', 'bin', `promtool-${version}`);
+  if (!fs.existsSync(binary)) throw new Error(`no promtool ${version}: add a module for it under test/promtool/ (as v3.14 is)`);
+  return binary;
 }
 
 /** Runs `body` with a fresh temporary directory, removed afterwards whatever happens. */

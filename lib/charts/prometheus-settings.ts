@@ -7,6 +7,7 @@ import type { PrometheusSettings } from '../prometheus/values';
  */
 export function prometheusSettings(config: Config): Required<PrometheusSettings> {
   return {
+    chart: config.prometheus.chart,
     kubernetesVersion: config.kubernetesVersion,
     claimName: config.storage.claimName,
     uid: config.owner.uid,

@@ -1,8 +1,9 @@
 import * as v from 'valibot';
 import {
-  ACCESS_MODES, cpuMillis, isBelow, isCpuQuantity, isDnsLabel, isDnsSubdomain, isDuration, isHashedNameBase, isIpv4Cidr, isNfsHost,
-  isNonRootId, isPinnedImage, isReleaseName, isSafeAbsolutePath, isSupportedKubeVersion, MAX_HASHED_NAME_BASE_LENGTH, MAX_ID,
-  MAX_KUBE_MINOR, MAX_RELEASE_NAME_LENGTH, MIN_KUBE_MINOR, parseBinaryQuantity, quantityBytes, RECLAIM_POLICIES, SERVICE_TYPES,
+  ACCESS_MODES, CHART_MIN_KUBE_MINOR, cpuMillis, isBelow, isCpuQuantity, isDnsLabel, isDnsSubdomain, isDuration, isHashedNameBase,
+  isIpv4Cidr, isNfsHost, isNonRootId, isPinnedImage, isReleaseName, isSafeAbsolutePath, isSupportedKubeVersion,
+  MAX_HASHED_NAME_BASE_LENGTH, MAX_ID, MAX_KUBE_MINOR, MAX_RELEASE_NAME_LENGTH, MIN_KUBE_MINOR, minorOf, parseBinaryQuantity,
+  PROMETHEUS_CHARTS, PrometheusChartName, quantityBytes, RECLAIM_POLICIES, SERVICE_TYPES,
 } from '../support/rules';
 
 /*
@@ -101,6 +102,8 @@ const ResourcesSchema = v.pipe(
 );
 
 const PrometheusSchema = v.strictObject({
+  chart: field('the chart to install: edu/prometheus (the book\'s, Prometheus v2.19) or prometheus-community/prometheus (today\'s, '
+    + 'Prometheus v3.14; Kubernetes 1.25 or later; docs/upgrading.md)', oneOf(PROMETHEUS_CHARTS)),
   releaseName: field('Helm release name; prefixes the chart\'s object names',
     text(isReleaseName, `expected a DNS-1123 label of at most ${MAX_RELEASE_NAME_LENGTH} characters (a Helm limit)`)),
   serviceType: field('type of the prometheus-server Service; LoadBalancer takes an address from MetalLB', oneOf(SERVICE_TYPES)),
@@ -134,6 +137,19 @@ export const ConfigSchema = v.pipe(
     ),
     ['nfs', 'dataPath'],
   ),
+  v.forward(
+    v.partialCheck(
+      [['kubernetesVersion'], ['prometheus', 'chart']],
+      // An invalid version is reported on its own.
+      (config) => !isSupportedKubeVersion(config.kubernetesVersion)
+        || minorOf(config.kubernetesVersion) >= CHART_MIN_KUBE_MINOR[config.prometheus.chart],
+      (issue) => {
+        const chart = (issue.input as { prometheus: { chart: PrometheusChartName } }).prometheus.chart;
+        return `expected "1.${CHART_MIN_KUBE_MINOR[chart]}" or later: chart ${chart} supports no older Kubernetes`;
+      },
+    ),
+    ['kubernetesVersion'],
+  ),
 );
 
 /** The validated config of one environment. */
@@ -164,6 +180,7 @@ export const BOOK_DEFAULTS: Config = {
     activeDeadline: '5m',
   },
   prometheus: {
+    chart: 'edu/prometheus',
     releaseName: 'prometheus',
     serviceType: 'LoadBalancer',
     // The book's lab network (Vagrant's 192.168.1.0/24): the only clients of the web UI and its API.

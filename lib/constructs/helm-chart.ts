@@ -15,7 +15,7 @@ import { isReleaseName, isSupportedKubeVersion, minorOf } from '../support/rules
 export interface HelmChartProps {
   /** Name of the chart's entry in charts.lock.yaml. @default none, required */
   readonly chart: string;
-  /** Helm release name. @default the chart name */
+  /** Helm release name. @default the chart's name in its repository ("prometheus" for "edu/prometheus") */
   readonly releaseName?: string;
   /** Kubernetes minor version to render for, "1.N". @default none, required */
   readonly kubernetesVersion: string;
@@ -85,7 +85,7 @@ export class HelmChart extends Construct {
 function templateRequest(props: HelmChartProps): TemplateRequest {
   const request = {
     chart: props.chart,
-    releaseName: props.releaseName ?? props.chart,
+    releaseName: props.releaseName ?? props.chart.split('/').pop() as string,
     namespace: props.namespace ?? 'default',
     kubernetesVersion: props.kubernetesVersion,
     values: props.values ?? {},

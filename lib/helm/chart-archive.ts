@@ -6,6 +6,7 @@ import { parseYaml } from '../manifests/yaml';
 import { UserError } from '../support/errors';
 import { PROJECT_ROOT } from '../support/project-root';
 import { ChartLock } from './chart-lock';
+import { chartContentDigest } from './chart-content';
 import { HelmBinary } from './helm-binary';
 import { helmEnvironment, helmTimedOut, helmTimeoutMs } from './helm-template';
 
@@ -13,31 +14,40 @@ import { helmEnvironment, helmTimedOut, helmTimeoutMs } from './helm-template';
 const CHART_CACHE_DIR_ENV = 'CHART_CACHE_DIR';
 /** Where pulled and verified chart archives are kept (gitignored). */
 const CHART_CACHE_DIR = path.join(PROJECT_ROOT, '.cache', 'charts');
-/** Environment variable naming a directory or http(s) URL that mirrors the chart repositories. */
+/** Environment variable naming directories or http(s) URLs, separated by commas, that mirror the chart repositories. */
 const CHART_MIRROR_ENV = 'CHART_MIRROR';
 
 /** Where a chart archive comes from and where it is kept. */
 export interface EnsureChartOptions {
   /** helm, for pulls over HTTP. */
   readonly helm: HelmBinary;
-  /** Directory or http(s) URL to pull from instead of the lock's repository. @default $CHART_MIRROR, else the first existing localMirrors entry */
-  readonly mirror?: string;
+  /** Directories or http(s) URLs to pull from instead of the lock's repository, in order. @default $CHART_MIRROR, else localMirrors */
+  readonly mirrors?: readonly string[];
   /** Where verified archives are kept. @default $CHART_CACHE_DIR, else .cache/charts */
   readonly cacheDir?: string;
 }
 
+/** What a verified archive's sidecar file records: the content digest it was checked against, and its bytes' sha256. */
+interface Verification {
+  readonly digest: string;
+  readonly archive: string;
+}
+
 /**
- * Returns the path of the chart archive after checking its sha256 against the lock, pulling it
- * first when it is not cached. An archive whose digest differs is never returned: the UserError
- * names the file, both digests and how to recover.
+ * Returns the path of the chart archive after checking its content digest against the lock, pulling
+ * it first when it is not cached. An archive whose digest differs is never returned: the UserError
+ * names the file, both digests and how to recover. The content digest is computed once, when the
+ * archive arrives; later runs compare the archive's sha256 with the one recorded beside it then.
  */
 export function ensureChart(lock: ChartLock, options: EnsureChartOptions): string {
   const cacheDir = options.cacheDir ?? (process.env[CHART_CACHE_DIR_ENV] || CHART_CACHE_DIR);
-  const archive = path.join(cacheDir, `${lock.name}-${lock.version}.tgz`);
+  const archive = path.join(cacheDir, path.dirname(lock.name), `${lock.chart}-${lock.version}.tgz`);
   if (!fs.existsSync(archive)) {
     pullChart(lock, archive, options);
+  } else if (!recordedAsVerified(archive, lock)) {
+    verifyDigest(archive, lock);
+    recordVerification(archive, lock);
   }
-  verifyDigest(archive, lock);
   return archive;
 }
 
@@ -46,16 +56,42 @@ export function fileDigest(file: string): string {
   return `sha256:${createHash('sha256').update(fs.readFileSync(file)).digest('hex')}`;
 }
 
+/** The mirrors to try: the option, else $CHART_MIRROR split at commas, else none. */
+function configuredMirrors(env: NodeJS.ProcessEnv = process.env): string[] {
+  return (env[CHART_MIRROR_ENV] ?? '').split(',').map((mirror) => mirror.trim()).filter((mirror) => mirror !== '');
+}
+
+function verificationFile(archive: string): string {
+  return `${archive}.verified`;
+}
+
+function recordedAsVerified(archive: string, lock: ChartLock): boolean {
+  let recorded: Partial<Verification>;
+  try {
+    recorded = JSON.parse(fs.readFileSync(verificationFile(archive), 'utf8')) as Partial<Verification>;
+  } catch {
+    return false;
+  }
+  return recorded.digest === lock.digest && recorded.archive === fileDigest(archive);
+}
+
+function recordVerification(archive: string, lock: ChartLock): void {
+  const verification: Verification = { digest: lock.digest, archive: fileDigest(archive) };
+  fs.writeFileSync(verificationFile(archive), `${JSON.stringify(verification)}\n`);
+}
+
 /** `origin` names the file for the message: the cached archive, or where a pull came from. */
 function verifyDigest(archive: string, lock: ChartLock, origin: string = archive): void {
-  const actual = fileDigest(archive);
-  if (actual !== lock.digest) {
-    const mismatch = `${origin} has digest ${actual}, but charts.lock.yaml pins ${lock.digest}`;
-    const remedy = origin === archive
-      ? 'delete the file and run `npm run vendor` to pull it again'
-      : 'fix the mirror or point CHART_MIRROR elsewhere';
-    throw new UserError(`chart ${lock.name} ${lock.version}: ${mismatch}; refusing to render it (${remedy})`);
+  const remedy = origin === archive ? 'delete the file and run `npm run vendor` to pull it again' : 'fix the mirror or point CHART_MIRROR elsewhere';
+  let problem: string | undefined;
+  try {
+    const actual = chartContentDigest(archive, origin);
+    if (actual !== lock.digest) problem = `${origin} has content digest ${actual}, but charts.lock.yaml pins ${lock.digest}`;
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    problem = error.message;
   }
+  if (problem) throw new UserError(`chart ${lock.name} ${lock.version}: ${problem}; refusing to render it (${remedy})`);
 }
 
 /** Pulls into a temporary folder beside the cache, verifies, then moves into place in one rename. */
@@ -64,23 +100,35 @@ function pullChart(lock: ChartLock, archive: string, options: EnsureChartOptions
   fs.mkdirSync(cacheDir, { recursive: true });
   const staging = fs.mkdtempSync(path.join(cacheDir, '.pull-'));
   try {
-    const source = chooseSource(lock, options.mirror);
-    const pulled = isUrl(source) ? pullWithHelm(lock, source, staging, options.helm) : copyFromDirectory(lock, source, staging);
-    verifyDigest(pulled, lock, `${lock.name}-${lock.version}.tgz from ${source}`);
+    const { source, pulled } = pullFromFirstSource(lock, sources(lock, options.mirrors), staging, options.helm);
+    verifyDigest(pulled, lock, `${lock.chart}-${lock.version}.tgz from ${source}`);
     fs.renameSync(pulled, archive);
+    recordVerification(archive, lock);
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
   }
 }
 
 /**
- * CHART_MIRROR when set; else the first of the lock's localMirrors that exists (offline machines keep
- * the repository's copy there); else the repository itself. Whatever the source, the digest decides.
+ * The mirrors given (option or CHART_MIRROR) when there are any; else the lock's localMirrors that
+ * exist (offline machines keep the repositories' copies there), then the repository itself. Whatever
+ * the source, the digest decides.
  */
-function chooseSource(lock: ChartLock, explicit: string | undefined): string {
-  const mirror = (explicit ?? process.env[CHART_MIRROR_ENV] ?? '').trim();
-  if (mirror !== '') return mirror;
-  return lock.localMirrors.find((dir) => fs.existsSync(path.join(dir, 'index.yaml'))) ?? lock.repository;
+function sources(lock: ChartLock, explicit: readonly string[] | undefined): string[] {
+  const mirrors = explicit ?? configuredMirrors();
+  if (mirrors.length > 0) return [...mirrors];
+  return [...lock.localMirrors.filter((dir) => fs.existsSync(path.join(dir, 'index.yaml'))), lock.repository];
+}
+
+/** The first source that has the chart's version; a source without it is passed over, and all of them named if none has it. */
+function pullFromFirstSource(lock: ChartLock, candidates: readonly string[], staging: string, helm: HelmBinary): { source: string; pulled: string } {
+  const misses: string[] = [];
+  for (const source of candidates) {
+    const pulled = isUrl(source) ? pullWithHelm(lock, source, staging, helm) : copyFromDirectory(lock, source, staging);
+    if (typeof pulled === 'string') return { source, pulled };
+    misses.push(pulled.miss);
+  }
+  throw new UserError(`chart ${lock.name} ${lock.version}: no source has it: ${misses.join('; ')}`);
 }
 
 function isUrl(source: string): boolean {
@@ -88,8 +136,8 @@ function isUrl(source: string): boolean {
 }
 
 /** `helm pull --repo`, with helm's config and cache kept inside the project so a user's repos do not matter. */
-function pullWithHelm(lock: ChartLock, repository: string, destination: string, helm: HelmBinary): string {
-  const args = ['pull', lock.name, '--repo', repository, '--version', lock.version, '--destination', destination];
+function pullWithHelm(lock: ChartLock, repository: string, destination: string, helm: HelmBinary): string | { miss: string } {
+  const args = ['pull', lock.chart, '--repo', repository, '--version', lock.version, '--destination', destination];
   const timeoutMs = helmTimeoutMs();
   const result = spawnSync(helm.path, args, { encoding: 'utf8', env: helmEnvironment(), timeout: timeoutMs, killSignal: 'SIGKILL' });
   if ((result.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT') {
@@ -97,29 +145,27 @@ function pullWithHelm(lock: ChartLock, repository: string, destination: string, 
   }
   if (result.status !== 0) {
     const reason = (result.stderr || result.error?.message || '').trim().split('\n')[0];
-    throw new UserError(`chart ${lock.name} ${lock.version}: helm pull from ${repository} failed: ${reason}`);
+    return { miss: `helm pull from ${repository} failed: ${reason}` };
   }
-  return path.join(destination, `${lock.name}-${lock.version}.tgz`);
+  return path.join(destination, `${lock.chart}-${lock.version}.tgz`);
 }
 
 /** A directory mirror is a copy of a chart repository: its index.yaml says which file holds the version. */
-function copyFromDirectory(lock: ChartLock, directory: string, destination: string): string {
+function copyFromDirectory(lock: ChartLock, directory: string, destination: string): string | { miss: string } {
   const indexFile = path.join(directory, 'index.yaml');
   if (!fs.existsSync(indexFile)) {
     const expected = 'expected a directory that mirrors a chart repository, or an http(s) URL';
     throw new UserError(`${CHART_MIRROR_ENV}: ${directory} has no index.yaml: ${expected}`);
   }
   const index = parseYaml(fs.readFileSync(indexFile, 'utf8')) as { entries?: Record<string, Array<{ version: string; urls?: string[] }>> };
-  const entry = index?.entries?.[lock.name]?.find((candidate) => String(candidate.version) === lock.version);
+  const entry = index?.entries?.[lock.chart]?.find((candidate) => String(candidate.version) === lock.version);
   const url = entry?.urls?.[0];
-  if (!url) {
-    throw new UserError(`${CHART_MIRROR_ENV}: ${indexFile} lists no ${lock.name} ${lock.version}`);
-  }
+  if (!url) return { miss: `${indexFile} lists no ${lock.chart} ${lock.version}` };
   if (isUrl(url) || path.isAbsolute(url) || url.split('/').includes('..')) {
-    const pointer = `${indexFile} points ${lock.name} ${lock.version} at ${url}`;
+    const pointer = `${indexFile} points ${lock.chart} ${lock.version} at ${url}`;
     throw new UserError(`${CHART_MIRROR_ENV}: ${pointer}: expected a file inside the mirror directory`);
   }
-  const target = path.join(destination, `${lock.name}-${lock.version}.tgz`);
+  const target = path.join(destination, `${lock.chart}-${lock.version}.tgz`);
   fs.copyFileSync(path.join(directory, url), target);
   return target;
 }

@@ -9,22 +9,26 @@ export const CHART_LOCK_FILE = path.join(PROJECT_ROOT, 'charts.lock.yaml');
 
 /** One pinned chart. */
 export interface ChartLock {
-  /** Chart name in its repository. */
+  /** The lock's name for it, "<repository name>/<chart name>" as `helm install` writes it: "edu/prometheus". */
   readonly name: string;
+  /** The chart's name in its repository: the part of {@link name} after "/". */
+  readonly chart: string;
   /** Chart repository URL (what `helm repo add` takes). */
   readonly repository: string;
   /** Exact chart version. */
   readonly version: string;
-  /** sha256 of the chart archive, "sha256:<64 hex>". */
+  /** Content digest of the chart's files (chart-content.ts), "sha256:<64 hex>". */
   readonly digest: string;
   /** Absolute paths of the lock's localMirrors: directories tried before the repository when they exist. */
   readonly localMirrors: readonly string[];
 }
 
 interface LockFileContent {
-  charts?: Record<string, Omit<ChartLock, 'name' | 'localMirrors'>>;
+  charts?: Record<string, Omit<ChartLock, 'name' | 'chart' | 'localMirrors'>>;
   localMirrors?: string[];
 }
+
+const LOCK_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?\/[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 
 /** Every chart name the lock file pins. */
 export function lockedChartNames(lockFile: string = CHART_LOCK_FILE): string[] {
@@ -38,8 +42,11 @@ export function readChartLock(name: string, lockFile: string = CHART_LOCK_FILE):
   if (!entry) {
     throw new UserError(`${lockFile}: no chart "${name}" under charts: add its repository, version and digest`);
   }
+  if (!LOCK_NAME.test(name)) {
+    throw new UserError(`${lockFile}: chart name "${name}" is invalid: expected <repository name>/<chart name>, such as edu/prometheus`);
+  }
   const localMirrors = (content.localMirrors ?? []).map((dir) => path.resolve(path.dirname(lockFile), dir));
-  const lock = { name, ...entry, localMirrors };
+  const lock = { name, chart: name.split('/')[1], ...entry, localMirrors };
   if (!/^sha256:[a-f0-9]{64}$/.test(String(lock.digest))) {
     throw new UserError(`${lockFile}: charts.${name}.digest "${lock.digest}" is invalid: expected sha256:<64 hex>`);
   }

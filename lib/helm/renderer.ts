@@ -18,8 +18,8 @@ export interface HelmRendererOptions {
   readonly lockFile?: string;
   /** helm v3 to render with. @default the one findHelm() returns */
   readonly helm?: HelmBinary;
-  /** Directory or http(s) URL mirroring the chart repository. @default $CHART_MIRROR, else the lock's localMirrors, else its repository */
-  readonly mirror?: string;
+  /** Directories or http(s) URLs mirroring the chart repositories. @default $CHART_MIRROR, else the lock's localMirrors, then its repository */
+  readonly mirrors?: readonly string[];
   /** Where verified chart archives are kept. @default $CHART_CACHE_DIR, else .cache/charts */
   readonly chartCacheDir?: string;
   /** Cache of rendered output; null for none. @default RenderCache.fromEnvironment() */
@@ -136,7 +136,7 @@ export class HelmRenderer implements ChartRenderer {
     let verified = this.verifiedArchives.get(chart);
     if (!verified) {
       const lock = readChartLock(chart, this.options.lockFile ?? CHART_LOCK_FILE);
-      const archivePath = ensureChart(lock, { helm, mirror: this.options.mirror, cacheDir: this.options.chartCacheDir });
+      const archivePath = ensureChart(lock, { helm, mirrors: this.options.mirrors, cacheDir: this.options.chartCacheDir });
       verified = { path: archivePath, digest: lock.digest };
       this.verifiedArchives.set(chart, verified);
     }

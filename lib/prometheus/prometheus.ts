@@ -6,6 +6,7 @@ import { Manifest } from '../manifests/manifest';
 import { UserError } from '../support/errors';
 import { isNonRootId } from '../support/rules';
 import { PROMETHEUS_HARDENING } from './hardening';
+import { unseenSettings } from './translations';
 import { completeSettings, PROMETHEUS_VALUE_HINTS, PrometheusSettings, prometheusTemplateRequest } from './values';
 
 /** Properties of {@link Prometheus}: the install's settings, what renders the chart, and labels. */
@@ -17,8 +18,9 @@ export interface PrometheusProps extends PrometheusSettings {
 }
 
 /**
- * The book's `helm install prometheus edu/prometheus --set ...`, rendered for the target version:
- * Prometheus server, node-exporter and kube-state-metrics, without pushgateway and alertmanager.
+ * The book's `helm install prometheus edu/prometheus --set ...`, rendered for the target version from
+ * the book's chart or today's: Prometheus server, node-exporter and kube-state-metrics, without
+ * pushgateway and alertmanager.
  */
 export class Prometheus extends Construct {
   /** The rendered chart. */
@@ -39,10 +41,16 @@ export class Prometheus extends Construct {
     // namespace then has its own (the book's install in "default" keeps the chart's names).
     const clusterRbacSuffix = request.namespace === 'default' ? '' : `-${request.namespace}`;
     this.chart = new HelmChart(this, 'Chart', {
-      ...request, valueHints: PROMETHEUS_VALUE_HINTS, renderer, patches: PROMETHEUS_HARDENING, clusterRbacSuffix,
+      ...request, valueHints: PROMETHEUS_VALUE_HINTS, renderer, patches: PROMETHEUS_HARDENING[complete.chart], clusterRbacSuffix,
     });
 
-    requireInstall(this.chart.manifests, complete.nodeExporter);
+    requireInstall(this.chart.manifests, complete.nodeExporter, complete.chart);
+    // Charts ignore values they do not know without a word: a setting that does not show is refused here.
+    const unseen = unseenSettings(this.chart.manifests, complete);
+    if (unseen.length > 0) {
+      const settings = unseen.map((row) => `${row.setting} (${row.path[complete.chart]})`).join('; ');
+      throw new UserError(`chart ${complete.chart} rendered without the effect of: ${settings}; fix its row in lib/prometheus/translations.ts`);
+    }
     // The web UI and its unauthenticated /-/reload and /-/quit: from the configured networks and from
     // inside the cluster (scrapes, other pods); the reload sidecar calls localhost, which no policy sees.
     const server = workload(this.chart.manifests, 'Deployment', '-server');
@@ -63,12 +71,12 @@ const REQUIRED_OBJECTS: ReadonlyArray<[kind: string, suffix: string]> = [
   ['Deployment', '-server'], ['Service', '-server'], ['DaemonSet', '-node-exporter'], ['Deployment', '-kube-state-metrics'],
 ];
 
-function requireInstall(manifests: readonly Manifest[], nodeExporter: boolean): void {
+function requireInstall(manifests: readonly Manifest[], nodeExporter: boolean, chart: string): void {
   const required = REQUIRED_OBJECTS.filter(([kind]) => nodeExporter || kind !== 'DaemonSet');
   const missing = required.filter(([kind, suffix]) => find(manifests, kind, suffix) === undefined);
   if (missing.length > 0) {
     const names = missing.map(([kind, suffix]) => `${kind} *${suffix}`).join(', ');
-    throw new UserError(`helm template of chart prometheus rendered no ${names}: the chart, its values or helm is not what this app expects`);
+    throw new UserError(`helm template of chart ${chart} rendered no ${names}: the chart, its values or helm is not what this app expects`);
   }
 }
 

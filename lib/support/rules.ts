@@ -21,6 +21,14 @@ export const SERVICE_TYPES = ['LoadBalancer', 'NodePort', 'ClusterIP'] as const;
 /** The type of a Service. */
 export type ServiceType = typeof SERVICE_TYPES[number];
 
+/**
+ * The Prometheus charts an environment can install, as charts.lock.yaml names them: the book's
+ * (Prometheus v2.19.0, 2020) and today's maintained one (Prometheus v3.14.0).
+ */
+export const PROMETHEUS_CHARTS = ['edu/prometheus', 'prometheus-community/prometheus'] as const;
+/** One of {@link PROMETHEUS_CHARTS}. */
+export type PrometheusChartName = typeof PROMETHEUS_CHARTS[number];
+
 /** The unprivileged user and group `nobody` of Linux distributions, for processes that need no identity. */
 export const NOBODY = 65534;
 
@@ -35,6 +43,11 @@ const PINNED_IMAGE = /^[a-z0-9]([a-z0-9._/:-]*[a-z0-9])?@sha256:[a-f0-9]{64}$/;
 
 /** The oldest target: the API-version rules cover the removals from 1.22 on. */
 export const MIN_KUBE_MINOR = 22;
+/** The oldest Kubernetes minor each chart supports: today's subcharts declare kubeVersion >=1.25.0-0 (their Chart.yaml). */
+export const CHART_MIN_KUBE_MINOR: Readonly<Record<PrometheusChartName, number>> = {
+  'edu/prometheus': MIN_KUBE_MINOR,
+  'prometheus-community/prometheus': 25,
+};
 /**
  * The newest target: the API-version rules know the removals up to 1.37, and the e2e proves 1.37 on a
  * real control plane; a later release may remove more, so it is refused until both are done for it.

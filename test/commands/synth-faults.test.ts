@@ -1,9 +1,10 @@
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import * as tar from 'tar';
 import { SYNTH_NODE_ARGS } from '../../lib/app/synth-command';
 import { PROJECT_ROOT } from '../../lib/support/project-root';
-import { MIRROR_DIR, readTree, tempDir } from '../helpers';
+import { BOOK_MIRROR, CHART_MIRROR_VALUE, readTree, tempDir, TODAY_MIRROR } from '../helpers';
 
 /*
  * The synth command under bad input and faults, table-driven: each case prepares a copy of a finished
@@ -94,8 +95,8 @@ const CASES: FaultCase[] = [
   { name: 'control characters in a file name', setup: ({ config }) => write(config, 'a\u001b[2Jb.yaml', ''), line: /environment name "a\\x1b\[2Jb" is invalid/ },
   { name: 'a uid of 1e400', setup: ({ config }) => write(config, 'lab.yaml', 'owner: {uid: 1e400}\n'), line: /owner\.uid: 1e400 is invalid/ },
   // helm
-  { name: 'helm failing', setup: (w) => ({ HELM_BIN: w.script('helm', fakeHelm('echo "Error: boom" >&2; exit 1')), ...OFF }), line: /helm template of chart prometheus .* failed: Error: boom/ },
-  { name: 'helm printing nothing', setup: (w) => ({ HELM_BIN: w.script('helm', fakeHelm('exit 0')), ...OFF }), line: /helm template of chart prometheus printed no objects/ },
+  { name: 'helm failing', setup: (w) => ({ HELM_BIN: w.script('helm', fakeHelm('echo "Error: boom" >&2; exit 1')), ...OFF }), line: /helm template of chart (edu|prometheus-community)\/prometheus .* failed: Error: boom/ },
+  { name: 'helm printing nothing', setup: (w) => ({ HELM_BIN: w.script('helm', fakeHelm('exit 0')), ...OFF }), line: /helm template of chart (edu|prometheus-community)\/prometheus printed no objects/ },
   { name: 'helm printing text that is not YAML', setup: (w) => ({ HELM_BIN: w.script('helm', fakeHelm('echo "a: [b"; exit 0')), ...OFF }), line: /printed text that is not YAML/ },
   { name: 'helm printing something other than Kubernetes objects', setup: (w) => ({ HELM_BIN: w.script('helm', fakeHelm('echo "hello: world"')), ...OFF }), line: /printed something that is not a Kubernetes object/ },
   {
@@ -109,16 +110,16 @@ const CASES: FaultCase[] = [
   {
     name: 'a tampered chart in the chart cache',
     setup: ({ dir }) => ({ CHART_CACHE_DIR: tamperedCache(dir), ...OFF }),
-    line: /chart prometheus 11\.6\.0: .*prometheus-11\.6\.0\.tgz has digest sha256:[0-9a-f]{64}, but charts\.lock\.yaml pins/,
+    line: /chart edu\/prometheus 11\.6\.0: .*prometheus-11\.6\.0\.tgz has content digest sha256:[0-9a-f]{64}, but charts\.lock\.yaml pins/,
   },
   { name: 'a mirror without index.yaml', setup: ({ dir }) => ({ CHART_CACHE_DIR: mkdir(dir, 'charts'), CHART_MIRROR: mkdir(dir, 'mirror'), ...OFF }), line: /CHART_MIRROR: .*mirror has no index\.yaml/ },
   {
     name: 'a mirror serving other bytes',
-    setup: ({ dir }) => ({ CHART_CACHE_DIR: mkdir(dir, 'charts'), CHART_MIRROR: badMirror(dir), ...OFF }),
-    line: /prometheus-11\.6\.0\.tgz from .*bad-mirror has digest sha256:[0-9a-f]{64}, but charts\.lock\.yaml pins .*fix the mirror/,
+    setup: ({ dir }) => ({ CHART_CACHE_DIR: mkdir(dir, 'charts'), CHART_MIRROR: `${badMirror(dir)},${TODAY_MIRROR}`, ...OFF }),
+    line: /prometheus-11\.6\.0\.tgz from .*bad-mirror has content digest sha256:[0-9a-f]{64}, but charts\.lock\.yaml pins .*fix the mirror/,
   },
   // Caches and disk
-  { name: 'a chart cache under a regular file', setup: ({ dir }) => ({ CHART_CACHE_DIR: path.join(file(dir, 'plain'), 'charts'), ...OFF }), line: /cannot mkdir .*plain\/charts: not a directory/ },
+  { name: 'a chart cache under a regular file', setup: ({ dir }) => ({ CHART_CACHE_DIR: path.join(file(dir, 'plain'), 'charts'), ...OFF }), line: /cannot mkdir .*plain\/charts\/(edu|prometheus-community): not a directory/ },
   { name: 'an output folder under a regular file', setup: ({ dir }) => ({ CDK8S_OUTDIR: path.join(file(dir, 'plain'), 'dist') }), line: /cannot mkdir .*plain: file already exists/ },
   {
     name: 'a render cache under a regular file (only slower)', status: 0,
@@ -152,18 +153,24 @@ function file(dir: string, name: string): string {
   return path.join(dir, name);
 }
 
+/** The book's chart with one template changed: a well-formed archive of another chart. */
+function changedBookChart(dir: string, archive: string): void {
+  const unpacked = mkdir(dir, 'unpacked');
+  tar.x({ file: path.join(BOOK_MIRROR, 'prometheus-11.6.0.tgz'), cwd: unpacked, sync: true });
+  fs.appendFileSync(path.join(unpacked, 'prometheus', 'templates', 'server-service.yaml'), '\n# changed\n');
+  tar.c({ file: archive, cwd: unpacked, gzip: true, sync: true }, ['prometheus']);
+}
+
 function tamperedCache(dir: string): string {
   const cache = mkdir(dir, 'charts');
-  const bytes = fs.readFileSync(path.join(MIRROR_DIR, 'prometheus-11.6.0.tgz'));
-  bytes[200] ^= 0xff;
-  fs.writeFileSync(path.join(cache, 'prometheus-11.6.0.tgz'), bytes);
+  changedBookChart(dir, path.join(mkdir(cache, 'edu'), 'prometheus-11.6.0.tgz'));
   return cache;
 }
 
 function badMirror(dir: string): string {
   const mirror = mkdir(dir, 'bad-mirror');
-  fs.copyFileSync(path.join(MIRROR_DIR, 'index.yaml'), path.join(mirror, 'index.yaml'));
-  fs.writeFileSync(path.join(mirror, 'prometheus-11.6.0.tgz'), 'not the chart');
+  fs.copyFileSync(path.join(BOOK_MIRROR, 'index.yaml'), path.join(mirror, 'index.yaml'));
+  changedBookChart(dir, path.join(mirror, 'prometheus-11.6.0.tgz'));
   return mirror;
 }
 
@@ -190,7 +197,7 @@ describe('synth under faults', () => {
 
   beforeAll(async () => {
     RENDER_CACHE_OF_BASELINE = path.join(root, 'renders');
-    const result = await runSynth({ CDK8S_OUTDIR: baseline, CHART_MIRROR: MIRROR_DIR, RENDER_CACHE_DIR: RENDER_CACHE_OF_BASELINE });
+    const result = await runSynth({ CDK8S_OUTDIR: baseline, CHART_MIRROR: CHART_MIRROR_VALUE, RENDER_CACHE_DIR: RENDER_CACHE_OF_BASELINE });
     expect(result.stderr).toBe('');
     expected = outputOf(baseline);
   });
@@ -221,7 +228,9 @@ describe('synth under faults', () => {
         return path.join(caseDir, name);
       },
     };
-    const env = { CDK8S_OUTDIR: outdir, SYNTH_CONFIG_DIR: config, TMPDIR: tmp, CHART_MIRROR: MIRROR_DIR, ...fault.env, ...fault.setup?.(workspace) };
+    const env = {
+      CDK8S_OUTDIR: outdir, SYNTH_CONFIG_DIR: config, TMPDIR: tmp, CHART_MIRROR: CHART_MIRROR_VALUE, ...fault.env, ...fault.setup?.(workspace),
+    };
     expect(Object.keys(expected).length).toBeGreaterThan(0);
     const result = await runSynth(env);
     const lines = result.stderr.split('\n').filter(Boolean);
@@ -238,7 +247,7 @@ describe('synth under faults', () => {
 
     beforeAll(async () => {
       const outdir = path.join(root, 'changed', 'dist');
-      const run = await runSynth({ CDK8S_OUTDIR: outdir, CHART_MIRROR: MIRROR_DIR, RENDER_CACHE_DIR: RENDER_CACHE_OF_BASELINE, ...changed });
+      const run = await runSynth({ CDK8S_OUTDIR: outdir, CHART_MIRROR: CHART_MIRROR_VALUE, RENDER_CACHE_DIR: RENDER_CACHE_OF_BASELINE, ...changed });
       expect(run.status).toBe(0);
       changedOutput = outputOf(outdir);
       expect(changedOutput).not.toEqual(expected);
@@ -258,7 +267,7 @@ describe('synth under faults', () => {
       // A private copy of the warm render cache: the run is as short as a synth gets, and the moments cover all of it.
       const renders = path.join(path.dirname(tmp), 'renders');
       fs.cpSync(RENDER_CACHE_OF_BASELINE, renders, { recursive: true });
-      const env = { CDK8S_OUTDIR: outdir, TMPDIR: tmp, CHART_MIRROR: MIRROR_DIR, RENDER_CACHE_DIR: renders, ...changed };
+      const env = { CDK8S_OUTDIR: outdir, TMPDIR: tmp, CHART_MIRROR: CHART_MIRROR_VALUE, RENDER_CACHE_DIR: renders, ...changed };
       const child = spawn(process.execPath, SYNTH_NODE_ARGS, { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, stdio: 'ignore' });
       const timer = setTimeout(() => child.kill('SIGKILL'), delay);
       await new Promise((resolve) => child.once('close', resolve));
@@ -275,7 +284,7 @@ describe('synth under faults', () => {
 
     test('six synths at once all succeed and leave one whole output', async () => {
       const { outdir, tmp } = prepare('concurrent');
-      const env = { CDK8S_OUTDIR: outdir, TMPDIR: tmp, CHART_MIRROR: MIRROR_DIR, RENDER_CACHE_DIR: RENDER_CACHE_OF_BASELINE, ...changed };
+      const env = { CDK8S_OUTDIR: outdir, TMPDIR: tmp, CHART_MIRROR: CHART_MIRROR_VALUE, RENDER_CACHE_DIR: RENDER_CACHE_OF_BASELINE, ...changed };
       const runs = await Promise.all(Array.from({ length: 6 }, () => runSynth(env)));
       expect(runs.map((run) => `${run.status} ${run.stderr}`)).toEqual(Array(6).fill('0 '));
       expect(outputOf(outdir)).toEqual(changedOutput);

@@ -9,14 +9,14 @@ import { PROJECT_ROOT } from '../../lib/support/project-root';
 import { parseDocuments } from '../../lib/manifests/yaml';
 import { readManifestFolder } from '../../lib/manifests/folder';
 import { environmentNames, environmentOutdir } from '../../lib/config/loader';
-import { findOne, MIRROR_DIR, readTree, tempDir } from '../helpers';
+import { BOOK_MIRROR, CHART_MIRROR_VALUE, findOne, readTree, tempDir } from '../helpers';
 
 /** Runs the real synth entry point (the esbuild bundle `npm run synth` runs) into `outdir`. */
 function synth(outdir: string, env: Record<string, string> = {}) {
   return spawnSync(process.execPath, SYNTH_NODE_ARGS, {
     cwd: PROJECT_ROOT,
     encoding: 'utf8',
-    env: { ...process.env, CHART_MIRROR: MIRROR_DIR, CDK8S_OUTDIR: outdir, ...env },
+    env: { ...process.env, CHART_MIRROR: CHART_MIRROR_VALUE, CDK8S_OUTDIR: outdir, ...env },
   });
 }
 
@@ -120,7 +120,7 @@ describe('synth', () => {
     // In a process group of its own, so that whatever it started is found by the group id.
     const child = spawn(process.execPath, SYNTH_NODE_ARGS, {
       cwd: PROJECT_ROOT, detached: true, stdio: 'ignore',
-      env: { ...process.env, CHART_MIRROR: MIRROR_DIR, CDK8S_OUTDIR: path.join(dir, 'group', 'dist'), RENDER_CACHE: 'off' },
+      env: { ...process.env, CHART_MIRROR: CHART_MIRROR_VALUE, CDK8S_OUTDIR: path.join(dir, 'group', 'dist'), RENDER_CACHE: 'off' },
     });
     const status = await new Promise((resolve) => child.once('close', resolve));
     expect(status).toBe(0);
@@ -354,13 +354,13 @@ describe('synth', () => {
 
   test('a failure after validation (tampered chart) fails with one line and leaves dist/ as it was', () => {
     const cacheDir = path.join(dir, 'tampered-cache');
-    fs.mkdirSync(cacheDir);
-    const bytes = fs.readFileSync(path.join(MIRROR_DIR, 'prometheus-11.6.0.tgz'));
+    fs.mkdirSync(path.join(cacheDir, 'edu'), { recursive: true });
+    const bytes = fs.readFileSync(path.join(BOOK_MIRROR, 'prometheus-11.6.0.tgz'));
     bytes[100] ^= 0xff;
-    fs.writeFileSync(path.join(cacheDir, 'prometheus-11.6.0.tgz'), bytes);
+    fs.writeFileSync(path.join(cacheDir, 'edu', 'prometheus-11.6.0.tgz'), bytes);
     const result = synth(outdir, { CHART_CACHE_DIR: cacheDir });
     expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/^synth: error: chart prometheus 11\.6\.0: .* refusing to render it .*\n$/);
+    expect(result.stderr).toMatch(/^synth: error: chart edu\/prometheus 11\.6\.0: .*prometheus-11\.6\.0\.tgz is not a chart archive .* refusing to render it .*\n$/);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(readOutput(outdir)).toEqual(tree);
     expect(fs.readdirSync(dir).filter((entry) => entry.startsWith('.dist-new-'))).toEqual([]);

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { HelmChart } from '../../lib/constructs/helm-chart';
 import { RenderCache } from '../../lib/helm/render-cache';
 import { HelmRenderer } from '../../lib/helm/renderer';
-import { countingHelm, MIRROR_DIR, newChart, synthObjects, withTempDir } from '../helpers';
+import { countingHelm, MIRRORS, newChart, synthObjects, withTempDir } from '../helpers';
 
 const VALUES = { alertmanager: { enabled: false }, pushgateway: { enabled: false } };
 
@@ -14,8 +14,8 @@ function withCache(body: (render: (values: object) => unknown, calls: () => numb
     const { helm, calls } = countingHelm(dir);
     const render = (values: object) => {
       const { chart } = newChart();
-      const renderer = new HelmRenderer({ helm, mirror: MIRROR_DIR, renderCache: new RenderCache(cacheDir) });
-      new HelmChart(chart, 'Prometheus', { chart: 'prometheus', kubernetesVersion: '1.27', values, renderer });
+      const renderer = new HelmRenderer({ helm, mirrors: MIRRORS, renderCache: new RenderCache(cacheDir) });
+      new HelmChart(chart, 'Prometheus', { chart: 'edu/prometheus', kubernetesVersion: '1.27', values, renderer });
       return synthObjects(chart);
     };
     body(render, calls, cacheDir);

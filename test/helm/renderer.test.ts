@@ -5,7 +5,7 @@ import { BOOK_DEFAULTS } from '../../lib/config/schema';
 import { HelmChart } from '../../lib/constructs/helm-chart';
 import { HelmRenderer } from '../../lib/helm/renderer';
 import { prometheusTemplateRequest } from '../../lib/prometheus/values';
-import { countingHelm, MIRROR_DIR, newChart, synthObjects, withTempDir } from '../helpers';
+import { countingHelm, MIRRORS, newChart, synthObjects, withTempDir } from '../helpers';
 
 const REQUEST = prometheusTemplateRequest(prometheusSettings(BOOK_DEFAULTS));
 
@@ -20,7 +20,7 @@ describe('HelmRenderer', () => {
 while [ ! -e '${gate}' ]; do sleep 0.01; done
 exec '${counted.path}' "$@"
 `, { mode: 0o755 });
-      const renderer = new HelmRenderer({ helm: { ...counted, path: gated }, mirror: MIRROR_DIR, renderCache: null });
+      const renderer = new HelmRenderer({ helm: { ...counted, path: gated }, mirrors: MIRRORS, renderCache: null });
       renderer.prefetch([REQUEST, REQUEST]);
       expect(calls()).toBe(0);
       fs.writeFileSync(gate, '');
@@ -34,7 +34,7 @@ exec '${counted.path}' "$@"
   test('renders at most `concurrency` at once, and every one arrives', () => {
     withTempDir('renderer', (dir) => {
       const { helm, calls } = countingHelm(dir);
-      const renderer = new HelmRenderer({ helm, mirror: MIRROR_DIR, renderCache: null });
+      const renderer = new HelmRenderer({ helm, mirrors: MIRRORS, renderCache: null });
       const requests = ['a', 'b', 'c'].map((namespace) => ({ ...REQUEST, namespace }));
       renderer.prefetch(requests, 1);
       expect(calls()).toBeLessThanOrEqual(1);
@@ -47,10 +47,10 @@ exec '${counted.path}' "$@"
   test('a failed prefetched render throws helm\'s own one-line reason where its output is asked for', () => {
     withTempDir('renderer', (dir) => {
       const { helm } = countingHelm(dir);
-      const renderer = new HelmRenderer({ helm, mirror: MIRROR_DIR, renderCache: null });
+      const renderer = new HelmRenderer({ helm, mirrors: MIRRORS, renderCache: null });
       const request = { ...REQUEST, values: { server: { service: { type: 7 } } } };
       renderer.prefetch([request]);
-      expect(() => renderer.template(request)).toThrow(/^helm template of chart prometheus \(prometheus-11\.6\.0\.tgz\) failed: Error: /);
+      expect(() => renderer.template(request)).toThrow(/^helm template of chart edu\/prometheus \(prometheus-11\.6\.0\.tgz\) failed: Error: /);
     });
   });
 });

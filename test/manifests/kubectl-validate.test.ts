@@ -6,7 +6,7 @@ import { ensureChart } from '../../lib/helm/chart-archive';
 import { readChartLock } from '../../lib/helm/chart-lock';
 import { findHelm } from '../../lib/helm/helm-binary';
 import { PROJECT_ROOT } from '../../lib/support/project-root';
-import { installTool, MIRROR_DIR, withTempDir } from '../helpers';
+import { installTool, MIRRORS, withTempDir } from '../helpers';
 import { schemaFlags } from './schemas';
 
 /** Validation failures by file, as kubectl-validate --output json reports them. */
@@ -37,7 +37,7 @@ describe('kubectl-validate (the schemas of each environment\'s own target)', () 
   test('the chart\'s raw output, without the apiVersion rewrite, is refused', () => {
     withTempDir('raw', (dir) => {
       const helm = findHelm();
-      const chart = ensureChart(readChartLock('prometheus'), { helm, mirror: MIRROR_DIR });
+      const chart = ensureChart(readChartLock('edu/prometheus'), { helm, mirrors: MIRRORS });
       const raw = spawnSync(helm.path, ['template', 'prometheus', chart, '--kube-version', 'v1.27.0', '--set', 'alertmanager.enabled=false,pushgateway.enabled=false'], { encoding: 'utf8' });
       fs.writeFileSync(path.join(dir, 'raw.yaml'), raw.stdout);
       const { status } = validate(dir);

@@ -3,9 +3,9 @@ import { BOOK_DEFAULTS } from '../../lib/config/schema';
 import { HelmRenderer } from '../../lib/helm/renderer';
 import { Manifest } from '../../lib/manifests/manifest';
 import { Prometheus, PrometheusProps } from '../../lib/prometheus/prometheus';
-import { findOne, MIRROR_DIR, newChart, synthObjects } from '../helpers';
+import { findOne, MIRRORS, newChart, synthObjects } from '../helpers';
 
-const renderer = new HelmRenderer({ mirror: MIRROR_DIR });
+const renderer = new HelmRenderer({ mirrors: MIRRORS });
 const BOOK = prometheusSettings(BOOK_DEFAULTS);
 
 function render(props: Partial<PrometheusProps> = {}): Manifest[] {

@@ -3,18 +3,19 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { prometheusSettings } from '../lib/charts/prometheus-settings';
-import { BOOK_DEFAULTS } from '../lib/config/schema';
+import { loadEnvironments } from '../lib/config/loader';
 import { prometheusTemplateRequest } from '../lib/prometheus/values';
 import { ensureChart } from '../lib/helm/chart-archive';
 import { readChartLock } from '../lib/helm/chart-lock';
-import { findHelm } from '../lib/helm/helm-binary';
+import { findHelm, HelmBinary } from '../lib/helm/helm-binary';
 import { renderEnvironment, templateFlags } from '../lib/helm/helm-template';
 import { SYNTH_NODE_ARGS } from '../lib/app/synth-command';
 import { PROJECT_ROOT } from '../lib/support/project-root';
 
 /*
- * `npm run bench`: times synth against the floor no implementation can avoid (helm template of the
- * same chart and values, plus an empty cdk8s app built the same way), `npm test`, and synth of
+ * `npm run bench`: times synth of the lab (the book's chart) and of today (today's chart) each against
+ * the floor no implementation can avoid (helm template of the same chart and values, plus an empty
+ * cdk8s app built the same way), `npm test`, and synth of
  * 1, 10 and 50 generated environments. Each figure is the median of RUNS runs after one warm-up
  * (SLOW_RUNS for `npm test` and the scaling, which take seconds each).
  * Writes bench/results.json and BENCHMARKS.md.
@@ -43,6 +44,16 @@ interface ScalePoint {
   readonly peak_rss_mb: number;
 }
 
+/** One environment's synth against its floor. */
+interface FloorComparison {
+  readonly synth_median_s: number;
+  readonly floor_median_s: number;
+  readonly ratio: number;
+  readonly floor_strict_median_s: number;
+  readonly ratio_strict: number;
+  readonly ratio_by_run: Quartiles;
+}
+
 /** What bench/results.json holds. */
 interface BenchResults {
   readonly date: string;
@@ -62,6 +73,8 @@ interface BenchResults {
   readonly per_env_s: Record<string, number>;
   readonly scaling: Record<string, ScalePoint>;
   readonly synth_peak_rss_mb: number;
+  /** The environment on today's chart against its own floor. */
+  readonly today: FloorComparison;
 }
 
 interface Command {
@@ -186,32 +199,60 @@ function floorCommand(helm: string, templateArgs: readonly string[], codeCacheHo
   };
 }
 
-function main(): void {
-  const build = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'scripts', 'build.mjs')], { stdio: 'inherit' });
-  if (build.status !== 0) throw new Error('build failed');
-  const helm = findHelm();
-  const chartPath = ensureChart(readChartLock('prometheus'), { helm });
-  const renderCache = path.join(work, 'renders');
-  const labOnly = path.join(work, 'lab-config');
-  fs.mkdirSync(labOnly);
-  fs.copyFileSync(path.join(PROJECT_ROOT, 'config', 'environments', 'lab.yaml'), path.join(labOnly, 'lab.yaml'));
+/** A config folder holding one committed environment, so synth builds that one alone. */
+function oneEnvironment(name: string): string {
+  const dir = path.join(work, `${name}-config`);
+  fs.mkdirSync(dir);
+  fs.copyFileSync(path.join(PROJECT_ROOT, 'config', 'environments', `${name}.yaml`), path.join(dir, `${name}.yaml`));
+  return dir;
+}
 
-
-  const valuesFile = path.join(work, 'values.json');
-  const request = prometheusTemplateRequest(prometheusSettings(BOOK_DEFAULTS));
+/**
+ * Synth of one environment (render cache emptied before each run) interleaved with its floors: the
+ * floor as the issue words it, plain `helm template` of the same chart and values and the plain empty
+ * app; the strict floor gives those the speed-ups synth has (helm's environment, the code cache), so
+ * its ratio is what synth adds of its own.
+ */
+function compareWithFloor(configDir: string, renderCache: string, helm: HelmBinary): Record<FloorRun, Sample[]> {
+  const [environment] = loadEnvironments({ configDir, env: {} });
+  const request = prometheusTemplateRequest(prometheusSettings(environment.config));
+  const chartPath = ensureChart(readChartLock(request.chart), { helm });
+  const valuesFile = path.join(work, `${path.basename(configDir)}-values.json`);
   fs.writeFileSync(valuesFile, JSON.stringify(request.values));
   const templateArgs = templateFlags({ helm, chartPath, request }).map((arg) => (arg === '-' ? valuesFile : arg));
-  // The floor as the issue words it: plain `helm template`, plain empty app. The strict floor gives the
-  // unavoidable part the same speed-ups synth has (helm's environment, the code cache), so its ratio
-  // is what synth adds of its own.
-  const { synthCold, floor, floorStrict } = measureAgainstFloors({
+  return measureAgainstFloors({
     synthCold: () => {
       clear(renderCache);
-      return run(synthCommand(labOnly, renderCache));
+      return run(synthCommand(configDir, renderCache));
     },
     floor: () => run(floorCommand(helm.path, templateArgs, false)),
     floorStrict: () => run(floorCommand(helm.path, templateArgs, true, renderEnvironment())),
   });
+}
+
+function comparison({ synthCold, floor, floorStrict }: Record<FloorRun, Sample[]>): FloorComparison {
+  const synthMedian = median(synthCold.map((s) => s.seconds));
+  const floorMedian = median(floor.map((s) => s.seconds));
+  const floorStrictMedian = median(floorStrict.map((s) => s.seconds));
+  return {
+    synth_median_s: round(synthMedian),
+    floor_median_s: round(floorMedian),
+    ratio: round(synthMedian / floorMedian),
+    floor_strict_median_s: round(floorStrictMedian),
+    ratio_strict: round(synthMedian / floorStrictMedian),
+    ratio_by_run: quartiles(synthCold.map((sample, i) => sample.seconds / floor[i].seconds)),
+  };
+}
+
+function main(): void {
+  const build = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'scripts', 'build.mjs')], { stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('build failed');
+  const helm = findHelm();
+  const renderCache = path.join(work, 'renders');
+  const labOnly = oneEnvironment('lab');
+  const labRuns = compareWithFloor(labOnly, renderCache, helm);
+  const lab = comparison(labRuns);
+  const today = comparison(compareWithFloor(oneEnvironment('today'), renderCache, helm));
   const synthWarm = measure('synth, warm render cache', () => run(synthCommand(labOnly, renderCache)));
   const clearBoth = () => {
     clear(renderCache);
@@ -232,9 +273,6 @@ function main(): void {
     scaling[count] = { median_s: round(seconds), per_env_s: round(seconds / count), peak_rss_mb: peakRssMb };
   }
 
-  const synthMedian = median(synthCold.map((s) => s.seconds));
-  const floorMedian = median(floor.map((s) => s.seconds));
-  const floorStrictMedian = median(floorStrict.map((s) => s.seconds));
   const results: BenchResults = {
     date: new Date().toISOString().slice(0, 10),
     machine: {
@@ -246,18 +284,19 @@ function main(): void {
     },
     runs: RUNS,
     slow_runs: SLOW_RUNS,
-    synth_median_s: round(synthMedian),
+    synth_median_s: lab.synth_median_s,
     synth_warm_median_s: round(median(synthWarm.map((s) => s.seconds))),
     synth_first_run_median_s: round(median(synthFirstRun.map((s) => s.seconds))),
-    floor_median_s: round(floorMedian),
-    ratio: round(synthMedian / floorMedian),
-    floor_strict_median_s: round(floorStrictMedian),
-    ratio_strict: round(synthMedian / floorStrictMedian),
-    ratio_by_run: quartiles(synthCold.map((sample, i) => sample.seconds / floor[i].seconds)),
+    floor_median_s: lab.floor_median_s,
+    ratio: lab.ratio,
+    floor_strict_median_s: lab.floor_strict_median_s,
+    ratio_strict: lab.ratio_strict,
+    ratio_by_run: lab.ratio_by_run,
     test_median_s: round(median(tests.map((s) => s.seconds))),
     per_env_s: Object.fromEntries(SCALES.map((count) => [count, scaling[count].per_env_s])),
     scaling,
-    synth_peak_rss_mb: round(Math.max(...synthCold.map((s) => s.maxRssMb)), 1),
+    synth_peak_rss_mb: round(Math.max(...labRuns.synthCold.map((s) => s.maxRssMb)), 1),
+    today,
   };
   fs.mkdirSync(path.join(PROJECT_ROOT, 'bench'), { recursive: true });
   fs.writeFileSync(path.join(PROJECT_ROOT, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
@@ -293,6 +332,21 @@ one warm-up (${r.slow_runs} for \`npm test\` and the scaling), timed around the 
 
 Run by run, synth (cold) / floor of each interleaved pair: median ${r.ratio_by_run.median}, middle half
 ${r.ratio_by_run.p25}–${r.ratio_by_run.p75}.
+
+### Today's chart
+
+The environment \`today\` (prometheus-community/prometheus 29.27.0), measured the same way against its own floor
+(\`helm template\` of that chart with its values, then the empty app):
+
+| what | median (s) |
+| --- | --- |
+| synth, cold render cache (today only) | ${r.today.synth_median_s} |
+| floor | ${r.today.floor_median_s} |
+| **ratio** | **${r.today.ratio}** |
+| strict floor | ${r.today.floor_strict_median_s} |
+| strict ratio | ${r.today.ratio_strict} |
+
+Run by run: median ${r.today.ratio_by_run.median}, middle half ${r.today.ratio_by_run.p25}–${r.today.ratio_by_run.p75}.
 
 The chart archive is cached and verified in every case (pulling it is network time, not synth).
 Peak memory of a synth: ${r.synth_peak_rss_mb} MB.

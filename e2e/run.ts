@@ -138,7 +138,7 @@ function runSteps(cluster: LocalCluster, outdir: string): { objects: number; ser
 
   step('the chart\'s raw output, without the apiVersion rewrite, is refused by the same server', () => {
     const helm = findHelm();
-    const chartPath = ensureChart(readChartLock('prometheus'), { helm });
+    const chartPath = ensureChart(readChartLock('edu/prometheus'), { helm });
     const raw = runTemplate({ helm, chartPath, request: prometheusTemplateRequest(prometheusSettings(BOOK_DEFAULTS)) });
     const result = kubectl(['apply', '--dry-run=server', '-f', '-'], raw);
     if (result.status === 0) throw new Error('the server accepted the raw chart output');

@@ -23,6 +23,7 @@ void runCli('preflight', () => {
   const results = runPreflight(systemKubectl(), path.relative(process.cwd(), folder) || '.');
   for (const result of results) {
     process.stdout.write(`${result.ok ? 'ok  ' : 'FAIL'}  ${result.name}: ${result.detail}\n`);
+    (result.steps ?? []).forEach((step, i) => process.stdout.write(`        ${i + 1}. ${step}\n`));
   }
   if (results.some((result) => !result.ok)) process.exitCode = 1;
 });

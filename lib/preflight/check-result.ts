@@ -6,6 +6,8 @@ export interface CheckResult {
   readonly ok: boolean;
   /** One line: what was found, or what is wrong and the steps that fix it. */
   readonly detail: string;
+  /** Commands that fix it, in the order to run them. @default none: the detail says what to do */
+  readonly steps?: readonly string[];
 }
 
 /** A failed check for a question the cluster did not answer. */

@@ -2,6 +2,7 @@ import { Manifest } from '../manifests/manifest';
 import { getAt } from '../support/object-path';
 import { cannotAsk, CheckResult } from './check-result';
 import { isNotFound, Kubectl } from './kubectl';
+import { releaseOf } from './upgrade-checks';
 
 /*
  * Another install on the same cluster. Two environments in two namespaces coexist (their ClusterRoles
@@ -11,7 +12,7 @@ import { isNotFound, Kubectl } from './kubectl';
  */
 
 interface Container {
-  ports?: Array<{ hostPort?: number }>;
+  ports?: Array<{ hostPort?: number; containerPort: number }>;
 }
 
 /** ClusterRoleBindings of the folder that bind another namespace's service accounts; DaemonSets that take its host ports. */
@@ -41,8 +42,11 @@ function checkHostPorts(kubectl: Kubectl, daemonSet: Manifest): CheckResult {
   if (result.status !== 0) return cannotAsk('host ports', 'the DaemonSets of the cluster', result.stderr);
   const ports = new Set(hostPortsOf(daemonSet));
   const namespace = daemonSet.metadata.namespace ?? 'default';
+  // The same release's DaemonSet under another name (the other chart's) is the upgrade check's to name.
+  const sameRelease = (other: Manifest) => (other.metadata.namespace ?? 'default') === namespace && releaseOf(other) === releaseOf(daemonSet);
   const others = (JSON.parse(result.stdout) as { items: Manifest[] }).items
     .filter((other) => !(other.metadata.name === daemonSet.metadata.name && (other.metadata.namespace ?? 'default') === namespace))
+    .filter((other) => !sameRelease(other))
     .map((other) => ({ other, shared: hostPortsOf(other).filter((port) => ports.has(port)) }))
     .filter(({ shared }) => shared.length > 0);
   if (others.length === 0) return { name: 'host ports', ok: true, detail: `no other DaemonSet takes host port ${[...ports].join(', ')}` };
@@ -58,8 +62,11 @@ function subjectNamespaces(binding: Manifest): string[] {
   return subjects.filter((subject) => subject.kind === 'ServiceAccount' && subject.namespace).map((subject) => subject.namespace as string);
 }
 
+/** Host ports a workload takes: those it names, and with the host's network every container port (the API server defaults hostPort so). */
 function hostPortsOf(workload: Manifest): number[] {
+  const hostNetwork = getAt(workload, ['spec', 'template', 'spec', 'hostNetwork']) === true;
   const containers = (getAt(workload, ['spec', 'template', 'spec', 'containers']) ?? []) as Container[];
-  const ports = containers.flatMap((container) => (container.ports ?? []).map((port) => port.hostPort));
-  return ports.filter((port): port is number => port !== undefined);
+  const ports = containers.flatMap((container) => (container.ports ?? [])
+    .map((port) => port.hostPort ?? (hostNetwork ? port.containerPort : undefined)));
+  return [...new Set(ports.filter((port): port is number => port !== undefined))];
 }

@@ -29,6 +29,9 @@ export const PROMETHEUS_CHARTS = ['edu/prometheus', 'prometheus-community/promet
 /** One of {@link PROMETHEUS_CHARTS}. */
 export type PrometheusChartName = typeof PROMETHEUS_CHARTS[number];
 
+/** The Prometheus server's image in either chart (prom/ in the book's, quay.io/prometheus/ in today's); group 1 is the release, "v2.19.0". */
+export const PROMETHEUS_SERVER_IMAGE = /^(?:prom|quay\.io\/prometheus)\/prometheus:(v\d+\.\d+\.\d+)(?:@sha256:[a-f0-9]{64})?$/;
+
 /** The unprivileged user and group `nobody` of Linux distributions, for processes that need no identity. */
 export const NOBODY = 65534;
 

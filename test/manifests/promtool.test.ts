@@ -5,6 +5,7 @@ import { environmentNames, environmentOutdir } from '../../lib/config/loader';
 import { readManifestFolder } from '../../lib/manifests/folder';
 import { Manifest } from '../../lib/manifests/manifest';
 import { PROJECT_ROOT } from '../../lib/support/project-root';
+import { PROMETHEUS_SERVER_IMAGE } from '../../lib/support/rules';
 import { installPromtool, tempDir } from '../helpers';
 
 /*
@@ -19,15 +20,13 @@ interface PodSpec { containers: Container[]; volumes?: Array<{ name: string; con
 
 /** Where Kubernetes mounts a pod's service-account token and CA; the scrape jobs read both. */
 const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
-/** The server image of either chart: prom/prometheus (the book's) or quay.io/prometheus/prometheus (today's), tagged with the release. */
-const PROMETHEUS_IMAGE = /^(?:prom|quay\.io\/prometheus)\/prometheus:(v\d+\.\d+\.\d+)$/;
 
 /** The server's config as its pod sees it, written under `dir`; returns the config file's path and the Prometheus version. */
 function serverFiles(objects: readonly Manifest[], dir: string): { config: string; version: string; ruleFiles: string[] } {
   const server = objects.find((o) => o.kind === 'Deployment' && o.metadata.name.endsWith('-server'))!;
   const pod = (server.spec as { template: { spec: PodSpec } }).template.spec;
-  const container = pod.containers.find((c) => PROMETHEUS_IMAGE.test(c.image))!;
-  const version = PROMETHEUS_IMAGE.exec(container.image)![1];
+  const container = pod.containers.find((c) => PROMETHEUS_SERVER_IMAGE.test(c.image))!;
+  const version = PROMETHEUS_SERVER_IMAGE.exec(container.image)![1];
   const rewrites: Array<[string, string]> = [[`${SERVICE_ACCOUNT_DIR}/`, `${path.join(dir, 'serviceaccount')}/`]];
   fs.mkdirSync(path.join(dir, 'serviceaccount'));
   fs.writeFileSync(path.join(dir, 'serviceaccount', 'token'), 'token\n');

@@ -4,6 +4,7 @@ import { Kubectl } from '../../lib/preflight/kubectl';
 import { runPreflight } from '../../lib/preflight/preflight-checks';
 import { PROJECT_ROOT } from '../../lib/support/project-root';
 import { readManifestFolder } from '../../lib/manifests/folder';
+import { Manifest } from '../../lib/manifests/manifest';
 import { withTempDir } from '../helpers';
 
 /*
@@ -18,6 +19,7 @@ const NOT_FOUND: Answer = { status: 1, stderr: 'Error from server (NotFound): no
 const live = (object: unknown): Answer => ({ status: 0, stdout: JSON.stringify(object) });
 const LAB = path.relative(process.cwd(), path.join(PROJECT_ROOT, 'dist'));
 const STAGING = path.relative(process.cwd(), path.join(PROJECT_ROOT, 'dist-staging'));
+const TODAY = path.relative(process.cwd(), path.join(PROJECT_ROOT, 'dist-today'));
 const LAB_OBJECTS = readManifestFolder(LAB);
 const ENV = { PATH: process.env.PATH, HELM_BIN: path.join(PROJECT_ROOT, 'tools', 'bin', 'helm') };
 
@@ -39,7 +41,23 @@ const labJob = () => LAB_OBJECTS.find((o) => o.kind === 'Job')!;
 const METALLB = { 'get namespace metallb-system -o name': { status: 0, stdout: 'namespace/metallb-system' } };
 const DRY_RUN_POD = 'create --dry-run=server -o name -f -';
 const DAEMON_SETS = 'get daemonsets --all-namespaces -o json';
-const ADMITTED = { [DRY_RUN_POD]: { status: 0, stdout: 'pod/x' }, [DAEMON_SETS]: live({ items: [] }) };
+const NAMESPACED_KINDS = 'deployments,daemonsets,statefulsets,services,serviceaccounts,configmaps';
+const CLUSTER_KINDS = 'clusterroles,clusterrolebindings';
+
+/** The answers of a cluster whose release `prometheus` in `namespace` consists of `objects` (none: no release yet). */
+function releaseObjects(namespace: string, objects: readonly Manifest[] = []): Record<string, Answer> {
+  const answers: Record<string, Answer> = {};
+  for (const label of ['release', 'app.kubernetes.io/instance']) {
+    const labelled = objects.filter((o) => (o.metadata.labels as Record<string, string> | undefined)?.[label] === 'prometheus');
+    answers[`get ${NAMESPACED_KINDS} --namespace ${namespace} --selector ${label}=prometheus -o json`] = live({ items: labelled.filter((o) => o.metadata.namespace) });
+    answers[`get ${CLUSTER_KINDS} --selector ${label}=prometheus -o json`] = live({ items: labelled.filter((o) => !o.metadata.namespace) });
+  }
+  return answers;
+}
+
+const ADMITTED = {
+  [DRY_RUN_POD]: { status: 0, stdout: 'pod/x' }, [DAEMON_SETS]: live({ items: [] }), ...releaseObjects('default'), ...releaseObjects('monitoring'),
+};
 const DEFAULT_NAMESPACE = { 'get namespace default -o jsonpath={.status.phase}': { status: 0, stdout: 'Active' } };
 
 function results(kubectl: Kubectl, folder = LAB) {
@@ -176,6 +194,48 @@ describe('preflight', () => {
       expect(() => runPreflight(fakeKubectl({}), dir, ENV)).toThrow(`${dir} holds no manifests: run \`npm run synth\` first`);
       fs.rmdirSync(dir);
       expect(() => runPreflight(fakeKubectl({}), dir, ENV)).toThrow(/holds no manifests/);
+    });
+  });
+
+  describe('a release running from the other chart', () => {
+    const upgradeResults = (installed: readonly Manifest[], folder: string) => results(fakeKubectl({
+      ...METALLB, ...DEFAULT_NAMESPACE, ...ADMITTED, ...releaseObjects('default', installed),
+      [DAEMON_SETS]: live({ items: installed.filter((o) => o.kind === 'DaemonSet') }),
+    }), folder);
+    const upgrade = (installed: readonly Manifest[], folder: string) => upgradeResults(installed, folder).upgrade;
+
+    test('the book\'s install switched to today\'s chart: names what apply cannot change, and the steps, server first, apply last', () => {
+      const result = upgrade(LAB_OBJECTS, TODAY);
+      expect(result.ok).toBe(false);
+      expect(result.detail).toContain('release prometheus in namespace default runs another chart: apply cannot change ');
+      expect(result.detail).toContain('Deployment prometheus-server has selector {"app":"prometheus","component":"server","release":"prometheus"}, '
+        + 'the folder\'s is {"app.kubernetes.io/component":"server","app.kubernetes.io/instance":"prometheus","app.kubernetes.io/name":"prometheus"} (immutable)');
+      expect(result.detail).toContain('Deployment prometheus-kube-state-metrics has selector {"app.kubernetes.io/name":"kube-state-metrics"}');
+      expect(result.detail).toContain('DaemonSet prometheus-node-exporter is not in the folder');
+      expect(result.steps).toEqual([
+        'kubectl delete deployment prometheus-server --namespace default --cascade=foreground --wait=true',
+        'kubectl delete daemonset prometheus-node-exporter --namespace default --cascade=foreground --wait=true',
+        'kubectl delete deployment prometheus-kube-state-metrics --namespace default --cascade=foreground --wait=true',
+        'kubectl delete service/prometheus-node-exporter serviceaccount/prometheus-node-exporter --namespace default',
+        `kubectl apply -f ${TODAY}`,
+      ]);
+      expect(result.steps!.join('\n')).not.toMatch(/persistentvolume|pvc/i);
+    });
+
+    test('the old node-exporter on host port 9100 is the upgrade\'s to remove, not another install\'s', () => {
+      expect(upgradeResults(LAB_OBJECTS, TODAY)['host ports']).toMatchObject({ ok: true });
+      const otherInstall = LAB_OBJECTS.filter((o) => o.kind === 'DaemonSet').map((o) => ({ ...o, metadata: { ...o.metadata, namespace: 'elsewhere' } }));
+      expect(upgradeResults(otherInstall, TODAY)['host ports']).toMatchObject({ ok: false });
+    });
+
+    test('the same chart already installed: apply can change every live object', () => {
+      expect(upgrade(LAB_OBJECTS, LAB)).toMatchObject({ ok: true, detail: 'release prometheus in namespace default: apply can change every live object' });
+    });
+
+    test('back from today\'s chart (Prometheus 3) to the book\'s (2.19) is refused: 2.19 cannot read the data 3 wrote', () => {
+      const result = upgrade(readManifestFolder(TODAY), LAB);
+      expect(result).toMatchObject({ ok: false, detail: expect.stringMatching(/^the running server is Prometheus 3\.14\.0, the folder's 2\.19\.0: .*opens only in 2\.55 or later/) });
+      expect(result.steps).toBeUndefined();
     });
   });
 });

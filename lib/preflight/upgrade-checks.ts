@@ -1,0 +1,143 @@
+import { Manifest, objectKey } from '../manifests/manifest';
+import { getAt } from '../support/object-path';
+import { PROMETHEUS_SERVER_IMAGE } from '../support/rules';
+import { cannotAsk, CheckResult } from './check-result';
+import { Kubectl } from './kubectl';
+
+/*
+ * A release already running from another chart: the book's install (edu/prometheus, Prometheus 2.19)
+ * switched to today's chart, say. `kubectl apply` cannot change a workload's selector (immutable) and
+ * never deletes what the folder no longer has: today's chart renames node-exporter's DaemonSet, whose
+ * new pods would wait for host port 9100 while the old one lives. This check names each such object and
+ * prints the steps that work, in order: the server first and waited for (never two servers on one data
+ * directory), then the rest, then the apply. The claim and the volume are never deleted.
+ */
+
+/** Labels by which the two charts mark a release's objects: the book's chart and its subchart, and today's. */
+const RELEASE_LABELS = ['release', 'app.kubernetes.io/instance'] as const;
+const NAMESPACED_KINDS = 'deployments,daemonsets,statefulsets,services,serviceaccounts,configmaps';
+const CLUSTER_KINDS = 'clusterroles,clusterrolebindings';
+const WORKLOAD_KINDS = new Set(['Deployment', 'DaemonSet', 'StatefulSet']);
+/** Prometheus v3 writes a data directory only v2.55 and later read back (Prometheus' v3 migration guide). */
+const OLDEST_READER_OF_V3_DATA: readonly [number, number] = [2, 55];
+const NAME = 'upgrade';
+
+interface ObjectList {
+  items: Manifest[];
+}
+
+/** The release's live objects against the folder: what apply cannot change or leaves behind, with the steps that work. */
+export function checkUpgrade(kubectl: Kubectl, manifests: readonly Manifest[], folder: string): CheckResult[] {
+  const server = manifests.find(isServer);
+  if (!server) return [];
+  const namespace = server.metadata.namespace ?? 'default';
+  const release = releaseOf(server);
+  if (!release) return [];
+  const live = liveObjectsOf(kubectl, release, namespace);
+  if ('failure' in live) return [live.failure];
+  if (live.objects.length === 0) return [{ name: NAME, ok: true, detail: `no object of release ${release} in namespace ${namespace} yet` }];
+
+  const wanted = new Map(manifests.map((manifest) => [objectKey(manifest), manifest]));
+  const blocking = live.objects.filter((object) => WORKLOAD_KINDS.has(object.kind) && cannotApplyOver(object, wanted.get(objectKey(object))));
+  const leftBehind = live.objects.filter((object) => !WORKLOAD_KINDS.has(object.kind) && !wanted.has(objectKey(object)));
+  const liveServer = live.objects.find(isServer);
+  const noWayBack = liveServer ? dataDirectoryCheck(liveServer, server) : undefined;
+  if (noWayBack) return [noWayBack];
+  if (blocking.length === 0 && leftBehind.length === 0) {
+    return [{ name: NAME, ok: true, detail: `release ${release} in namespace ${namespace}: apply can change every live object` }];
+  }
+  const named = [...blocking.map((object) => `${describe(object)} ${whyBlocking(object, wanted.get(objectKey(object)))}`),
+    ...leftBehind.map((object) => `${describe(object)} is not in ${folder}`)];
+  const detail = `release ${release} in namespace ${namespace} runs another chart: apply cannot change ${named.join('; ')}; `
+    + 'run these steps in order (the claim and the volume stay, and so does the data)';
+  return [{ name: NAME, ok: false, detail, steps: upgradeSteps(blocking, leftBehind, folder, liveServer) }];
+}
+
+/** The Deployment whose container runs the Prometheus server image. */
+function isServer(manifest: Manifest): boolean {
+  return manifest.kind === 'Deployment' && containers(manifest).some((container) => PROMETHEUS_SERVER_IMAGE.test(container.image));
+}
+
+function containers(manifest: Manifest): Array<{ image: string }> {
+  return (getAt(manifest, ['spec', 'template', 'spec', 'containers']) ?? []) as Array<{ image: string }>;
+}
+
+/** The Helm release an object belongs to, by either chart's label. */
+export function releaseOf(manifest: Manifest): string | undefined {
+  const labels = (manifest.metadata.labels ?? {}) as Record<string, string>;
+  return RELEASE_LABELS.map((label) => labels[label]).find((value) => value !== undefined);
+}
+
+/** Every live object carrying either chart's release label, each once. */
+function liveObjectsOf(kubectl: Kubectl, release: string, namespace: string): { objects: Manifest[] } | { failure: CheckResult } {
+  const found = new Map<string, Manifest>();
+  for (const label of RELEASE_LABELS) {
+    for (const args of [['get', NAMESPACED_KINDS, '--namespace', namespace], ['get', CLUSTER_KINDS]]) {
+      const result = kubectl.run([...args, '--selector', `${label}=${release}`, '-o', 'json']);
+      if (result.status !== 0) return { failure: cannotAsk(NAME, `the objects of release ${release}`, result.stderr) };
+      for (const object of (JSON.parse(result.stdout) as ObjectList).items) found.set(objectKey(object), object);
+    }
+  }
+  return { objects: [...found.values()] };
+}
+
+/** A live workload apply cannot turn into the wanted one: gone from the folder, or with another (immutable) selector. */
+function cannotApplyOver(live: Manifest, wanted: Manifest | undefined): boolean {
+  return wanted === undefined || JSON.stringify(selector(live)) !== JSON.stringify(selector(wanted));
+}
+
+function whyBlocking(live: Manifest, wanted: Manifest | undefined): string {
+  if (wanted === undefined) return 'is not in the folder (today\'s chart names it otherwise)';
+  return `has selector ${JSON.stringify(selector(live))}, the folder's is ${JSON.stringify(selector(wanted))} (immutable)`;
+}
+
+function selector(workload: Manifest): Record<string, string> {
+  const labels = (getAt(workload, ['spec', 'selector', 'matchLabels']) ?? {}) as Record<string, string>;
+  return Object.fromEntries(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+function describe(object: Manifest): string {
+  return `${object.kind} ${object.metadata.name}`;
+}
+
+/**
+ * The steps that work: the server's Deployment deleted and its pods waited for first (foreground
+ * deletion returns once they are gone), so the new server never runs beside the old one on the same
+ * data; then the other workloads, then what the folder no longer has, then the apply.
+ */
+function upgradeSteps(blocking: readonly Manifest[], leftBehind: readonly Manifest[], folder: string, liveServer?: Manifest): string[] {
+  const workloads = [...blocking].sort((a, b) => Number(b === liveServer) - Number(a === liveServer));
+  const steps = workloads.map((workload) => `kubectl delete ${workload.kind.toLowerCase()} ${workload.metadata.name} `
+    + `--namespace ${workload.metadata.namespace ?? 'default'} --cascade=foreground --wait=true`);
+  const names = (objects: readonly Manifest[]) => objects.map(resourceName).sort().join(' ');
+  const namespaced = leftBehind.filter((object) => object.metadata.namespace);
+  const clusterScoped = leftBehind.filter((object) => !object.metadata.namespace);
+  if (namespaced.length > 0) steps.push(`kubectl delete ${names(namespaced)} --namespace ${namespaced[0].metadata.namespace}`);
+  if (clusterScoped.length > 0) steps.push(`kubectl delete ${names(clusterScoped)}`);
+  steps.push(`kubectl apply -f ${folder}`);
+  return steps;
+}
+
+/** kind/name, how `kubectl delete` takes several objects at once. */
+function resourceName(object: Manifest): string {
+  return `${object.kind.toLowerCase()}/${object.metadata.name}`;
+}
+
+/** Going back from a server that wrote v3 data to one older than v2.55 would lose the data: refused. */
+function dataDirectoryCheck(liveServer: Manifest, server: Manifest): CheckResult | undefined {
+  const running = serverVersion(liveServer);
+  const wanted = serverVersion(server);
+  if (!running || !wanted || running[0] < 3 || !olderThan(wanted, OLDEST_READER_OF_V3_DATA)) return undefined;
+  const versions = `the running server is Prometheus ${running.join('.')}, the folder's ${wanted.join('.')}`;
+  const why = `a data directory Prometheus 3 has written opens only in 2.${OLDEST_READER_OF_V3_DATA[1]} or later`;
+  return { name: NAME, ok: false, detail: `${versions}: ${why}; keep today's chart, or start the old one on a new, empty volume` };
+}
+
+function serverVersion(server: Manifest): number[] | undefined {
+  const match = containers(server).map((container) => PROMETHEUS_SERVER_IMAGE.exec(container.image)).find((found) => found !== null);
+  return match ? match[1].slice(1).split('.').map(Number) : undefined;
+}
+
+function olderThan(version: readonly number[], than: readonly [number, number]): boolean {
+  return version[0] < than[0] || (version[0] === than[0] && version[1] < than[1]);
+}

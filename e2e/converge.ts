@@ -76,9 +76,9 @@ export function deploymentAvailable(kubectl: Kubectl, namespace: string, deploym
 }
 
 /** A running node-exporter pod on each of the nodes. */
-export function nodeExporterOn(kubectl: Kubectl, namespace: string, nodes: readonly string[]): Probe {
+export function nodeExporterOn(kubectl: Kubectl, namespace: string, nodes: readonly string[], selector = NODE_EXPORTER_SELECTOR): Probe {
   return () => {
-    const pods = getJson<{ items: Item[] }>(kubectl, ['-n', namespace, 'get', 'pods', '-l', NODE_EXPORTER_SELECTOR]).items;
+    const pods = getJson<{ items: Item[] }>(kubectl, ['-n', namespace, 'get', 'pods', '-l', selector]).items;
     const running = new Set(pods.filter((pod) => pod.status?.phase === 'Running').map((pod) => pod.spec?.nodeName));
     const missing = nodes.filter((node) => !running.has(node));
     return missing.length === 0 ? undefined : `node-exporter ${nodes.length - missing.length}/${nodes.length} (none on ${missing.join(', ')})`;

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Manifest } from '../lib/manifests/manifest';
+import { Manifest, objectKey } from '../lib/manifests/manifest';
 import { readManifestFolder } from '../lib/manifests/folder';
 import { SYNC_WAVE_ANNOTATION } from '../lib/manifests/metadata';
 import { expectExit, expectLine, expectSuccess, preflight, step } from './check';
@@ -24,6 +24,8 @@ export interface Install {
   readonly claim: string;
   readonly job: string;
   readonly deployments: readonly string[];
+  /** node-exporter's pods, by its DaemonSet's selector (the charts label them differently). */
+  readonly nodeExporterSelector?: string;
 }
 
 /** The install in a folder. */
@@ -38,7 +40,45 @@ export function readInstall(folder: string): Install {
     claim: claim?.metadata.name ?? '',
     job: named('Job')[0] ?? '',
     deployments: named('Deployment'),
+    nodeExporterSelector: selectorOf(manifests.find((m) => m.kind === 'DaemonSet')),
   };
+}
+
+function selectorOf(workload: Manifest | undefined): string | undefined {
+  const labels = (workload?.spec as { selector?: { matchLabels?: Record<string, string> } } | undefined)?.selector?.matchLabels;
+  return labels ? Object.entries(labels).map(([key, value]) => `${key}=${value}`).join(',') : undefined;
+}
+
+/** "", false, 0, [] and {}: the API server omits such fields (omitempty), which means the same. */
+function isZeroValue(value: unknown): boolean {
+  if (Array.isArray(value)) return value.length === 0;
+  if (typeof value === 'object' && value !== null) return Object.keys(value).length === 0;
+  return value === '' || value === false || value === 0;
+}
+
+/** Paths where `actual` lacks or differs from what `expected` says; the server may add fields. */
+function differences(expected: unknown, actual: unknown, at: string): string[] {
+  if (actual === undefined && isZeroValue(expected)) return [];
+  if (Array.isArray(expected)) {
+    if (!Array.isArray(actual) || actual.length !== expected.length) return [`${at}: ${JSON.stringify(actual)} (expected ${expected.length} items)`];
+    return expected.flatMap((item, index) => differences(item, actual[index], `${at}[${index}]`));
+  }
+  if (typeof expected === 'object' && expected !== null) {
+    if (typeof actual !== 'object' || actual === null) return [`${at}: missing`];
+    return Object.entries(expected).flatMap(([field, value]) => differences(value, (actual as Record<string, unknown>)[field], `${at}.${field}`));
+  }
+  return expected === actual ? [] : [`${at}: ${JSON.stringify(actual)} (expected ${JSON.stringify(expected)})`];
+}
+
+/** Fails naming each field of the folder's objects that the server stores otherwise (or not at all). */
+export function storedAsWritten(cluster: LocalCluster, install: Install): void {
+  const list = JSON.parse(expectSuccess(cluster.kubectl(['get', '-f', install.folder, '-o', 'json']), 'get')) as { items: Manifest[] };
+  const stored = new Map(list.items.map((item) => [objectKey(item), item]));
+  const problems = install.manifests.flatMap((object) => {
+    const item = stored.get(objectKey(object));
+    return item ? differences(object, item, objectKey(object)) : [`${objectKey(object)}: not stored`];
+  });
+  if (problems.length > 0) throw new Error(problems.join('\n'));
 }
 
 /** The converged state, each fact its own check. */
@@ -47,7 +87,7 @@ export function convergedSteps(cluster: LocalCluster, install: Install, nodes: r
   step(`the claim ${install.claim} is Bound to its volume`, () => waitFor('claim Bound', claimBound(kubectl, install.namespace, install.claim)));
   step(`the prep Job ${install.job} is Complete`, () => waitFor('Job Complete', jobComplete(kubectl, install.namespace, install.job)));
   step(`node-exporter runs on all ${nodes.length} nodes, the tainted control plane included`, () =>
-    waitFor('node-exporter everywhere', nodeExporterOn(kubectl, install.namespace, nodes.map((node) => node.name))));
+    waitFor('node-exporter everywhere', nodeExporterOn(kubectl, install.namespace, nodes.map((node) => node.name), install.nodeExporterSelector)));
   step(`the Deployments ${install.deployments.join(' and ')} are Available`, () => {
     for (const deployment of install.deployments) waitFor(`${deployment} Available`, deploymentAvailable(kubectl, install.namespace, deployment));
   });

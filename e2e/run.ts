@@ -11,7 +11,7 @@ import { readChartLock } from '../lib/helm/chart-lock';
 import { findHelm } from '../lib/helm/helm-binary';
 import { runTemplate } from '../lib/helm/helm-template';
 import { readManifestFolder } from '../lib/manifests/folder';
-import { Manifest, objectKey } from '../lib/manifests/manifest';
+import { Manifest } from '../lib/manifests/manifest';
 import { POD_SECURITY_ENFORCE_LABEL } from '../lib/manifests/metadata';
 import { PROJECT_ROOT } from '../lib/support/project-root';
 import { parseDocuments } from '../lib/manifests/yaml';
@@ -19,9 +19,10 @@ import { expectExit, expectLine, expectSuccess, literal, passedChecks, preflight
 import { claimBound, deploymentAvailable, jobComplete, nodeExporterOn, noPendingPods, waitFor } from './converge';
 import { configChangeSteps, namespaceSteps } from './day2';
 import { fluxSteps, sharedClusterSteps } from './gitops';
-import { argoWavesStep, convergedSteps, readInstall, releasedVolumeStep, tolerationNegativeStep, uninstallStep } from './lifecycle';
+import { argoWavesStep, convergedSteps, readInstall, storedAsWritten, releasedVolumeStep, tolerationNegativeStep, uninstallStep } from './lifecycle';
 import { LocalCluster, LocalClusterOptions, startLocalCluster } from './local-cluster';
 import { Release, selectedReleases } from './releases';
+import { upgradeSteps } from './upgrade';
 import { BOOK_LAB_NODES } from './simulated-nodes';
 
 /*
@@ -30,34 +31,16 @@ import { BOOK_LAB_NODES } from './simulated-nodes';
  * 127.0.0.1 with kwok nodes shaped like the book's lab, under Pod Security "baseline" by default:
  * preflight, apply, convergence, stored as written and stable, config changes over the install, a
  * reinstall, the raw chart output refused. Then the environment in its own namespace converges on a
- * control plane of its own target.
+ * control plane of its own target, and on each release the book's install is upgraded to today's chart
+ * by preflight's printed steps and converges.
  */
 
 const ENVIRONMENT = DEFAULT_ENVIRONMENT;
 /** The other environment of the committed config, and its namespace. */
 const OTHER = { environment: 'staging', namespace: 'monitoring' };
 const CONFIG_DIR = path.join(PROJECT_ROOT, 'config', 'environments');
-
-/** "", false, 0, [] and {}: the API server omits such fields (omitempty), which means the same. */
-function isZeroValue(value: unknown): boolean {
-  if (Array.isArray(value)) return value.length === 0;
-  if (typeof value === 'object' && value !== null) return Object.keys(value).length === 0;
-  return value === '' || value === false || value === 0;
-}
-
-/** Paths where `actual` lacks or differs from what `expected` says; the server may add fields. */
-function differences(expected: unknown, actual: unknown, at: string): string[] {
-  if (actual === undefined && isZeroValue(expected)) return [];
-  if (Array.isArray(expected)) {
-    if (!Array.isArray(actual) || actual.length !== expected.length) return [`${at}: ${JSON.stringify(actual)} (expected ${expected.length} items)`];
-    return expected.flatMap((item, index) => differences(item, actual[index], `${at}[${index}]`));
-  }
-  if (typeof expected === 'object' && expected !== null) {
-    if (typeof actual !== 'object' || actual === null) return [`${at}: missing`];
-    return Object.entries(expected).flatMap(([field, value]) => differences(value, (actual as Record<string, unknown>)[field], `${at}.${field}`));
-  }
-  return expected === actual ? [] : [`${at}: ${JSON.stringify(actual)} (expected ${JSON.stringify(expected)})`];
-}
+/** The environment on today's chart: the lab's install, upgraded. */
+const TODAY = 'today';
 
 function runSteps(cluster: LocalCluster, outdir: string): { objects: number; serverVersion: string } {
   const DIST = environmentOutdir(outdir, ENVIRONMENT);
@@ -109,15 +92,7 @@ function runSteps(cluster: LocalCluster, outdir: string): { objects: number; ser
 
   convergedSteps(cluster, install, BOOK_LAB_NODES);
 
-  step('every object reads back as dist/ wrote it', () => {
-    const list = JSON.parse(expectSuccess(kubectl(['get', '-f', DIST, '-o', 'json']), 'get')) as { items: Manifest[] };
-    const stored = new Map(list.items.map((item) => [objectKey(item), item]));
-    const problems = expected.flatMap((object) => {
-      const item = stored.get(objectKey(object));
-      return item ? differences(object, item, objectKey(object)) : [`${objectKey(object)}: not stored`];
-    });
-    if (problems.length > 0) throw new Error(problems.join('\n'));
-  });
+  step('every object reads back as dist/ wrote it', () => storedAsWritten(cluster, install));
 
   step('a second apply changes nothing', () => {
     const output = expectSuccess(kubectl(['apply', '-f', DIST]), 'second apply');
@@ -233,7 +208,7 @@ function labOutputFor(release: Release, labTarget: string): { outdir: string; te
 }
 
 /** One cluster's worth of checks: run by a process of its own, side by side with the others. */
-type Part = 'lab' | 'flux' | 'staging';
+type Part = 'lab' | 'flux' | 'staging' | 'upgrade';
 
 function configuredTargets(): Map<string, string> {
   return new Map(loadEnvironments({ configDir: CONFIG_DIR, env: {} }).map((e) => [e.name, e.config.kubernetesVersion]));
@@ -247,6 +222,16 @@ async function runPart(part: Part, release: Release): Promise<void> {
   if (part === 'staging') {
     await withCluster({ release, nodes: BOOK_LAB_NODES }, ownNamespaceSteps);
     facts.push(`${OTHER.environment} converged in namespace ${OTHER.namespace} on ${release.version}`);
+  } else if (part === 'upgrade') {
+    // The lab and today, both synthesized for this release's target.
+    const outdir = synthWith({ SYNTH_ENVIRONMENTS: `${ENVIRONMENT},${TODAY}` });
+    prove(release, outdir);
+    try {
+      const upgrade = await withCluster({ release, nodes: BOOK_LAB_NODES }, (cluster) => upgradeSteps(cluster, outdir, BOOK_LAB_NODES));
+      facts.push(`the book's install upgraded to today's chart in ${upgrade.steps} printed steps on ${release.version}, same claim and volume`);
+    } finally {
+      fs.rmSync(path.dirname(outdir), { recursive: true, force: true });
+    }
   } else {
     const { outdir, temporary } = labOutputFor(release, configuredTargets().get(ENVIRONMENT) ?? '');
     prove(release, outdir);
@@ -321,6 +306,7 @@ async function main(): Promise<void> {
   const runs: PartRun[] = [...releases].reverse().flatMap((release) => [
     { title: `Kubernetes ${release.version}: the lab for target ${release.target}`, env: { E2E_PART: 'lab', E2E_KUBE: release.module } },
     ...(release === newest ? [{ title: `Kubernetes ${release.version}: Flux's kustomize-controller reconciles the lab`, env: { E2E_PART: 'flux', E2E_KUBE: release.module } }] : []),
+    { title: `Kubernetes ${release.version}: the book's install upgraded to today's chart`, env: { E2E_PART: 'upgrade', E2E_KUBE: release.module } },
     ...(targets.get(OTHER.environment) === release.target
       ? [{ title: `Kubernetes ${release.version}: ${OTHER.environment}, in namespace ${OTHER.namespace}`, env: { E2E_PART: 'staging', E2E_KUBE: release.module } }]
       : []),
@@ -331,7 +317,8 @@ async function main(): Promise<void> {
   const facts = [
     ...proved, `${BOOK_LAB_NODES.length} nodes`, 'Pod Security baseline by default', 'two installs on one cluster', 'claim Bound', 'Job Complete',
     `node-exporter ${BOOK_LAB_NODES.length}/${BOOK_LAB_NODES.length}`, 're-apply unchanged', 'uid change converged', 'reinstall converged',
-    'waves ordered', 'released volume re-bound', 'storage-size change refused by preflight', `${Math.round((Date.now() - started) / 1000)}s`,
+    'waves ordered', 'released volume re-bound', 'storage-size change refused by preflight', 'today\'s chart converged after the upgrade',
+    `${Math.round((Date.now() - started) / 1000)}s`,
   ];
   process.stdout.write(`e2e: ${checks} checks passed; ${facts.join('; ')}\n`);
 }

@@ -65,24 +65,27 @@ install_kustomize() {
 
 # promtool of each Prometheus release a chart runs (v2.19.0: the book's; v3.14.0: today's), one pinned module
 # each under test/promtool/ (Prometheus' go.mod has a replace, so `go install` refuses it), into
-# tools/bin/promtool-<version>. The module's directory name is the minor; its go.mod says the version.
+# tools/bin/promtool-<version>; and every other tool such a module lists (2.19's tsdb) as <name>-<version>.
+# The module's first line names the release.
 install_promtool() {
-  local module version dest start
+  local module version package name dest start
   for module in "$root"/test/promtool/*/; do
     version=$(sed -n -E 's#^// promtool-version: (v[0-9.]+)$#\1#p' "$module/go.mod" | head -1)
-    dest="$bin/promtool-$version"
-    if [[ -x "$dest" && -f "$bin/.promtool-$version.version" ]] && timeout 30 "$dest" --version >/dev/null 2>&1; then
-      continue
-    fi
-    require_go
-    echo "install-tools: building promtool $version with $(go version | cut -d' ' -f3) into tools/bin, which npm test runs over each environment's Prometheus config (first time only: about 6 minutes, 10 on a new machine)" >&2
-    start=$(date +%s)
-    rm -f "$dest" "$bin/.promtool-$version.version"
-    (cd "$module" && GOFLAGS=-buildvcs=false go build -trimpath \
-      -ldflags "-s -w -X github.com/prometheus/common/version.Version=${version#v}" \
-      -o "$dest" github.com/prometheus/prometheus/cmd/promtool)
-    echo "$version" > "$bin/.promtool-$version.version"
-    echo "install-tools: promtool $version built in $(( $(date +%s) - start ))s" >&2
+    for package in $(sed -n -E 's#^\s*(tool )?(github\.com/prometheus/prometheus/[a-z/]*cmd/[a-z]+)\)?$#\2#p' "$module/go.mod"); do
+      name=$(basename "$package")
+      dest="$bin/$name-$version"
+      if [[ -x "$dest" && -f "$bin/.$name-$version.version" ]] && timeout 30 "$dest" --help >/dev/null 2>&1; then
+        continue
+      fi
+      require_go
+      echo "install-tools: building $name $version with $(go version | cut -d' ' -f3) into tools/bin, which npm test runs over each environment's Prometheus config and data (first time only: about 6 minutes, 10 on a new machine)" >&2
+      start=$(date +%s)
+      rm -f "$dest" "$bin/.$name-$version.version"
+      (cd "$module" && GOFLAGS=-buildvcs=false go build -trimpath \
+        -ldflags "-s -w -X github.com/prometheus/common/version.Version=${version#v}" -o "$dest" "$package")
+      echo "$version" > "$bin/.$name-$version.version"
+      echo "install-tools: $name $version built in $(( $(date +%s) - start ))s" >&2
+    done
   done
 }
 

@@ -63,15 +63,18 @@ export function installTool(name: 'kubectl-validate' | 'kube-score' | 'kustomize
 
 let promtoolsInstalled = false;
 
-/** tools/bin/promtool-<version>, built by `scripts/install-tools.sh promtool` from its module under test/promtool/ when missing. */
-export function installPromtool(version: string): string {
+/**
+ * tools/bin/promtool-<version> (or another tool of that release's module, such as tsdb), built by
+ * `scripts/install-tools.sh promtool` from its module under test/promtool/ when missing.
+ */
+export function installPromtool(version: string, tool = 'promtool'): string {
   if (!promtoolsInstalled) {
     const install = spawnSync('bash', [path.join(PROJECT_ROOT, 'scripts', 'install-tools.sh'), 'promtool'], { encoding: 'utf8', stdio: ['ignore', 'inherit', 'inherit'] });
     if (install.status !== 0) throw new Error(`installing promtool failed (exit ${install.status})`);
     promtoolsInstalled = true;
   }
-  const binary = path.join(PROJECT_ROOT, 'tools', 'bin', `promtool-${version}`);
-  if (!fs.existsSync(binary)) throw new Error(`no promtool ${version}: add a module for it under test/promtool/ (as v3.14 is)`);
+  const binary = path.join(PROJECT_ROOT, 'tools', 'bin', `${tool}-${version}`);
+  if (!fs.existsSync(binary)) throw new Error(`no ${tool} ${version}: add a module for it under test/promtool/ (as v3.14 is)`);
   return binary;
 }
 

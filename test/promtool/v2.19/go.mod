@@ -1,5 +1,6 @@
 // promtool-version: v2.19.0
-// Builds promtool 2.19.0, the checker of the Prometheus release the book's chart runs, from the Go module
+// Builds promtool 2.19.0, the checker of the Prometheus release the book's chart runs, and that release's tsdb
+// tool (which writes a data directory as Prometheus 2.19 does, for the test that v3 opens it), from the Go module
 // proxy for `npm run tools`. Prometheus had no module versions then: the pseudo-version names the v2.19.0
 // tag's commit (its VERSION file says 2.19.0). Its go.mod has a replace directive (so `go install` refuses
 // it); this module requires it as a tool and repeats that replace.
@@ -7,7 +8,10 @@ module prometheus-book/test/promtool/v2.19
 
 go 1.26.0
 
-tool github.com/prometheus/prometheus/cmd/promtool
+tool (
+	github.com/prometheus/prometheus/cmd/promtool
+	github.com/prometheus/prometheus/tsdb/cmd/tsdb
+)
 
 require (
 	cloud.google.com/go v0.56.0 // indirect

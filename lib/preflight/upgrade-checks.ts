@@ -15,8 +15,11 @@ import { Kubectl } from './kubectl';
 
 /** Labels by which the two charts mark a release's objects: the book's chart and its subchart, and today's. */
 const RELEASE_LABELS = ['release', 'app.kubernetes.io/instance'] as const;
+/**
+ * Only namespaced kinds: a ClusterRole carries the same release label whichever namespace installed it, so
+ * it could be another install's; both charts name theirs alike, and apply changes them in place.
+ */
 const NAMESPACED_KINDS = 'deployments,daemonsets,statefulsets,services,serviceaccounts,configmaps';
-const CLUSTER_KINDS = 'clusterroles,clusterrolebindings';
 const WORKLOAD_KINDS = new Set(['Deployment', 'DaemonSet', 'StatefulSet']);
 /** Prometheus v3 writes a data directory only v2.55 and later read back (Prometheus' v3 migration guide). */
 const OLDEST_READER_OF_V3_DATA: readonly [number, number] = [2, 55];
@@ -68,15 +71,13 @@ export function releaseOf(manifest: Manifest): string | undefined {
   return RELEASE_LABELS.map((label) => labels[label]).find((value) => value !== undefined);
 }
 
-/** Every live object carrying either chart's release label, each once. */
+/** Every live object of the namespace carrying either chart's release label, each once. */
 function liveObjectsOf(kubectl: Kubectl, release: string, namespace: string): { objects: Manifest[] } | { failure: CheckResult } {
   const found = new Map<string, Manifest>();
   for (const label of RELEASE_LABELS) {
-    for (const args of [['get', NAMESPACED_KINDS, '--namespace', namespace], ['get', CLUSTER_KINDS]]) {
-      const result = kubectl.run([...args, '--selector', `${label}=${release}`, '-o', 'json']);
-      if (result.status !== 0) return { failure: cannotAsk(NAME, `the objects of release ${release}`, result.stderr) };
-      for (const object of (JSON.parse(result.stdout) as ObjectList).items) found.set(objectKey(object), object);
-    }
+    const result = kubectl.run(['get', NAMESPACED_KINDS, '--namespace', namespace, '--selector', `${label}=${release}`, '-o', 'json']);
+    if (result.status !== 0) return { failure: cannotAsk(NAME, `the objects of release ${release}`, result.stderr) };
+    for (const object of (JSON.parse(result.stdout) as ObjectList).items) found.set(objectKey(object), object);
   }
   return { objects: [...found.values()] };
 }
@@ -109,11 +110,9 @@ function upgradeSteps(blocking: readonly Manifest[], leftBehind: readonly Manife
   const workloads = [...blocking].sort((a, b) => Number(b === liveServer) - Number(a === liveServer));
   const steps = workloads.map((workload) => `kubectl delete ${workload.kind.toLowerCase()} ${workload.metadata.name} `
     + `--namespace ${workload.metadata.namespace ?? 'default'} --cascade=foreground --wait=true`);
-  const names = (objects: readonly Manifest[]) => objects.map(resourceName).sort().join(' ');
-  const namespaced = leftBehind.filter((object) => object.metadata.namespace);
-  const clusterScoped = leftBehind.filter((object) => !object.metadata.namespace);
-  if (namespaced.length > 0) steps.push(`kubectl delete ${names(namespaced)} --namespace ${namespaced[0].metadata.namespace}`);
-  if (clusterScoped.length > 0) steps.push(`kubectl delete ${names(clusterScoped)}`);
+  if (leftBehind.length > 0) {
+    steps.push(`kubectl delete ${leftBehind.map(resourceName).sort().join(' ')} --namespace ${leftBehind[0].metadata.namespace}`);
+  }
   steps.push(`kubectl apply -f ${folder}`);
   return steps;
 }

@@ -42,15 +42,14 @@ const METALLB = { 'get namespace metallb-system -o name': { status: 0, stdout: '
 const DRY_RUN_POD = 'create --dry-run=server -o name -f -';
 const DAEMON_SETS = 'get daemonsets --all-namespaces -o json';
 const NAMESPACED_KINDS = 'deployments,daemonsets,statefulsets,services,serviceaccounts,configmaps';
-const CLUSTER_KINDS = 'clusterroles,clusterrolebindings';
 
 /** The answers of a cluster whose release `prometheus` in `namespace` consists of `objects` (none: no release yet). */
 function releaseObjects(namespace: string, objects: readonly Manifest[] = []): Record<string, Answer> {
   const answers: Record<string, Answer> = {};
   for (const label of ['release', 'app.kubernetes.io/instance']) {
     const labelled = objects.filter((o) => (o.metadata.labels as Record<string, string> | undefined)?.[label] === 'prometheus');
-    answers[`get ${NAMESPACED_KINDS} --namespace ${namespace} --selector ${label}=prometheus -o json`] = live({ items: labelled.filter((o) => o.metadata.namespace) });
-    answers[`get ${CLUSTER_KINDS} --selector ${label}=prometheus -o json`] = live({ items: labelled.filter((o) => !o.metadata.namespace) });
+    const inNamespace = labelled.filter((o) => o.metadata.namespace === namespace);
+    answers[`get ${NAMESPACED_KINDS} --namespace ${namespace} --selector ${label}=prometheus -o json`] = live({ items: inNamespace });
   }
   return answers;
 }
@@ -226,6 +225,11 @@ describe('preflight', () => {
       expect(upgradeResults(LAB_OBJECTS, TODAY)['host ports']).toMatchObject({ ok: true });
       const otherInstall = LAB_OBJECTS.filter((o) => o.kind === 'DaemonSet').map((o) => ({ ...o, metadata: { ...o.metadata, namespace: 'elsewhere' } }));
       expect(upgradeResults(otherInstall, TODAY)['host ports']).toMatchObject({ ok: false });
+    });
+
+    test('the lab\'s release in default is not the business of an install in another namespace (no step touches it)', () => {
+      const found = results(fakeKubectl({ ...METALLB, ...ADMITTED, ...releaseObjects('default', LAB_OBJECTS) }), STAGING);
+      expect(found.upgrade).toMatchObject({ ok: true, detail: 'no object of release prometheus in namespace monitoring yet' });
     });
 
     test('the same chart already installed: apply can change every live object', () => {

@@ -1,4 +1,5 @@
 // promtool-version: v3.14.0
+// promtool-build-tags: remove_all_sd,enable_kubernetes_sd
 // Builds promtool v3.14.0, the checker of the Prometheus release today's chart runs, from the Go module
 // proxy for `npm run tools`. Prometheus' own go.mod has a replace directive (so `go install` refuses it);
 // this module requires it as a tool and repeats that replace. Nothing of Prometheus is committed but this

@@ -6,8 +6,8 @@ import { installPromtool, withTempDir } from '../helpers';
 /*
  * The upgrade keeps the claim, so today's server (Prometheus v3.14.0) opens the data directory the
  * book's (v2.19.0) wrote. Both releases' own TSDB code shows it: 2.19's tsdb tool writes a directory as
- * a 2.19 server does (a compacted block, the head's chunks and its write-ahead log), and promtool 3.14
- * reads every sample back from it.
+ * a 2.19 server does (its write-ahead log and head chunks, and a block when it has compacted one), and
+ * promtool 3.14 reads every sample back from it.
  */
 
 const SERIES = 5;
@@ -15,7 +15,7 @@ const SERIES = 5;
 const SAMPLES_PER_SERIES = 3000;
 
 describe('a data directory Prometheus 2.19 wrote', () => {
-  test('opens under Prometheus 3.14: its block is listed and every sample reads back', () => {
+  test('opens under Prometheus 3.14: every sample reads back, from its blocks and its write-ahead log', () => {
     withTempDir('tsdb', (dir) => {
       const series = Array.from({ length: SERIES }, (_, i) => JSON.stringify({ __name__: 'book_metric', instance: `w${i + 1}-k8s`, job: 'lab' }));
       fs.writeFileSync(path.join(dir, 'series.json'), `${series.join('\n')}\n`);
@@ -27,8 +27,9 @@ describe('a data directory Prometheus 2.19 wrote', () => {
 
       const promtool = installPromtool('v3.14.0');
       const listed = spawnSync(promtool, ['tsdb', 'list', data], { encoding: 'utf8' });
+      // 2.19 compacts its head into a block in the background: some runs leave every sample in the WAL.
       expect(listed.status).toBe(0);
-      expect(listed.stdout.trim().split('\n')).toHaveLength(2);
+      expect(listed.stdout).toMatch(/^BLOCK ULID/);
       const dumped = spawnSync(promtool, ['tsdb', 'dump', data], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
       expect(dumped.status).toBe(0);
       const lines = dumped.stdout.trim().split('\n');

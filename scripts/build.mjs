@@ -68,6 +68,9 @@ for (const name of stale) {
     logLevel: 'warning',
     legalComments: 'none',
     minifyWhitespace: compact.has(name),
+    // node-tar reads a chart archive only when one arrives (lib/helm/chart-content.ts requires it then):
+    // left out of the bundles, Node loads it from node_modules on that first use, and no synth reads it else.
+    external: ['tar'],
     metafile: true,
   });
   // A stdin entry appears as "<stdin>"; the files it names stand for it.

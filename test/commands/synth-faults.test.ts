@@ -42,6 +42,13 @@ interface FaultCase {
   readonly line: RegExp;
 }
 
+/**
+ * The faults are synth's own, the same for every environment: two of the committed ones (the lab into dist/,
+ * staging into a folder of its own) exercise every path, and a third would only make each of the many runs
+ * slower. The baseline and every case synthesize these two.
+ */
+const ENVIRONMENT_FILES = ['lab.yaml', 'staging.yaml'];
+
 function runSynth(env: Record<string, string>): Promise<Run> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, SYNTH_NODE_ARGS, { cwd: PROJECT_ROOT, env: { ...process.env, ...env } });
@@ -193,15 +200,23 @@ function leftoversIn(tmp: string): string[] {
 describe('synth under faults', () => {
   const { dir: root, cleanup } = tempDir('synth-faults');
   const baseline = path.join(root, 'baseline', 'dist');
+  let baselineConfig = '';
   let expected: Record<string, string> = {};
 
   beforeAll(async () => {
     RENDER_CACHE_OF_BASELINE = path.join(root, 'renders');
-    const result = await runSynth({ CDK8S_OUTDIR: baseline, CHART_MIRROR: CHART_MIRROR_VALUE, RENDER_CACHE_DIR: RENDER_CACHE_OF_BASELINE });
+    baselineConfig = mkdir(root, 'baseline-config');
+    for (const file of ENVIRONMENT_FILES) fs.copyFileSync(path.join(CONFIG_DIR, file), path.join(baselineConfig, file));
+    const result = await runSynth({
+      CDK8S_OUTDIR: baseline, SYNTH_CONFIG_DIR: baselineConfig, CHART_MIRROR: CHART_MIRROR_VALUE, RENDER_CACHE_DIR: RENDER_CACHE_OF_BASELINE,
+    });
     expect(result.stderr).toBe('');
     expected = outputOf(baseline);
   });
   afterAll(cleanup);
+
+  /** The baseline's environments and the chart mirrors, for a run that is compared with the baseline. */
+  const sources = () => ({ SYNTH_CONFIG_DIR: baselineConfig, CHART_MIRROR: CHART_MIRROR_VALUE });
 
   /** Every folder the output has: dist/ and dist-<name>/ beside it (not the hidden work of a run). */
   function outputOf(outdir: string): Record<string, string> {
@@ -218,7 +233,7 @@ describe('synth under faults', () => {
     const outdir = path.join(caseDir, 'out', 'dist');
     fs.cpSync(path.dirname(baseline), path.dirname(outdir), { recursive: true });
     const config = mkdir(caseDir, 'config');
-    fs.cpSync(CONFIG_DIR, config, { recursive: true });
+    for (const file of ENVIRONMENT_FILES) fs.copyFileSync(path.join(CONFIG_DIR, file), path.join(config, file));
     const tmp = mkdir(caseDir, 'tmp');
     const workspace: Workspace = {
       dir: caseDir,
@@ -247,7 +262,7 @@ describe('synth under faults', () => {
 
     beforeAll(async () => {
       const outdir = path.join(root, 'changed', 'dist');
-      const run = await runSynth({ CDK8S_OUTDIR: outdir, CHART_MIRROR: CHART_MIRROR_VALUE, RENDER_CACHE_DIR: RENDER_CACHE_OF_BASELINE, ...changed });
+      const run = await runSynth({ CDK8S_OUTDIR: outdir, ...sources(), RENDER_CACHE_DIR: RENDER_CACHE_OF_BASELINE, ...changed });
       expect(run.status).toBe(0);
       changedOutput = outputOf(outdir);
       expect(changedOutput).not.toEqual(expected);
@@ -267,7 +282,7 @@ describe('synth under faults', () => {
       // A private copy of the warm render cache: the run is as short as a synth gets, and the moments cover all of it.
       const renders = path.join(path.dirname(tmp), 'renders');
       fs.cpSync(RENDER_CACHE_OF_BASELINE, renders, { recursive: true });
-      const env = { CDK8S_OUTDIR: outdir, TMPDIR: tmp, CHART_MIRROR: CHART_MIRROR_VALUE, RENDER_CACHE_DIR: renders, ...changed };
+      const env = { CDK8S_OUTDIR: outdir, ...sources(), TMPDIR: tmp, RENDER_CACHE_DIR: renders, ...changed };
       const child = spawn(process.execPath, SYNTH_NODE_ARGS, { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, stdio: 'ignore' });
       const timer = setTimeout(() => child.kill('SIGKILL'), delay);
       await new Promise((resolve) => child.once('close', resolve));
@@ -284,7 +299,7 @@ describe('synth under faults', () => {
 
     test('six synths at once all succeed and leave one whole output', async () => {
       const { outdir, tmp } = prepare('concurrent');
-      const env = { CDK8S_OUTDIR: outdir, TMPDIR: tmp, CHART_MIRROR: CHART_MIRROR_VALUE, RENDER_CACHE_DIR: RENDER_CACHE_OF_BASELINE, ...changed };
+      const env = { CDK8S_OUTDIR: outdir, ...sources(), TMPDIR: tmp, RENDER_CACHE_DIR: RENDER_CACHE_OF_BASELINE, ...changed };
       const runs = await Promise.all(Array.from({ length: 6 }, () => runSynth(env)));
       expect(runs.map((run) => `${run.status} ${run.stderr}`)).toEqual(Array(6).fill('0 '));
       expect(outputOf(outdir)).toEqual(changedOutput);

@@ -53,7 +53,10 @@ export function checkUpgrade(kubectl: Kubectl, manifests: readonly Manifest[], f
     ...leftBehind.map((object) => `${describe(object)} is not in ${folder}`)];
   const detail = `release ${release} in namespace ${namespace} runs another chart: apply cannot change ${named.join('; ')}; `
     + 'run these steps in order (the claim and the volume stay, and so does the data)';
-  return [{ name: NAME, ok: false, detail, steps: upgradeSteps(blocking, leftBehind, folder, liveServer) }];
+  const helmRelease = hasHelmRecord(kubectl, release, namespace);
+  if (typeof helmRelease !== 'boolean') return [helmRelease];
+  const steps = helmRelease ? helmSteps(release, namespace, folder) : upgradeSteps(blocking, leftBehind, folder, liveServer);
+  return [{ name: NAME, ok: false, detail, steps }];
 }
 
 /** The Deployment whose container runs the Prometheus server image. */
@@ -115,6 +118,22 @@ function upgradeSteps(blocking: readonly Manifest[], leftBehind: readonly Manife
   }
   steps.push(`kubectl apply -f ${folder}`);
   return steps;
+}
+
+/** True when `helm install` (as the book does) made the release: Helm keeps its record in a Secret of the namespace. */
+function hasHelmRecord(kubectl: Kubectl, release: string, namespace: string): boolean | CheckResult {
+  const result = kubectl.run(['get', 'secrets', '--namespace', namespace, '--selector', `owner=helm,name=${release}`, '-o', 'name']);
+  if (result.status !== 0) return cannotAsk(NAME, `Helm's record of release ${release}`, result.stderr);
+  return result.stdout.trim() !== '';
+}
+
+/**
+ * A release `helm install` made is removed by Helm, record and all: deleting its objects by hand would leave a
+ * record from which a later `helm uninstall` deletes this install's objects of the same names. Foreground,
+ * waited for: helm returns once the old pods are gone. The claim and volume are not the release's.
+ */
+function helmSteps(release: string, namespace: string, folder: string): string[] {
+  return [`helm uninstall ${release} --namespace ${namespace} --cascade=foreground --wait`, `kubectl apply -f ${folder}`];
 }
 
 /** kind/name, how `kubectl delete` takes several objects at once. */

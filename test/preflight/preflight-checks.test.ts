@@ -197,9 +197,11 @@ describe('preflight', () => {
   });
 
   describe('a release running from the other chart', () => {
-    const upgradeResults = (installed: readonly Manifest[], folder: string) => results(fakeKubectl({
+    const HELM_RECORD = 'get secrets --namespace default --selector owner=helm,name=prometheus -o name';
+    const upgradeResults = (installed: readonly Manifest[], folder: string, helmRecord = '') => results(fakeKubectl({
       ...METALLB, ...DEFAULT_NAMESPACE, ...ADMITTED, ...releaseObjects('default', installed),
       [DAEMON_SETS]: live({ items: installed.filter((o) => o.kind === 'DaemonSet') }),
+      [HELM_RECORD]: { status: 0, stdout: helmRecord },
     }), folder);
     const upgrade = (installed: readonly Manifest[], folder: string) => upgradeResults(installed, folder).upgrade;
 
@@ -219,6 +221,12 @@ describe('preflight', () => {
         `kubectl apply -f ${TODAY}`,
       ]);
       expect(result.steps!.join('\n')).not.toMatch(/persistentvolume|pvc/i);
+    });
+
+    test('installed with the book\'s `helm install`: Helm removes the release, record and all, waiting for the old pods; then the apply', () => {
+      const result = upgradeResults(LAB_OBJECTS, TODAY, 'secret/sh.helm.release.v1.prometheus.v1\n').upgrade;
+      expect(result.ok).toBe(false);
+      expect(result.steps).toEqual(['helm uninstall prometheus --namespace default --cascade=foreground --wait', `kubectl apply -f ${TODAY}`]);
     });
 
     test('the old node-exporter on host port 9100 is the upgrade\'s to remove, not another install\'s', () => {

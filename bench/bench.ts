@@ -327,7 +327,7 @@ one warm-up (${r.slow_runs} for \`npm test\` and the scaling), timed around the 
 | synth, first run after a build | render cache and code cache emptied before each run | ${r.synth_first_run_median_s} |
 | floor | \`helm template\` of the same chart and values, then an empty cdk8s app bundled the same way, one after the other under one \`sh\` (so the harness starts one process, as for synth) | ${r.floor_median_s} |
 | **ratio** | synth (cold) / floor | **${r.ratio}** |
-| strict floor | the same two, given synth's own speed-ups: helm with synth's environment (\`GOGC=off\`, \`GOMEMLIMIT\`), the empty app through the code cache | ${r.floor_strict_median_s} |
+| strict floor | the same two, given synth's own speed-ups: helm with synth's environment (its own helm home; Go's collector as set), the empty app through the code cache | ${r.floor_strict_median_s} |
 | strict ratio | synth (cold) / strict floor: what synth adds of its own | ${r.ratio_strict} |
 
 Run by run, synth (cold) / floor of each interleaved pair: median ${r.ratio_by_run.median}, middle half

@@ -52,8 +52,6 @@ export function helmTimedOut(what: string, timeoutMs: number): UserError {
   return new UserError(`${what} did not finish within ${timeoutMs / 1000}s and was stopped (set ${HELM_TIMEOUT_ENV} to allow longer)`);
 }
 const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
-/** Heap size at which helm's collector starts despite GOGC=off: ten times what the book's chart needs. */
-const RENDER_MEMORY_LIMIT = '512MiB';
 
 /**
  * Runs the real `helm template` and returns its YAML. Values go in on stdin as JSON, which is YAML
@@ -180,16 +178,13 @@ export function helmEnvironment(): NodeJS.ProcessEnv {
 }
 
 /**
- * helm's environment for a render. `helm template` is short-lived and its memory goes back at exit,
- * so Go's collector is off (GOGC=off) until the heap reaches GOMEMLIMIT. A GOGC or GOMEMLIMIT the
- * user set wins.
+ * helm's environment for a render: Go's own collector settings, as every helm user runs it, unless the user
+ * set GOGC or GOMEMLIMIT (docs/architecture.md, "helm's collector": turning the collector off was measured
+ * faster on one machine and slower on another).
  */
 export function renderEnvironment(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  return {
-    ...helmEnvironment(),
-    GOGC: env.GOGC ?? 'off',
-    GOMEMLIMIT: env.GOMEMLIMIT ?? RENDER_MEMORY_LIMIT,
-  };
+  const collector = Object.fromEntries((['GOGC', 'GOMEMLIMIT'] as const).filter((name) => env[name] !== undefined).map((name) => [name, env[name]]));
+  return { ...helmEnvironment(), ...collector };
 }
 
 /**

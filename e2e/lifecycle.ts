@@ -44,7 +44,8 @@ export function readInstall(folder: string): Install {
   };
 }
 
-function selectorOf(workload: Manifest | undefined): string | undefined {
+/** A workload's selector as kubectl's `-l` takes it, "key=value,key=value". */
+export function selectorOf(workload: Manifest | undefined): string | undefined {
   const labels = (workload?.spec as { selector?: { matchLabels?: Record<string, string> } } | undefined)?.selector?.matchLabels;
   return labels ? Object.entries(labels).map(([key, value]) => `${key}=${value}`).join(',') : undefined;
 }

@@ -3,7 +3,7 @@ import { Manifest } from '../lib/manifests/manifest';
 import { POD_SECURITY_ENFORCE_LABEL } from '../lib/manifests/metadata';
 import { expectExit, expectLine, expectSuccess, preflight, step } from './check';
 import { getJson, waitFor } from './converge';
-import { convergedSteps, Install, readInstall, storedAsWritten } from './lifecycle';
+import { convergedSteps, Install, readInstall, selectorOf, storedAsWritten } from './lifecycle';
 import { LocalCluster } from './local-cluster';
 import { SimulatedNode } from './simulated-nodes';
 
@@ -113,6 +113,5 @@ function podsWithLabel(cluster: LocalCluster, namespace: string, selector: strin
 /** The book's server pods, by the selector of its server Deployment. */
 function bookServerPods(cluster: LocalCluster, book: Install): string[] {
   const server = book.manifests.find((m) => m.kind === 'Deployment' && m.metadata.name === 'prometheus-server');
-  const labels = (server?.spec as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels;
-  return podsWithLabel(cluster, book.namespace, Object.entries(labels).map(([key, value]) => `${key}=${value}`).join(','));
+  return podsWithLabel(cluster, book.namespace, selectorOf(server) ?? '');
 }

@@ -54,26 +54,31 @@ export function readTree(dir: string): Record<string, string> {
   return tree;
 }
 
-/** A pinned tool in tools/bin, built by scripts/install-tools.sh when missing (it says so on stderr). */
-export function installTool(name: 'kubectl-validate' | 'kube-score' | 'kustomize'): string {
-  const install = spawnSync('bash', [path.join(PROJECT_ROOT, 'scripts', 'install-tools.sh'), name], { encoding: 'utf8', stdio: ['ignore', 'inherit', 'inherit'] });
-  if (install.status !== 0) throw new Error(`installing ${name} failed (exit ${install.status})`);
-  return path.join(PROJECT_ROOT, 'tools', 'bin', name);
+const TOOLS_BIN = path.join(PROJECT_ROOT, 'tools', 'bin');
+/** The install-tools.sh targets already run by this test process. */
+const installed = new Set<string>();
+
+/** Runs scripts/install-tools.sh for one target, once per test process: it builds what is missing and says so on stderr. */
+function runInstallTools(target: string): void {
+  if (installed.has(target)) return;
+  const install = spawnSync('bash', [path.join(PROJECT_ROOT, 'scripts', 'install-tools.sh'), target], { encoding: 'utf8', stdio: ['ignore', 'inherit', 'inherit'] });
+  if (install.status !== 0) throw new Error(`installing ${target} failed (exit ${install.status})`);
+  installed.add(target);
 }
 
-let promtoolsInstalled = false;
+/** A pinned tool in tools/bin, built by scripts/install-tools.sh when missing (it says so on stderr). */
+export function installTool(name: 'kubectl-validate' | 'kube-score' | 'kustomize'): string {
+  runInstallTools(name);
+  return path.join(TOOLS_BIN, name);
+}
 
 /**
  * tools/bin/promtool-<version> (or another tool of that release's module, such as tsdb), built by
  * `scripts/install-tools.sh promtool` from its module under test/promtool/ when missing.
  */
 export function installPromtool(version: string, tool = 'promtool'): string {
-  if (!promtoolsInstalled) {
-    const install = spawnSync('bash', [path.join(PROJECT_ROOT, 'scripts', 'install-tools.sh'), 'promtool'], { encoding: 'utf8', stdio: ['ignore', 'inherit', 'inherit'] });
-    if (install.status !== 0) throw new Error(`installing promtool failed (exit ${install.status})`);
-    promtoolsInstalled = true;
-  }
-  const binary = path.join(PROJECT_ROOT, 'tools', 'bin', `${tool}-${version}`);
+  runInstallTools('promtool');
+  const binary = path.join(TOOLS_BIN, `${tool}-${version}`);
   if (!fs.existsSync(binary)) throw new Error(`no ${tool} ${version}: add a module for it under test/promtool/ (as v3.14 is)`);
   return binary;
 }

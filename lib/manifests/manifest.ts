@@ -10,3 +10,8 @@ export interface Manifest {
 export function objectKey(manifest: Manifest): string {
   return `${manifest.kind}/${manifest.metadata.namespace ?? ''}/${manifest.metadata.name}`;
 }
+
+/** The first object of the kind whose name ends with `suffix`: a chart's object, whatever release name prefixes it. */
+export function findBySuffix(manifests: readonly Manifest[], kind: string, suffix: string): Manifest | undefined {
+  return manifests.find((manifest) => manifest.kind === kind && manifest.metadata.name.endsWith(suffix));
+}

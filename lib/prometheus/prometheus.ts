@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { HelmChart } from '../constructs/helm-chart';
 import { PodNetworkPolicy, PodNetworkPolicyProps } from '../constructs/pod-network-policy';
 import { ChartRenderer } from '../helm/renderer';
-import { Manifest } from '../manifests/manifest';
+import { findBySuffix, Manifest } from '../manifests/manifest';
 import { UserError } from '../support/errors';
 import { isNonRootId } from '../support/rules';
 import { PROMETHEUS_HARDENING } from './hardening';
@@ -73,20 +73,16 @@ const REQUIRED_OBJECTS: ReadonlyArray<[kind: string, suffix: string]> = [
 
 function requireInstall(manifests: readonly Manifest[], nodeExporter: boolean, chart: string): void {
   const required = REQUIRED_OBJECTS.filter(([kind]) => nodeExporter || kind !== 'DaemonSet');
-  const missing = required.filter(([kind, suffix]) => find(manifests, kind, suffix) === undefined);
+  const missing = required.filter(([kind, suffix]) => findBySuffix(manifests, kind, suffix) === undefined);
   if (missing.length > 0) {
     const names = missing.map(([kind, suffix]) => `${kind} *${suffix}`).join(', ');
     throw new UserError(`helm template of chart ${chart} rendered no ${names}: the chart, its values or helm is not what this app expects`);
   }
 }
 
-function find(manifests: readonly Manifest[], kind: string, suffix: string): Manifest | undefined {
-  return manifests.find((manifest) => manifest.kind === kind && manifest.metadata.name.endsWith(suffix));
-}
-
 /** The one rendered object of the kind whose name ends so (requireInstall has made sure it exists). */
 function workload(manifests: readonly Manifest[], kind: string, suffix: string): Manifest {
-  return find(manifests, kind, suffix) as Manifest;
+  return findBySuffix(manifests, kind, suffix) as Manifest;
 }
 
 interface WorkloadSpec {

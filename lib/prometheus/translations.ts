@@ -1,4 +1,4 @@
-import type { Manifest } from '../manifests/manifest';
+import { findBySuffix, Manifest } from '../manifests/manifest';
 import { PlainObject, setAt } from '../support/object-path';
 import { minorOf, NOBODY, PrometheusChartName } from '../support/rules';
 import type { CompleteSettings } from './values';
@@ -81,7 +81,7 @@ export const SETTING_TRANSLATIONS: readonly SettingTranslation[] = [
     setting: '--set pushgateway.enabled=false',
     path: { 'edu/prometheus': 'pushgateway.enabled', 'prometheus-community/prometheus': 'prometheus-pushgateway.enabled' },
     value: () => false,
-    shows: (render) => find(render, ...PUSHGATEWAY) === undefined,
+    shows: (render) => findBySuffix(render, ...PUSHGATEWAY) === undefined,
   },
   {
     setting: '--set alertmanager.enabled=false',
@@ -139,7 +139,7 @@ export const SETTING_TRANSLATIONS: readonly SettingTranslation[] = [
     setting: 'node-exporter on or off (this app: off for a second install on one cluster)',
     path: { 'edu/prometheus': 'nodeExporter.enabled', 'prometheus-community/prometheus': 'prometheus-node-exporter.enabled' },
     value: (settings) => settings.nodeExporter,
-    shows: (render, settings) => (find(render, ...NODE_EXPORTER) !== undefined) === settings.nodeExporter,
+    shows: (render, settings) => (findBySuffix(render, ...NODE_EXPORTER) !== undefined) === settings.nodeExporter,
   },
   {
     setting: 'node-exporter runs as nobody (this app: it reads the host\'s /proc and /sys, which nobody may read)',
@@ -152,7 +152,7 @@ export const SETTING_TRANSLATIONS: readonly SettingTranslation[] = [
     setting: 'the server is replaced, never rolled (this app: two servers on one TSDB without a lock file corrupt it)',
     path: samePath('server.strategy'),
     value: () => ({ type: 'Recreate' }),
-    shows: (render) => (find(render, ...SERVER)?.spec as { strategy?: { type?: string } })?.strategy?.type === 'Recreate',
+    shows: (render) => (findBySuffix(render, ...SERVER)?.spec as { strategy?: { type?: string } })?.strategy?.type === 'Recreate',
   },
   {
     setting: 'the server\'s resources (this app: prometheus.resources, docs/sizing.md)',
@@ -264,12 +264,8 @@ function pullPolicyRow(name: string, at: ChartPaths, workload: Workload,
   };
 }
 
-function find(render: readonly Manifest[], kind: string, suffix: string): Manifest | undefined {
-  return render.find((manifest) => manifest.kind === kind && manifest.metadata.name.endsWith(suffix));
-}
-
 function pod(render: readonly Manifest[], [kind, suffix]: Workload): PodSpec | undefined {
-  return (find(render, kind, suffix)?.spec as { template?: { spec?: PodSpec } } | undefined)?.template?.spec;
+  return (findBySuffix(render, kind, suffix)?.spec as { template?: { spec?: PodSpec } } | undefined)?.template?.spec;
 }
 
 /** The workload's container called `name` or "<prefix>-<name>": the charts prefix some with the release or workload name. */
@@ -278,7 +274,7 @@ function containerNamed(render: readonly Manifest[], workload: Workload, name: s
 }
 
 function serviceSpec(render: readonly Manifest[]): { type?: string; loadBalancerSourceRanges?: string[] } | undefined {
-  return find(render, 'Service', '-server')?.spec as { type?: string; loadBalancerSourceRanges?: string[] } | undefined;
+  return findBySuffix(render, 'Service', '-server')?.spec as { type?: string; loadBalancerSourceRanges?: string[] } | undefined;
 }
 
 function sameList(actual: readonly string[], expected: readonly string[]): boolean {

@@ -1,14 +1,15 @@
 import { App, YamlOutputType } from 'cdk8s';
-import { environmentsToSynthesize } from './lib/app/synthesis';
+import { synthesize } from './lib/app/synthesis';
 import { NfsDirectoryPrepChart } from './lib/charts/nfs-directory-prep-chart';
 import { PrometheusChart } from './lib/charts/prometheus-chart';
 import { StorageChart } from './lib/charts/storage-chart';
 
 // The book's install (chapter 6.2.1), one app per environment of config/environments/: the lab goes to
-// dist/, every other environment to dist-<name>/. Each app is written to a staging folder that synth
-// swaps in once every app has synthesized (docs/architecture.md). The dependencies make cdk8s number
-// the files in apply order (0000-, 0001-, 0002-), which is the order `kubectl apply -f dist/` reads them.
-for (const environment of environmentsToSynthesize()) {
+// dist/, every other environment to dist-<name>/. synthesize() validates every environment and renders
+// their charts with helm first, and puts the folders in place once every app has synthesized
+// (docs/architecture.md). The dependencies make cdk8s number the files in apply order (0000-, 0001-,
+// 0002-), which is the order `kubectl apply -f dist/` reads them.
+void synthesize((environment) => {
   const app = new App({
     outdir: environment.outdir,
     outputFileExtension: '.k8s.yaml',
@@ -21,4 +22,4 @@ for (const environment of environmentsToSynthesize()) {
   const prometheus = new PrometheusChart(app, 'prometheus', environment.config);
   prometheus.addDependency(directoryPrep);
   app.synth();
-}
+});

@@ -2,40 +2,56 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import * as tar from 'tar';
+import { SYNTH_NODE_ARGS } from '../lib/app/synth-command';
 import { prometheusSettings } from '../lib/charts/prometheus-settings';
 import { loadEnvironments } from '../lib/config/loader';
-import { prometheusTemplateRequest } from '../lib/prometheus/values';
 import { ensureChart } from '../lib/helm/chart-archive';
 import { readChartLock } from '../lib/helm/chart-lock';
-import { findHelm, HelmBinary } from '../lib/helm/helm-binary';
-import { renderEnvironment, templateFlags } from '../lib/helm/helm-template';
-import { SYNTH_NODE_ARGS } from '../lib/app/synth-command';
+import { findHelm, HelmBinary, TOOLS_BIN } from '../lib/helm/helm-binary';
+import { templateFlags, TemplateRequest } from '../lib/helm/helm-template';
+import { prometheusTemplateRequest } from '../lib/prometheus/values';
 import { PROJECT_ROOT } from '../lib/support/project-root';
 
 /*
- * `npm run bench`: times synth of the lab (the book's chart) and of today (today's chart) each against
- * the floor no implementation can avoid (helm template of the same chart and values, plus an empty
- * cdk8s app built the same way), `npm test`, and synth of
- * 1, 10 and 50 generated environments. Each figure is the median of RUNS runs after one warm-up
- * (SLOW_RUNS for `npm test` and the scaling, which take seconds each).
- * Writes bench/results.json and BENCHMARKS.md.
+ * `npm run bench`: for the lab (the book's chart) and today (today's chart), one environment each, times
+ * side by side, interleaved round by round so that all see the same machine:
+ *   - synth, render cache emptied before each run (cold) and kept (warm);
+ *   - the floor: `helm template` of the same chart and values, then an empty cdk8s app bundled like main.ts;
+ *   - the idiomatic peer: cdk8s-core's Helm construct rendering the same chart and values in a minimal app
+ *     (bench/helm-app.ts), bundled the same way;
+ *   - `kustomize build --enable-helm` of the same chart and values, what Flux and Argo CD run.
+ * Then `npm test`, and synth of 1, 10 and 50 generated environments. Medians of RUNS rounds after one
+ * warm-up (SLOW_RUNS for `npm test` and the scaling, which take seconds each). Writes bench/results.json
+ * and BENCHMARKS.md.
  */
 
-/** Runs of the sub-second figures: enough that the ratio moves by a few hundredths between benches, not tenths. */
 const RUNS = Number(process.env.BENCH_RUNS ?? 21);
 const SLOW_RUNS = Number(process.env.BENCH_SLOW_RUNS ?? 7);
 const SCALES = [1, 10, 50];
 const BUILD = path.join(PROJECT_ROOT, 'build');
+const COMMANDS = ['synthCold', 'synthWarm', 'floor', 'helmApp', 'kustomize'] as const;
+type CommandName = typeof COMMANDS[number];
 
 interface Sample {
   readonly seconds: number;
   readonly maxRssMb: number;
 }
 
-interface Quartiles {
-  readonly p25: number;
-  readonly median: number;
-  readonly p75: number;
+interface Command {
+  readonly file: string;
+  readonly args: readonly string[];
+  readonly env?: NodeJS.ProcessEnv;
+  /** Runs untimed before each timed run. */
+  readonly prepare?: () => void;
+}
+
+/** One environment: the median of each command, and synth (cold) against each of the others. */
+interface Comparison {
+  readonly median_s: Record<CommandName, number>;
+  readonly synth_cold_over: { floor: number; helm_app: number; kustomize: number };
+  readonly synth_warm_over_cold: number;
+  readonly peak_rss_mb: Record<CommandName, number>;
 }
 
 interface ScalePoint {
@@ -44,49 +60,23 @@ interface ScalePoint {
   readonly peak_rss_mb: number;
 }
 
-/** One environment's synth against its floor. */
-interface FloorComparison {
-  readonly synth_median_s: number;
-  readonly floor_median_s: number;
-  readonly ratio: number;
-  readonly floor_strict_median_s: number;
-  readonly ratio_strict: number;
-  readonly ratio_by_run: Quartiles;
-}
-
 /** What bench/results.json holds. */
 interface BenchResults {
   readonly date: string;
-  readonly machine: { cpus: number; cpu_model: string; memory_gb: number; node: string; helm: string };
+  readonly machine: { cpus: number; cpu_model: string; memory_gb: number; node: string; helm: string; kustomize: string };
   readonly runs: number;
   readonly slow_runs: number;
-  readonly synth_median_s: number;
-  readonly synth_warm_median_s: number;
-  readonly synth_first_run_median_s: number;
-  readonly floor_median_s: number;
-  readonly ratio: number;
-  readonly floor_strict_median_s: number;
-  readonly ratio_strict: number;
-  /** synth / floor of each interleaved pair: quartiles, to show how far one bench's ratio can move. */
-  readonly ratio_by_run: Quartiles;
+  readonly lab: Comparison;
+  readonly today: Comparison;
   readonly test_median_s: number;
-  readonly per_env_s: Record<string, number>;
   readonly scaling: Record<string, ScalePoint>;
-  readonly synth_peak_rss_mb: number;
-  /** The environment on today's chart against its own floor. */
-  readonly today: FloorComparison;
-}
-
-interface Command {
-  readonly file: string;
-  readonly args: readonly string[];
-  readonly env?: NodeJS.ProcessEnv;
 }
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
 
 /** Runs a command under GNU time: wall seconds and the peak resident memory of its process tree. */
 function run(command: Command): Sample {
+  command.prepare?.();
   const timeFile = path.join(work, 'time.txt');
   const started = process.hrtime.bigint();
   const result = spawnSync('/usr/bin/time', ['-f', '%M', '-o', timeFile, command.file, ...command.args], {
@@ -103,48 +93,127 @@ function run(command: Command): Sample {
   return { seconds, maxRssMb: maxRssKb / 1024 };
 }
 
-/** One warm-up, then `runs` timed iterations; `prepare` runs untimed before each. */
-function measure(name: string, iteration: () => Sample, prepare: () => void = () => undefined, runs = RUNS): Sample[] {
-  prepare();
-  iteration();
-  const samples: Sample[] = [];
+/** One warm-up of each command, then `runs` rounds of all of them in turn. */
+function interleaved<K extends string>(commands: Record<K, Command>, runs: number): Record<K, Sample[]> {
+  const names = Object.keys(commands) as K[];
+  const samples = Object.fromEntries(names.map((name) => [name, [] as Sample[]])) as unknown as Record<K, Sample[]>;
+  for (const name of names) run(commands[name]);
   for (let i = 0; i < runs; i += 1) {
-    prepare();
-    samples.push(iteration());
+    for (const name of names) samples[name].push(run(commands[name]));
   }
-  process.stderr.write(`bench: ${name}: median ${median(samples.map((s) => s.seconds)).toFixed(3)} s over ${runs} runs\n`);
+  for (const name of names) process.stderr.write(`bench: ${name}: median ${median(seconds(samples[name])).toFixed(3)} s over ${runs} runs\n`);
   return samples;
 }
 
-function median(values: number[]): number {
-  return quantile(values, 0.5);
+function seconds(samples: readonly Sample[]): number[] {
+  return samples.map((sample) => sample.seconds);
 }
 
-/** Linear interpolation between the closest ranks. */
-function quantile(values: number[], q: number): number {
+function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
-  const position = (sorted.length - 1) * q;
-  const below = Math.floor(position);
-  const above = Math.ceil(position);
-  return sorted[below] + (sorted[above] - sorted[below]) * (position - below);
+  const middle = (sorted.length - 1) / 2;
+  return (sorted[Math.floor(middle)] + sorted[Math.ceil(middle)]) / 2;
 }
 
-function quartiles(values: number[]): Quartiles {
-  return { p25: round(quantile(values, 0.25)), median: round(quantile(values, 0.5)), p75: round(quantile(values, 0.75)) };
+function round(value: number, digits = 3): number {
+  return Number(value.toFixed(digits));
 }
 
-function clear(dir: string): void {
-  fs.rmSync(dir, { recursive: true, force: true });
-}
-
-/** The code cache of every synth here; only the first-run figure empties it. */
-const codeCache = path.join(work, 'code-cache');
-
-function synthCommand(configDir: string, renderCache: string): Command {
+function synthCommand(configDir: string, renderCache: string, cold: boolean): Command {
   return {
     file: process.execPath,
     args: SYNTH_NODE_ARGS,
-    env: { SYNTH_CONFIG_DIR: configDir, CDK8S_OUTDIR: path.join(work, 'out', 'dist'), RENDER_CACHE_DIR: renderCache, CODE_CACHE_DIR: codeCache },
+    env: { SYNTH_CONFIG_DIR: configDir, CDK8S_OUTDIR: path.join(work, 'out', 'dist'), RENDER_CACHE_DIR: renderCache },
+    prepare: cold ? () => fs.rmSync(renderCache, { recursive: true, force: true }) : undefined,
+  };
+}
+
+/** A config folder holding one committed environment, so synth builds that one alone. */
+function oneEnvironment(name: string): string {
+  const dir = path.join(work, `${name}-config`);
+  fs.mkdirSync(dir);
+  fs.copyFileSync(path.join(PROJECT_ROOT, 'config', 'environments', `${name}.yaml`), path.join(dir, `${name}.yaml`));
+  return dir;
+}
+
+/** The same render as each peer gets it: the verified chart archive, and the values as a file. */
+interface PeerInputs {
+  readonly request: TemplateRequest;
+  readonly chartPath: string;
+  readonly valuesFile: string;
+}
+
+function peerInputs(name: string, configDir: string, helm: HelmBinary): PeerInputs {
+  const [environment] = loadEnvironments({ configDir, env: {} });
+  const request = prometheusTemplateRequest(prometheusSettings(environment.config));
+  const chartPath = ensureChart(readChartLock(request.chart), { helm });
+  // JSON is YAML: helm, cdk8s and kustomize read it as a values file.
+  const valuesFile = path.join(work, `${name}-values.yaml`);
+  fs.writeFileSync(valuesFile, JSON.stringify(request.values));
+  return { request, chartPath, valuesFile };
+}
+
+/** helm template, then the empty app, under one shell, so the harness starts one process, as for synth. */
+function floorCommand(helm: HelmBinary, { request, chartPath, valuesFile }: PeerInputs): Command {
+  const templateArgs = templateFlags({ helm, chartPath, request }).map((arg) => (arg === '-' ? valuesFile : arg));
+  return {
+    file: '/bin/sh',
+    args: ['-c', '"$0" "$@" > /dev/null && exec "$FLOOR_NODE" "$FLOOR_APP"', helm.path, ...templateArgs],
+    env: { FLOOR_NODE: process.execPath, FLOOR_APP: path.join(BUILD, 'empty-app.js'), CDK8S_OUTDIR: path.join(work, 'empty') },
+  };
+}
+
+function helmAppCommand(helm: HelmBinary, { request, chartPath, valuesFile }: PeerInputs): Command {
+  return {
+    file: process.execPath,
+    args: [path.join(BUILD, 'helm-app.js')],
+    env: {
+      BENCH_CHART: chartPath, BENCH_VALUES: valuesFile, BENCH_RELEASE: request.releaseName, BENCH_NAMESPACE: request.namespace,
+      BENCH_KUBE_VERSION: `v${request.kubernetesVersion}.0`, BENCH_HELM: helm.path, CDK8S_OUTDIR: path.join(work, 'helm-app'),
+    },
+  };
+}
+
+/** A kustomization inflating the chart (unpacked under its chartHome) with the same values, for the same target. */
+function kustomizeCommand(name: string, kustomize: string, helm: HelmBinary, { request, chartPath, valuesFile }: PeerInputs): Command {
+  const dir = path.join(work, `${name}-kustomize`);
+  fs.mkdirSync(path.join(dir, 'charts'), { recursive: true });
+  tar.x({ file: chartPath, cwd: path.join(dir, 'charts'), sync: true });
+  const chartName = request.chart.split('/').pop() as string;
+  // Kustomize reads only files inside the kustomization's folder.
+  fs.copyFileSync(valuesFile, path.join(dir, 'values.yaml'));
+  fs.writeFileSync(path.join(dir, 'kustomization.yaml'), JSON.stringify({
+    helmGlobals: { chartHome: 'charts' },
+    helmCharts: [{
+      name: chartName, releaseName: request.releaseName, namespace: request.namespace, valuesFile: 'values.yaml',
+      includeCRDs: true, skipTests: true, kubeVersion: request.kubernetesVersion,
+    }],
+  }));
+  return { file: kustomize, args: ['build', '--enable-helm', '--helm-command', helm.path, dir] };
+}
+
+function compare(name: string, helm: HelmBinary, kustomize: string): Comparison {
+  const configDir = oneEnvironment(name);
+  const renderCache = path.join(work, `${name}-renders`);
+  const inputs = peerInputs(name, configDir, helm);
+  const samples = interleaved<CommandName>({
+    synthCold: synthCommand(configDir, renderCache, true),
+    synthWarm: synthCommand(configDir, renderCache, false),
+    floor: floorCommand(helm, inputs),
+    helmApp: helmAppCommand(helm, inputs),
+    kustomize: kustomizeCommand(name, kustomize, helm, inputs),
+  }, RUNS);
+  const medians = Object.fromEntries(COMMANDS.map((command) => [command, round(median(seconds(samples[command])))])) as Record<CommandName, number>;
+  return {
+    median_s: medians,
+    synth_cold_over: {
+      floor: round(medians.synthCold / medians.floor),
+      helm_app: round(medians.synthCold / medians.helmApp),
+      kustomize: round(medians.synthCold / medians.kustomize),
+    },
+    synth_warm_over_cold: round(medians.synthWarm / medians.synthCold),
+    peak_rss_mb: Object.fromEntries(COMMANDS.map((command) => [command, round(Math.max(...samples[command].map((s) => s.maxRssMb)), 1)])) as
+      Record<CommandName, number>,
   };
 }
 
@@ -160,117 +229,27 @@ function generateEnvironments(count: number): string {
   return dir;
 }
 
-/**
- * Cold synth and both floors, interleaved run by run after one warm-up of each, so all see the same
- * machine: on a shared host one and the same command drifts by 10-20 % within minutes.
- */
-type FloorRun = 'synthCold' | 'floor' | 'floorStrict';
-
-function measureAgainstFloors(runners: Record<FloorRun, () => Sample>): Record<FloorRun, Sample[]> {
-  const names = Object.keys(runners) as (keyof typeof runners)[];
-  const samples = { synthCold: [] as Sample[], floor: [] as Sample[], floorStrict: [] as Sample[] };
-  for (const name of names) runners[name]();
-  for (let i = 0; i < RUNS; i += 1) {
-    for (const name of names) samples[name].push(runners[name]());
-  }
-  for (const name of names) {
-    process.stderr.write(`bench: ${name}: median ${median(samples[name].map((s) => s.seconds)).toFixed(3)} s over ${RUNS} runs\n`);
-  }
-  return samples;
-}
-
-/**
- * helm template, then the empty cdk8s app, one after the other under one shell, so the floor pays
- * this harness's cost of starting a process once, as synth does. (That cost is small, about 3 ms:
- * timing the two as separate processes gave the same floor within 1 ms.)
- */
-function floorCommand(helm: string, templateArgs: readonly string[], codeCacheHook: boolean, env: NodeJS.ProcessEnv = {}): Command {
-  return {
-    file: '/bin/sh',
-    args: ['-c', '"$0" "$@" > /dev/null && exec "$FLOOR_NODE" ${FLOOR_HOOK:+--require "$FLOOR_HOOK"} "$FLOOR_APP"', helm, ...templateArgs],
-    env: {
-      ...env,
-      FLOOR_NODE: process.execPath,
-      FLOOR_HOOK: codeCacheHook ? path.join(BUILD, 'code-cache-hook.js') : '',
-      FLOOR_APP: path.join(BUILD, 'empty-app.js'),
-      CDK8S_OUTDIR: path.join(work, 'empty'),
-      CODE_CACHE_DIR: codeCache,
-    },
-  };
-}
-
-/** A config folder holding one committed environment, so synth builds that one alone. */
-function oneEnvironment(name: string): string {
-  const dir = path.join(work, `${name}-config`);
-  fs.mkdirSync(dir);
-  fs.copyFileSync(path.join(PROJECT_ROOT, 'config', 'environments', `${name}.yaml`), path.join(dir, `${name}.yaml`));
-  return dir;
-}
-
-/**
- * Synth of one environment (render cache emptied before each run) interleaved with its floors: the
- * floor as the issue words it, plain `helm template` of the same chart and values and the plain empty
- * app; the strict floor gives those the speed-ups synth has (helm's environment, the code cache), so
- * its ratio is what synth adds of its own.
- */
-function compareWithFloor(configDir: string, renderCache: string, helm: HelmBinary): Record<FloorRun, Sample[]> {
-  const [environment] = loadEnvironments({ configDir, env: {} });
-  const request = prometheusTemplateRequest(prometheusSettings(environment.config));
-  const chartPath = ensureChart(readChartLock(request.chart), { helm });
-  const valuesFile = path.join(work, `${path.basename(configDir)}-values.json`);
-  fs.writeFileSync(valuesFile, JSON.stringify(request.values));
-  const templateArgs = templateFlags({ helm, chartPath, request }).map((arg) => (arg === '-' ? valuesFile : arg));
-  return measureAgainstFloors({
-    synthCold: () => {
-      clear(renderCache);
-      return run(synthCommand(configDir, renderCache));
-    },
-    floor: () => run(floorCommand(helm.path, templateArgs, false)),
-    floorStrict: () => run(floorCommand(helm.path, templateArgs, true, renderEnvironment())),
-  });
-}
-
-function comparison({ synthCold, floor, floorStrict }: Record<FloorRun, Sample[]>): FloorComparison {
-  const synthMedian = median(synthCold.map((s) => s.seconds));
-  const floorMedian = median(floor.map((s) => s.seconds));
-  const floorStrictMedian = median(floorStrict.map((s) => s.seconds));
-  return {
-    synth_median_s: round(synthMedian),
-    floor_median_s: round(floorMedian),
-    ratio: round(synthMedian / floorMedian),
-    floor_strict_median_s: round(floorStrictMedian),
-    ratio_strict: round(synthMedian / floorStrictMedian),
-    ratio_by_run: quartiles(synthCold.map((sample, i) => sample.seconds / floor[i].seconds)),
-  };
-}
-
 function main(): void {
-  const build = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'scripts', 'build.mjs')], { stdio: 'inherit' });
+  const bundles = ['main', 'empty-app', 'helm-app'];
+  const build = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'scripts', 'build.mjs'), ...bundles], { stdio: 'inherit' });
   if (build.status !== 0) throw new Error('build failed');
+  // cdk8s's Yaml.load runs the script beside the code that calls it: in a bundle, beside the bundle.
+  fs.copyFileSync(path.join(PROJECT_ROOT, 'node_modules', 'cdk8s', 'lib', '_loadurl.mjs'), path.join(BUILD, '_loadurl.mjs'));
+  const installed = spawnSync('bash', [path.join(PROJECT_ROOT, 'scripts', 'install-tools.sh'), 'kustomize'], { stdio: 'inherit' });
+  if (installed.status !== 0) throw new Error('installing kustomize failed');
+  const kustomize = path.join(TOOLS_BIN, 'kustomize');
   const helm = findHelm();
-  const renderCache = path.join(work, 'renders');
-  const labOnly = oneEnvironment('lab');
-  const labRuns = compareWithFloor(labOnly, renderCache, helm);
-  const lab = comparison(labRuns);
-  const today = comparison(compareWithFloor(oneEnvironment('today'), renderCache, helm));
-  const synthWarm = measure('synth, warm render cache', () => run(synthCommand(labOnly, renderCache)));
-  const clearBoth = () => {
-    clear(renderCache);
-    clear(codeCache);
-  };
-  const synthLab = () => run(synthCommand(labOnly, renderCache));
-  const synthFirstRun = measure('synth, first run after a build (no render cache, no code cache)', synthLab, clearBoth);
 
-  const tests = measure('npm test', () => run({ file: 'npm', args: ['test', '--silent'] }), undefined, SLOW_RUNS);
+  const lab = compare('lab', helm, kustomize);
+  const today = compare('today', helm, kustomize);
+  const tests = interleaved({ test: { file: 'npm', args: ['test', '--silent'] } }, SLOW_RUNS).test;
 
   const scaling: Record<string, ScalePoint> = {};
   for (const count of SCALES) {
-    const configDir = generateEnvironments(count);
-    const synthAll = () => run(synthCommand(configDir, renderCache));
-    const samples = measure(`synth of ${count} environments, cold`, synthAll, () => clear(renderCache), SLOW_RUNS);
-    const seconds = median(samples.map((s) => s.seconds));
+    const samples = interleaved({ synth: synthCommand(generateEnvironments(count), path.join(work, 'renders'), true) }, SLOW_RUNS).synth;
+    const middle = median(seconds(samples));
     const peakRssMb = round(Math.max(...samples.map((s) => s.maxRssMb)), 1);
-    scaling[count] = { median_s: round(seconds), per_env_s: round(seconds / count), peak_rss_mb: peakRssMb };
+    scaling[count] = { median_s: round(middle), per_env_s: round(middle / count), peak_rss_mb: peakRssMb };
   }
 
   const results: BenchResults = {
@@ -281,75 +260,53 @@ function main(): void {
       memory_gb: round(os.totalmem() / 2 ** 30, 1),
       node: process.version,
       helm: helm.version,
+      kustomize: fs.readFileSync(path.join(TOOLS_BIN, '.kustomize.version'), 'utf8').trim(),
     },
     runs: RUNS,
     slow_runs: SLOW_RUNS,
-    synth_median_s: lab.synth_median_s,
-    synth_warm_median_s: round(median(synthWarm.map((s) => s.seconds))),
-    synth_first_run_median_s: round(median(synthFirstRun.map((s) => s.seconds))),
-    floor_median_s: lab.floor_median_s,
-    ratio: lab.ratio,
-    floor_strict_median_s: lab.floor_strict_median_s,
-    ratio_strict: lab.ratio_strict,
-    ratio_by_run: lab.ratio_by_run,
-    test_median_s: round(median(tests.map((s) => s.seconds))),
-    per_env_s: Object.fromEntries(SCALES.map((count) => [count, scaling[count].per_env_s])),
-    scaling,
-    synth_peak_rss_mb: round(Math.max(...labRuns.synthCold.map((s) => s.maxRssMb)), 1),
+    lab,
     today,
+    test_median_s: round(median(seconds(tests))),
+    scaling,
   };
-  fs.mkdirSync(path.join(PROJECT_ROOT, 'bench'), { recursive: true });
   fs.writeFileSync(path.join(PROJECT_ROOT, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  fs.writeFileSync(path.join(PROJECT_ROOT, 'BENCHMARKS.md'), renderReport(results));
+  fs.writeFileSync(path.join(PROJECT_ROOT, 'BENCHMARKS.md'), report(results));
   process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
 }
 
-function round(value: number, digits = 3): number {
-  return Number(value.toFixed(digits));
+function comparisonRows(c: Comparison): string {
+  return [
+    `| synth, cold render cache | \`node build/main.js\`, render cache emptied before each run | ${c.median_s.synthCold} | 1 |`,
+    `| synth, warm render cache | the same, render cache kept | ${c.median_s.synthWarm} | ${c.synth_warm_over_cold} |`,
+    `| cdk8s-core's \`Helm\` app | the chart alone through cdk8s's own \`Helm\` construct, bundled the same way (bench/helm-app.ts) | ${c.median_s.helmApp} | ${c.synth_cold_over.helm_app} |`,
+    `| Kustomize | \`kustomize build --enable-helm\` of the same chart and values (what Flux and Argo CD run) | ${c.median_s.kustomize} | ${c.synth_cold_over.kustomize} |`,
+    `| floor | \`helm template\`, then an empty cdk8s app bundled the same way | ${c.median_s.floor} | ${c.synth_cold_over.floor} |`,
+  ].join('\n');
 }
 
-function renderReport(r: BenchResults): string {
-  const scalingRow = (count: number) => `| ${count} | ${r.scaling[count].median_s} | ${r.scaling[count].per_env_s} | ${r.scaling[count].peak_rss_mb} |`;
-  const scalingRows = SCALES.map(scalingRow).join('\n');
+function report(r: BenchResults): string {
+  const scalingRows = SCALES.map((count) => `| ${count} | ${r.scaling[count].median_s} | ${r.scaling[count].per_env_s} | ${r.scaling[count].peak_rss_mb} |`).join('\n');
+  const table = '| what | command | median (s) | synth (cold) / this |\n| --- | --- | --- | --- |';
   return `# Benchmarks
 
 Written by \`npm run bench\` (bench/bench.ts) on ${r.date}. Machine: ${r.machine.cpus} cores (${r.machine.cpu_model}),
-${r.machine.memory_gb} GiB, Node ${r.machine.node}, helm ${r.machine.helm}. Every figure is the median of ${r.runs} runs after
-one warm-up (${r.slow_runs} for \`npm test\` and the scaling), timed around the whole process (wall clock); memory is the peak resident set of the process tree
-(GNU time \`%M\`). Raw figures: \`bench/results.json\`.
+${r.machine.memory_gb} GiB, Node ${r.machine.node}, helm ${r.machine.helm}, kustomize ${r.machine.kustomize}. Each figure is the
+median of ${r.runs} rounds after one warm-up (${r.slow_runs} for \`npm test\` and the scaling), timed around the whole
+process (wall clock). In each round every command of a table runs once, in turn, so all see the same machine.
+Raw figures, with peak memory: \`bench/results.json\`.
 
-## Synth against the floor
+## The book's chart (lab, one environment)
 
-| what | command | median (s) |
-| --- | --- | --- |
-| synth, cold render cache | \`node --require build/code-cache-hook.js build/main.js\` (lab only), render cache emptied before each run (code cache kept, as after any earlier synth of the same build), interleaved run by run with both floors | ${r.synth_median_s} |
-| synth, warm render cache | the same, render cache kept | ${r.synth_warm_median_s} |
-| synth, first run after a build | render cache and code cache emptied before each run | ${r.synth_first_run_median_s} |
-| floor | \`helm template\` of the same chart and values, then an empty cdk8s app bundled the same way, one after the other under one \`sh\` (so the harness starts one process, as for synth) | ${r.floor_median_s} |
-| **ratio** | synth (cold) / floor | **${r.ratio}** |
-| strict floor | the same two, given synth's own speed-ups: helm with synth's environment (its own helm home; Go's collector as set), the empty app through the code cache | ${r.floor_strict_median_s} |
-| strict ratio | synth (cold) / strict floor: what synth adds of its own | ${r.ratio_strict} |
+${table}
+${comparisonRows(r.lab)}
 
-Run by run, synth (cold) / floor of each interleaved pair: median ${r.ratio_by_run.median}, middle half
-${r.ratio_by_run.p25}–${r.ratio_by_run.p75}.
+## Today's chart (today, one environment)
 
-### Today's chart
+${table}
+${comparisonRows(r.today)}
 
-The environment \`today\` (prometheus-community/prometheus 29.27.0), measured the same way against its own floor
-(\`helm template\` of that chart with its values, then the empty app):
-
-| what | median (s) |
-| --- | --- |
-| synth, cold render cache (today only) | ${r.today.synth_median_s} |
-| floor | ${r.today.floor_median_s} |
-| **ratio** | **${r.today.ratio}** |
-| strict floor | ${r.today.floor_strict_median_s} |
-| strict ratio | ${r.today.ratio_strict} |
-
-Run by run: median ${r.today.ratio_by_run.median}, middle half ${r.today.ratio_by_run.p25}–${r.today.ratio_by_run.p75}.
-
-The chart archive is cached and verified in every case (pulling it is network time, not synth).
-Peak memory of a synth: ${r.synth_peak_rss_mb} MB.
+Synth writes the whole install (storage, the prep Job, the hardened chart and its NetworkPolicies); the peers
+render the chart alone. Each chart archive is cached and verified before the runs (pulling it is network time).
 
 ## Tests
 

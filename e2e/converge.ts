@@ -1,6 +1,6 @@
 import { SYNC_WAVE_ANNOTATION } from '../lib/manifests/metadata';
 import { Manifest } from '../lib/manifests/manifest';
-import { sleepSync } from '../lib/support/processes';
+import { sleepSync } from './processes';
 import { CommandResult, expectSuccess } from './check';
 
 /*

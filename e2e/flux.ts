@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Manifest, objectKey } from '../lib/manifests/manifest';
 import { readManifestFolder } from '../lib/manifests/folder';
-import { sleepSync } from '../lib/support/processes';
+import { sleepSync } from './processes';
 import { PROJECT_ROOT } from '../lib/support/project-root';
 import { expectSuccess } from './check';
 import { getJson, Probe, waitFor } from './converge';

@@ -8,7 +8,7 @@ import { TOOLS_BIN } from '../lib/helm/helm-binary';
 import { apiServerFlags, Release } from './releases';
 import { PROJECT_ROOT } from '../lib/support/project-root';
 import { addNodes, SimulatedNode, startNodeSimulation } from './simulated-nodes';
-import { claimFolder, isAbandoned } from '../lib/support/processes';
+import { claimFolder, isAbandoned } from './processes';
 
 /**
  * A Kubernetes API server with its etcd, on 127.0.0.1 only, for end-to-end tests; with `nodes`, also

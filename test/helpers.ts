@@ -86,11 +86,16 @@ export function installPromtool(version: string, tool = 'promtool'): string {
 /** Runs `body` with a fresh temporary directory, removed afterwards whatever happens. */
 export function withTempDir<T>(prefix: string, body: (dir: string) => T): T {
   const { dir, cleanup } = tempDir(prefix);
+  let result: T;
   try {
-    return body(dir);
-  } finally {
+    result = body(dir);
+  } catch (error) {
     cleanup();
+    throw error;
   }
+  if (result instanceof Promise) return result.finally(cleanup) as T;
+  cleanup();
+  return result;
 }
 
 /** The real helm behind a wrapper that counts its invocations in a file. */

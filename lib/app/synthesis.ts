@@ -7,18 +7,9 @@ import { helmTimeoutMs } from '../helm/helm-template';
 import { HelmRenderer } from '../helm/renderer';
 import { prometheusTemplateRequest } from '../prometheus/values';
 import { reportError } from '../support/cli';
-import { DirectoryExchanger } from '../support/directory-exchange';
 import { UserError } from '../support/errors';
 import { PROJECT_ROOT } from '../support/project-root';
-import { StagedDirectories } from '../support/replace-directory';
-
-/*
- * What main.ts asks for (the environments to synthesize and where each app writes), and everything a
- * synth does around main: validating every environment first, starting helm before cdk8s has loaded,
- * writing into staging folders and swapping them in only when every app has synthesized, one line per
- * problem on failure. esbuild puts lib/app/prelude.ts ahead of main.ts in build/main.js, so
- * startSynthesis() runs before main's imports load cdk8s; run any other way, main's first call starts it.
- */
+import { OutputFolders, recoverLeftovers } from './output-folders';
 
 /** One app main.ts builds: an environment's validated config, and where and how the app writes. */
 export interface SynthesisTarget {
@@ -26,84 +17,42 @@ export interface SynthesisTarget {
   readonly name: string;
   /** The environment's validated config. */
   readonly config: Config;
-  /** Where the app writes: a staging folder that synth puts in place of dist/ or dist-<name>/ at the end. */
+  /** Where the app writes: a folder that synth puts in place of dist/ or dist-<name>/ once every app has synthesized. */
   readonly outdir: string;
   /** One file for the whole app, for `cdk8s synth --stdout`, which joins files without `---`; else one per chart. */
   readonly singleFile: boolean;
 }
 
-const COMMAND = 'synth';
-
-let current: Synthesis | undefined;
-
-/** Validates config and starts helm, once per process; a problem is reported in one line per problem and ends the process. */
-export function startSynthesis(env: NodeJS.ProcessEnv = process.env): void {
-  if (current) return;
+/**
+ * A synth, around the apps main.ts builds: what a killed synth left beside the output recovered first;
+ * every environment of config/environments/ (or $SYNTH_CONFIG_DIR) validated, every problem in one
+ * line each; each environment's chart rendered by helm, side by side, before any app is built; one app
+ * per environment through `buildApp`, each into a folder beside its target ($CDK8S_OUTDIR, else dist/);
+ * those folders put in place only when every app has synthesized. A failure is reported in one line per
+ * problem, exit code 1, and no folder changes.
+ */
+export async function synthesize(buildApp: (target: SynthesisTarget) => void, env = process.env): Promise<void> {
+  let folders: OutputFolders | undefined;
   try {
-    current = new Synthesis(env);
-  } catch (error) {
-    reportError(COMMAND, error);
-    process.exit(1);
-  }
-}
-
-/** The environments to build, one app each; synth writes their folders once the process has built them all. */
-export function environmentsToSynthesize(): SynthesisTarget[] {
-  startSynthesis();
-  return (current as Synthesis).targets();
-}
-
-class Synthesis {
-  private readonly environments: readonly Environment[];
-  private readonly outdir: string;
-  private readonly stdoutRun: boolean;
-  private readonly exchanger?: DirectoryExchanger;
-  private staged?: StagedDirectories;
-  private failed = false;
-
-  constructor(env: NodeJS.ProcessEnv) {
-    const configDir = env.SYNTH_CONFIG_DIR ?? path.join(PROJECT_ROOT, 'config', 'environments');
-    this.outdir = env.CDK8S_OUTDIR ?? path.join(PROJECT_ROOT, 'dist');
-    this.stdoutRun = isCdk8sStdoutRun(this.outdir);
-    const environments = loadEnvironments({ configDir, env });
+    const outdir = env.CDK8S_OUTDIR ?? path.join(PROJECT_ROOT, 'dist');
+    recoverLeftovers(outdir);
+    const configured = loadEnvironments({ configDir: env.SYNTH_CONFIG_DIR ?? path.join(PROJECT_ROOT, 'config', 'environments'), env });
     helmTimeoutMs(env);
-    this.environments = this.stdoutRun ? [stdoutEnvironment(environments, env)] : environments;
-    HelmRenderer.shared().prefetch(this.environments.map((environment) => prometheusTemplateRequest(prometheusSettings(environment.config))));
-    // Started now, its start-up overlaps helm's; it swaps the output folders in at the end.
-    this.exchanger = this.stdoutRun ? undefined : DirectoryExchanger.start();
-    process.on('uncaughtException', (error) => this.fail(error));
-    process.once('beforeExit', () => void this.finish());
-  }
-
-  public targets(): SynthesisTarget[] {
-    if (this.stdoutRun) {
-      return [{ ...this.environments[0], outdir: this.outdir, singleFile: true }];
+    const stdoutRun = isCdk8sStdoutRun(outdir);
+    const environments = stdoutRun ? [stdoutEnvironment(configured, env)] : configured;
+    // helm takes most of a synth: with every render asked for here, the charts built below take theirs from memory.
+    await HelmRenderer.shared().renderAll(environments.map((environment) => prometheusTemplateRequest(prometheusSettings(environment.config))));
+    if (stdoutRun) {
+      buildApp({ ...environments[0], outdir, singleFile: true });
+      return;
     }
-    if (this.staged) throw new Error('environmentsToSynthesize() is called once per process');
-    this.staged = StagedDirectories.stage(this.environments.map((environment) => environmentOutdir(this.outdir, environment.name)));
-    const folders = this.staged.stagingFolders;
-    return this.environments.map((environment, index) => ({ ...environment, outdir: folders[index], singleFile: false }));
-  }
-
-  /** Once main has run without an error: every staging folder swapped into place, and the helper gone. */
-  private async finish(): Promise<void> {
-    if (this.failed) return;
-    try {
-      await this.staged?.commit(this.exchanger);
-    } catch (error) {
-      this.fail(error);
-    } finally {
-      await this.exchanger?.close();
-    }
-  }
-
-  /** An error anywhere in main: reported, nothing written, no helm or helper left running. */
-  private fail(error: unknown): void {
-    this.failed = true;
-    reportError(COMMAND, error);
-    HelmRenderer.shared().stop();
-    this.staged?.discard();
-    void this.exchanger?.close();
+    const staged = OutputFolders.stage(environments.map((environment) => environmentOutdir(outdir, environment.name)));
+    folders = staged;
+    environments.forEach((environment, index) => buildApp({ ...environment, outdir: staged.staging[index], singleFile: false }));
+    staged.publish();
+  } catch (error) {
+    folders?.discard();
+    reportError('synth', error);
   }
 }
 

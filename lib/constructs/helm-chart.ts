@@ -23,8 +23,6 @@ export interface HelmChartProps {
   readonly namespace?: string;
   /** Chart values. @default {} (the chart's own defaults) */
   readonly values?: object;
-  /** API versions to report as served, for templates that ask .Capabilities.APIVersions. @default [] */
-  readonly apiVersions?: readonly string[];
   /** For error messages: the chart value that turns on each template, by template path. @default {} */
   readonly valueHints?: Readonly<Record<string, string>>;
   /** Renders the chart. @default HelmRenderer.shared(): the real helm, charts.lock.yaml, the render cache */
@@ -89,7 +87,6 @@ function templateRequest(props: HelmChartProps): TemplateRequest {
     namespace: props.namespace ?? 'default',
     kubernetesVersion: props.kubernetesVersion,
     values: props.values ?? {},
-    apiVersions: props.apiVersions ?? [],
   };
   if (!isSupportedKubeVersion(request.kubernetesVersion)) {
     throw new Error(`HelmChart: kubernetesVersion "${request.kubernetesVersion}" is invalid; set it to a minor version such as "1.27"`);

@@ -1,6 +1,6 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
-import type { ReadEntry } from 'tar';
+import { Parser, ReadEntry } from 'tar';
 import { UserError } from '../support/errors';
 
 /*
@@ -12,16 +12,6 @@ import { UserError } from '../support/errors';
  * "<sha256 of the file>  <path>" lines: what `sha256sum` prints for the unpacked files, piped into
  * `sha256sum` again (docs/architecture.md, "Chart digests", gives the commands).
  */
-
-/** node-tar, loaded on first use: a synth reads an archive only when one arrives, so most never load it. */
-let tarModule: typeof import('tar') | undefined;
-
-function tar(): typeof import('tar') {
-  // A require in a function, which the bundle evaluates only when called; an import would load it on every synth.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  tarModule ??= require('tar') as typeof import('tar');
-  return tarModule;
-}
 
 /** One regular file of a chart: its path as helm loads it, and its bytes. */
 interface ChartFile {
@@ -55,7 +45,7 @@ function readArchive(archive: Buffer, origin: string): ChartFile[] {
   const files: ChartFile[] = [];
   let refused: string | undefined;
   let failure: Error | undefined;
-  const parser = new (tar().Parser)({
+  const parser = new Parser({
     strict: true,
     onReadEntry: (entry: ReadEntry) => {
       if (entry.type === 'Directory') {

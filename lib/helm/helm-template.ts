@@ -1,11 +1,8 @@
-import { ChildProcess, spawn, spawnSync } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
+import { spawn, spawnSync } from 'child_process';
 import * as path from 'path';
 import { UserError } from '../support/errors';
 import { PROJECT_ROOT } from '../support/project-root';
 import { HelmBinary } from './helm-binary';
-import { isAlive } from '../support/processes';
 
 /** What to render: a chart of the lock file, as one release for one target version. */
 export interface TemplateRequest {
@@ -19,8 +16,6 @@ export interface TemplateRequest {
   readonly kubernetesVersion: string;
   /** Chart values. */
   readonly values: object;
-  /** Extra API versions for .Capabilities.APIVersions. */
-  readonly apiVersions: readonly string[];
 }
 
 /** A request bound to the helm that runs it and the verified archive it renders. */
@@ -74,103 +69,65 @@ export function runTemplate(invocation: HelmInvocation): string {
   return result.stdout;
 }
 
-/** A render running in the background: {@link RunningTemplate.poll} says when it is done. */
+/** A render running in the background: its output, and a way to stop it. */
 export interface RunningTemplate {
-  /** helm's output once it has finished; undefined while it runs. Throws a UserError for a failure or a timeout. */
-  poll(): string | undefined;
-  /** Stops helm (its whole process group) and removes its folder. */
+  /** helm's output; rejects with a UserError for a failure or a timeout. */
+  readonly output: Promise<string>;
+  /** Stops helm and whatever it started (its process group). */
   stop(): void;
 }
 
 /**
- * Reports helm's exit status into a file, so the status can be read without Node's event loop: synth
- * waits for a render synchronously, inside a construct's constructor, while the loop cannot run.
- */
-const WITH_STATUS_FILE = 'status_file=$1; shift; "$@"; echo $? > "$status_file"';
-
-/**
- * Starts the render and returns at once, so this process can load the constructs meanwhile. Values are
- * read from a file on stdin, output goes to a file and so does the exit status: nothing of it depends
- * on this process reading a pipe. helm runs in its own process group, so that a stop reaches whatever
- * helm (or a wrapper around it) started.
+ * Starts `helm template` without waiting for it, so that several renders run side by side. helm runs
+ * in a process group of its own, so that a stop or a timeout reaches whatever it (or a wrapper
+ * around it) started, and no pipe is left open by a leftover child.
  */
 export function startTemplate(invocation: HelmInvocation): RunningTemplate {
-  fs.mkdirSync(renderRoot(), { recursive: true });
-  const dir = fs.mkdtempSync(path.join(renderRoot(), `${process.pid}-`));
-  const file = (name: string) => path.join(dir, name);
-  fs.writeFileSync(file('values.json'), JSON.stringify(invocation.request.values));
-  const stdio = [fs.openSync(file('values.json'), 'r'), fs.openSync(file('output.yaml'), 'w'), fs.openSync(file('stderr.txt'), 'w')];
   const timeoutMs = helmTimeoutMs();
-  const deadline = Date.now() + timeoutMs;
-  let child: ChildProcess;
-  try {
-    const args = ['-c', WITH_STATUS_FILE, 'sh', file('status'), invocation.helm.path, ...templateFlags(invocation)];
-    child = spawn('/bin/sh', args, { env: renderEnvironment(), stdio, detached: true });
-  } finally {
-    for (const fd of stdio) fs.closeSync(fd);
-  }
-  let startError: Error | undefined;
-  child.once('error', (error) => { startError = error; });
+  const child = spawn(invocation.helm.path, templateFlags(invocation), { env: renderEnvironment(), detached: true });
   const stop = () => {
-    killGroup(child.pid);
-    fs.rmSync(dir, { recursive: true, force: true });
+    try {
+      process.kill(-(child.pid as number), 'SIGKILL');
+    } catch {
+      // Already gone, or never started (the 'error' event says why).
+    }
   };
-  return {
-    stop,
-    poll() {
-      if (startError) throw new UserError(`${describe(invocation)} could not start (/bin/sh): ${startError.message}`);
-      const status = readStatus(file('status'));
-      if (status === undefined) {
-        if (Date.now() <= deadline) return undefined;
-        stop();
-        throw helmTimedOut(describe(invocation), timeoutMs);
-      }
+  const output = new Promise<string>((resolve, reject) => {
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      stop();
+    }, timeoutMs);
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    child.stdin.on('error', () => undefined);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(new UserError(`${describe(invocation)} could not run (${invocation.helm.path}): ${error.message}`));
+    });
+    child.once('close', (status) => {
+      clearTimeout(timer);
+      if (timedOut) return reject(helmTimedOut(describe(invocation), timeoutMs));
       try {
-        checkExit(invocation, status, fs.readFileSync(file('stderr.txt'), 'utf8'));
-        return fs.readFileSync(file('output.yaml'), 'utf8');
-      } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
+        checkExit(invocation, status, Buffer.concat(stderr).toString('utf8'));
+        resolve(Buffer.concat(stdout).toString('utf8'));
+      } catch (error) {
+        reject(error);
       }
-    },
-  };
+    });
+  });
+  child.stdin.end(JSON.stringify(invocation.request.values));
+  return { output, stop };
 }
-
-/** The exit status the wrapper wrote, once it has written all of it. */
-function readStatus(file: string): number | undefined {
-  try {
-    const match = /^(\d+)\n$/.exec(fs.readFileSync(file, 'utf8'));
-    return match ? Number(match[1]) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The folder of this app's render folders, one per render, named `<pid>-<random>`. */
-function renderRoot(): string {
-  return path.join(os.tmpdir(), 'prometheus-book-helm-renders');
-}
-
-/** Removes the render folders of synths that were killed before they could (their pid is in the name). */
-export function removeAbandonedRenderDirs(): void {
-  let entries: string[];
-  try {
-    entries = fs.readdirSync(renderRoot());
-  } catch {
-    return;
-  }
-  for (const entry of entries) {
-    const pid = Number(/^(\d+)-/.exec(entry)?.[1]);
-    if (pid && pid !== process.pid && !isAlive(pid)) fs.rmSync(path.join(renderRoot(), entry), { recursive: true, force: true });
-  }
-}
-
 
 /** helm's own folders, inside the project cache, so nothing from ~/.config/helm changes a render or a pull. */
-export function helmEnvironment(): NodeJS.ProcessEnv {
+export function helmEnvironment(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const home = path.join(PROJECT_ROOT, '.cache', 'helm');
   return {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
+    PATH: env.PATH,
+    HOME: env.HOME,
     HELM_CACHE_HOME: path.join(home, 'cache'),
     HELM_CONFIG_HOME: path.join(home, 'config'),
     HELM_DATA_HOME: path.join(home, 'data'),
@@ -184,7 +141,7 @@ export function helmEnvironment(): NodeJS.ProcessEnv {
  */
 export function renderEnvironment(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const collector = Object.fromEntries((['GOGC', 'GOMEMLIMIT'] as const).filter((name) => env[name] !== undefined).map((name) => [name, env[name]]));
-  return { ...helmEnvironment(), ...collector };
+  return { ...helmEnvironment(env), ...collector };
 }
 
 /**
@@ -192,7 +149,7 @@ export function renderEnvironment(env: NodeJS.ProcessEnv = process.env): NodeJS.
  * them); CRDs from the chart's crds/ folder are included so `kubectl apply` gets them.
  */
 export function templateFlags({ chartPath, request }: HelmInvocation): string[] {
-  const flags = [
+  return [
     'template', request.releaseName, chartPath,
     '--namespace', request.namespace,
     '--kube-version', `v${request.kubernetesVersion}.0`,
@@ -200,23 +157,10 @@ export function templateFlags({ chartPath, request }: HelmInvocation): string[] 
     '--include-crds',
     '--values', '-',
   ];
-  for (const apiVersion of request.apiVersions) {
-    flags.push('--api-versions', apiVersion);
-  }
-  return flags;
 }
 
 function describe(invocation: HelmInvocation): string {
   return `helm template of chart ${invocation.request.chart} (${path.basename(invocation.chartPath)})`;
-}
-
-function killGroup(pid: number | undefined): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // Already gone.
-  }
 }
 
 function checkExit(invocation: HelmInvocation, status: number | null, stderr: string): void {

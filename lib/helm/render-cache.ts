@@ -69,7 +69,7 @@ export class RenderCache {
 
 /**
  * sha256 over a canonical JSON of every input of a render: the chart's digest, the helm binary
- * (version, path, size, modification time), release, namespace, target and API versions, values.
+ * (version, path, size, modification time), release, namespace, target, values.
  */
 export function renderKey({ helm, request }: HelmInvocation, chartDigest: string): string {
   const material = {
@@ -79,7 +79,6 @@ export function renderKey({ helm, request }: HelmInvocation, chartDigest: string
     releaseName: request.releaseName,
     namespace: request.namespace,
     kubernetesVersion: request.kubernetesVersion,
-    apiVersions: [...request.apiVersions],
     values: canonical(request.values),
   };
   return sha256(JSON.stringify(material));

@@ -2,8 +2,7 @@ import * as os from 'os';
 import { ensureChart } from './chart-archive';
 import { CHART_LOCK_FILE, readChartLock } from './chart-lock';
 import { findHelm, HelmBinary } from './helm-binary';
-import { HelmInvocation, removeAbandonedRenderDirs, RunningTemplate, runTemplate, startTemplate, TemplateRequest } from './helm-template';
-import { sleepSync } from '../support/processes';
+import { HelmInvocation, RunningTemplate, runTemplate, startTemplate, TemplateRequest } from './helm-template';
 import { RenderCache, renderKey } from './render-cache';
 
 /** Renders charts; what {@link HelmChart} asks for its manifests. */
@@ -31,12 +30,11 @@ interface PlannedRender {
   readonly invocation: HelmInvocation;
 }
 
-/** How often a synchronous wait looks at the renders in flight: a millisecond of latency at most. */
-const POLL_MS = 1;
-
 /**
  * The real helm behind {@link ChartRenderer}. It verifies each chart archive against the lock once,
- * keeps every output it rendered or prefetched in memory, and reads and fills the render cache.
+ * keeps every output in memory, and reads and fills the render cache. {@link template} renders with
+ * one synchronous `helm template`, as cdk8s's own Helm construct does; {@link renderAll} renders many
+ * requests side by side ahead of the constructs that ask for them.
  */
 export class HelmRenderer implements ChartRenderer {
   private static sharedInstance?: HelmRenderer;
@@ -51,9 +49,6 @@ export class HelmRenderer implements ChartRenderer {
   private readonly verifiedArchives = new Map<string, { path: string; digest: string }>();
   private readonly outputs = new Map<string, string>();
   private readonly renderCache?: RenderCache;
-  private readonly running = new Map<string, RunningTemplate>();
-  private readonly queued = new Map<string, HelmInvocation>();
-  private concurrency = 1;
 
   constructor(private readonly options: HelmRendererOptions = {}) {
     this.renderCache = options.renderCache === undefined ? RenderCache.fromEnvironment() : options.renderCache ?? undefined;
@@ -61,62 +56,39 @@ export class HelmRenderer implements ChartRenderer {
 
   public template(request: TemplateRequest): string {
     const { key, invocation } = this.plan(request);
-    if (this.running.has(key) || this.queued.has(key)) return this.waitFor(key);
-    const known = this.outputs.get(key) ?? this.renderCache?.get(key);
-    return this.remember(key, known ?? this.store(key, runTemplate(invocation)));
+    return this.known(key) ?? this.keep(key, runTemplate(invocation));
   }
 
   /**
-   * Starts rendering the requests in the background, as many at once as there are cores, and returns
-   * at once; {@link template} later takes each output from memory, waiting for it if it is still
-   * being rendered.
+   * Renders every request not rendered or cached yet, `concurrency` helm processes at a time, so that
+   * {@link template} then answers from memory. On the first failure the renders still running are
+   * stopped and the failure is thrown.
    */
-  public prefetch(requests: readonly TemplateRequest[], concurrency: number = os.cpus().length): void {
-    removeAbandonedRenderDirs();
-    this.concurrency = Math.max(1, concurrency);
-    for (const request of requests) {
-      const { key, invocation } = this.plan(request);
-      const cached = this.outputs.get(key) ?? this.renderCache?.get(key);
-      if (cached !== undefined) this.remember(key, cached);
-      else if (!this.running.has(key)) this.queued.set(key, invocation);
+  public async renderAll(requests: readonly TemplateRequest[], concurrency: number = os.availableParallelism()): Promise<void> {
+    const pending = new Map<string, HelmInvocation>();
+    for (const { key, invocation } of requests.map((request) => this.plan(request))) {
+      if (this.known(key) === undefined) pending.set(key, invocation);
     }
-    this.startQueued();
-  }
-
-  /** Stops every render still in flight (a synth that failed does not wait for the others). */
-  public stop(): void {
-    for (const render of this.running.values()) render.stop();
-    this.running.clear();
-    this.queued.clear();
-  }
-
-  /** Blocks until the render of `key` is done, starting queued renders as others finish. */
-  private waitFor(key: string): string {
-    for (;;) {
-      for (const [runningKey, render] of this.running) {
-        let output: string | undefined;
+    const queue = [...pending];
+    const running = new Set<RunningTemplate>();
+    const worker = async () => {
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        const [key, invocation] = next;
+        const render = startTemplate(invocation);
+        running.add(render);
         try {
-          output = render.poll();
-        } catch (error) {
-          this.stop();
-          throw error;
+          this.keep(key, await render.output);
+        } finally {
+          running.delete(render);
         }
-        if (output === undefined) continue;
-        this.running.delete(runningKey);
-        this.remember(runningKey, this.store(runningKey, output));
       }
-      this.startQueued();
-      const output = this.outputs.get(key);
-      if (output !== undefined && !this.running.has(key)) return output;
-      sleepSync(POLL_MS);
-    }
-  }
-
-  private startQueued(): void {
-    for (const [key, invocation] of this.queued) {
-      if (this.running.size >= this.concurrency) return;
-      this.queued.delete(key);
-      this.running.set(key, startTemplate(invocation));
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.min(Math.max(1, concurrency), queue.length) }, worker));
+    } catch (error) {
+      queue.length = 0;
+      for (const render of running) render.stop();
+      throw error;
     }
   }
 
@@ -143,13 +115,17 @@ export class HelmRenderer implements ChartRenderer {
     return verified;
   }
 
-  private store(key: string, output: string): string {
-    this.renderCache?.put(key, output);
-    return output;
+  /** The output of a render done before, in this process or (verified) in the render cache. */
+  private known(key: string): string | undefined {
+    const cached = this.outputs.get(key) ?? this.renderCache?.get(key);
+    if (cached !== undefined) this.outputs.set(key, cached);
+    return cached;
   }
 
-  private remember(key: string, output: string): string {
+  /** Keeps a fresh render in memory and in the render cache. */
+  private keep(key: string, output: string): string {
     this.outputs.set(key, output);
+    this.renderCache?.put(key, output);
     return output;
   }
 }

@@ -1,9 +1,9 @@
-import { Manifest } from './manifest';
+import { Container, Manifest, PodSpec } from './manifest';
 
 /**
  * A change to rendered objects that the chart's values cannot make, written as data: what it does,
  * why, which objects it touches and how. Like the API-version rules, every patch is listed in one
- * table and named in README's deviations.
+ * table (lib/prometheus/hardening.ts) and named in docs/deviations.md.
  */
 export interface ManifestPatch {
   /** What it changes, in a few words. */
@@ -14,20 +14,6 @@ export interface ManifestPatch {
   readonly appliesTo: (manifest: Manifest) => boolean;
   /** The changed object; the input is never mutated. */
   readonly apply: (manifest: Manifest) => Manifest;
-}
-
-/** A pod spec, as far as the patches read it. */
-export interface PodSpec {
-  containers: Container[];
-  securityContext?: Record<string, unknown>;
-  [key: string]: unknown;
-}
-
-/** A container, as far as the patches read it. */
-export interface Container {
-  name: string;
-  securityContext?: Record<string, unknown>;
-  [key: string]: unknown;
 }
 
 const POD_TEMPLATE_KINDS = new Set(['Deployment', 'DaemonSet', 'StatefulSet', 'ReplicaSet', 'Job']);

@@ -1,6 +1,6 @@
 import { Manifest, objectKey } from '../manifests/manifest';
+import { findPrometheusServer, prometheusVersionOf } from '../prometheus/server';
 import { getAt } from '../support/object-path';
-import { PROMETHEUS_SERVER_IMAGE } from '../support/rules';
 import { cannotAsk, CheckResult } from './check-result';
 import { Kubectl } from './kubectl';
 
@@ -31,7 +31,7 @@ interface ObjectList {
 
 /** The release's live objects against the folder: what apply cannot change or leaves behind, with the steps that work. */
 export function checkUpgrade(kubectl: Kubectl, manifests: readonly Manifest[], folder: string): CheckResult[] {
-  const server = manifests.find(isServer);
+  const server = findPrometheusServer(manifests);
   if (!server) return [];
   const namespace = server.metadata.namespace ?? 'default';
   const release = releaseOf(server);
@@ -43,7 +43,7 @@ export function checkUpgrade(kubectl: Kubectl, manifests: readonly Manifest[], f
   const wanted = new Map(manifests.map((manifest) => [objectKey(manifest), manifest]));
   const blocking = live.objects.filter((object) => WORKLOAD_KINDS.has(object.kind) && cannotApplyOver(object, wanted.get(objectKey(object))));
   const leftBehind = live.objects.filter((object) => !WORKLOAD_KINDS.has(object.kind) && !wanted.has(objectKey(object)));
-  const liveServer = live.objects.find(isServer);
+  const liveServer = findPrometheusServer(live.objects);
   const noWayBack = liveServer ? dataDirectoryCheck(liveServer, server) : undefined;
   if (noWayBack) return [noWayBack];
   if (blocking.length === 0 && leftBehind.length === 0) {
@@ -57,15 +57,6 @@ export function checkUpgrade(kubectl: Kubectl, manifests: readonly Manifest[], f
   if (typeof helmRelease !== 'boolean') return [helmRelease];
   const steps = helmRelease ? helmSteps(release, namespace, folder) : upgradeSteps(blocking, leftBehind, folder, liveServer);
   return [{ name: NAME, ok: false, detail, steps }];
-}
-
-/** The Deployment whose container runs the Prometheus server image. */
-function isServer(manifest: Manifest): boolean {
-  return manifest.kind === 'Deployment' && containers(manifest).some((container) => PROMETHEUS_SERVER_IMAGE.test(container.image));
-}
-
-function containers(manifest: Manifest): Array<{ image: string }> {
-  return (getAt(manifest, ['spec', 'template', 'spec', 'containers']) ?? []) as Array<{ image: string }>;
 }
 
 /** The Helm release an object belongs to, by either chart's label. */
@@ -152,8 +143,7 @@ function dataDirectoryCheck(liveServer: Manifest, server: Manifest): CheckResult
 }
 
 function serverVersion(server: Manifest): number[] | undefined {
-  const match = containers(server).map((container) => PROMETHEUS_SERVER_IMAGE.exec(container.image)).find((found) => found !== null);
-  return match ? match[1].slice(1).split('.').map(Number) : undefined;
+  return prometheusVersionOf(server)?.slice(1).split('.').map(Number);
 }
 
 function olderThan(version: readonly number[], than: readonly [number, number]): boolean {

@@ -1,4 +1,5 @@
-import { Container, hasPodTemplate, ManifestPatch, withContainers, withPodSpec } from '../manifests/manifest-patch';
+import { Container } from '../manifests/manifest';
+import { hasPodTemplate, ManifestPatch, withContainers, withPodSpec } from '../manifests/manifest-patch';
 import { NOBODY, PrometheusChartName } from '../support/rules';
 
 /*

@@ -2,10 +2,11 @@ import { Construct } from 'constructs';
 import { HelmChart } from '../constructs/helm-chart';
 import { PodNetworkPolicy, PodNetworkPolicyProps } from '../constructs/pod-network-policy';
 import { ChartRenderer } from '../helm/renderer';
-import { findBySuffix, Manifest } from '../manifests/manifest';
+import { findBySuffix, Manifest, podSpecOf } from '../manifests/manifest';
 import { UserError } from '../support/errors';
 import { isNonRootId } from '../support/rules';
 import { PROMETHEUS_HARDENING } from './hardening';
+import { findPrometheusServer } from './server';
 import { unseenSettings } from './translations';
 import { completeSettings, PROMETHEUS_VALUE_HINTS, PrometheusSettings, prometheusTemplateRequest } from './values';
 
@@ -53,7 +54,7 @@ export class Prometheus extends Construct {
     }
     // The web UI and its unauthenticated /-/reload and /-/quit: from the configured networks and from
     // inside the cluster (scrapes, other pods); the reload sidecar calls localhost, which no policy sees.
-    const server = workload(this.chart.manifests, 'Deployment', '-server');
+    const server = findPrometheusServer(this.chart.manifests);
     new PodNetworkPolicy(this, 'ServerPolicy', {
       ...policyTarget(server, request.namespace),
       labels,
@@ -61,38 +62,39 @@ export class Prometheus extends Construct {
       fromCluster: true,
     });
     // kube-state-metrics has nothing to say to anyone but the scrapers inside the cluster.
-    const kubeStateMetrics = workload(this.chart.manifests, 'Deployment', '-kube-state-metrics');
+    const kubeStateMetrics = findBySuffix(this.chart.manifests, 'Deployment', '-kube-state-metrics');
     new PodNetworkPolicy(this, 'KubeStateMetricsPolicy', { ...policyTarget(kubeStateMetrics, request.namespace), labels, fromCluster: true });
   }
 }
 
-/** What the book's values turn on; a render without one of them is not the install. */
-const REQUIRED_OBJECTS: ReadonlyArray<[kind: string, suffix: string]> = [
-  ['Deployment', '-server'], ['Service', '-server'], ['DaemonSet', '-node-exporter'], ['Deployment', '-kube-state-metrics'],
+/** What the book's values turn on, each with how it is found; a render without one of them is not the install. */
+const REQUIRED_OBJECTS: ReadonlyArray<[name: string, find: (manifests: readonly Manifest[]) => Manifest | undefined]> = [
+  ['Deployment *-server', findPrometheusServer],
+  ['Service *-server', (manifests) => findBySuffix(manifests, 'Service', '-server')],
+  ['DaemonSet *-node-exporter', (manifests) => findBySuffix(manifests, 'DaemonSet', '-node-exporter')],
+  ['Deployment *-kube-state-metrics', (manifests) => findBySuffix(manifests, 'Deployment', '-kube-state-metrics')],
 ];
 
 function requireInstall(manifests: readonly Manifest[], nodeExporter: boolean, chart: string): void {
-  const required = REQUIRED_OBJECTS.filter(([kind]) => nodeExporter || kind !== 'DaemonSet');
-  const missing = required.filter(([kind, suffix]) => findBySuffix(manifests, kind, suffix) === undefined);
+  const required = REQUIRED_OBJECTS.filter(([name]) => nodeExporter || !name.startsWith('DaemonSet'));
+  const missing = required.filter(([, find]) => find(manifests) === undefined);
   if (missing.length > 0) {
-    const names = missing.map(([kind, suffix]) => `${kind} *${suffix}`).join(', ');
+    const names = missing.map(([name]) => name).join(', ');
     throw new UserError(`helm template of chart ${chart} rendered no ${names}: the chart, its values or helm is not what this app expects`);
   }
 }
 
-/** The one rendered object of the kind whose name ends so (requireInstall has made sure it exists). */
-function workload(manifests: readonly Manifest[], kind: string, suffix: string): Manifest {
-  return findBySuffix(manifests, kind, suffix) as Manifest;
-}
+type PolicyTarget = Pick<PodNetworkPolicyProps, 'name' | 'namespace' | 'podLabels' | 'ports'>;
 
-interface WorkloadSpec {
-  selector: { matchLabels: Record<string, string> };
-  template: { spec: { containers: Array<{ ports?: Array<{ containerPort: number }> }> } };
-}
-
-/** A policy named after the workload, selecting its pods by the workload's own selector, for its container ports. */
-function policyTarget(manifest: Manifest, namespace: string): Pick<PodNetworkPolicyProps, 'name' | 'namespace' | 'podLabels' | 'ports'> {
-  const spec = manifest.spec as WorkloadSpec;
-  const ports = spec.template.spec.containers.flatMap((container) => (container.ports ?? []).map((port) => port.containerPort));
-  return { name: manifest.metadata.name, namespace, podLabels: spec.selector.matchLabels, ports };
+/**
+ * A policy named after the workload (requireInstall has made sure it exists), selecting its pods by the
+ * workload's own selector, for its container ports.
+ */
+function policyTarget(manifest: Manifest | undefined, namespace: string): PolicyTarget {
+  const workload = manifest as Manifest;
+  const ports = (podSpecOf(workload)?.containers ?? [])
+    .flatMap((container) => (container.ports as Array<{ containerPort: number }> | undefined) ?? [])
+    .map((port) => port.containerPort);
+  const podLabels = (workload.spec as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels;
+  return { name: workload.metadata.name, namespace, podLabels, ports };
 }

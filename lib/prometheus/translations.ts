@@ -1,6 +1,8 @@
-import { findBySuffix, Manifest } from '../manifests/manifest';
+import { Container, findBySuffix, Manifest, PodSpec, podSpecOf } from '../manifests/manifest';
 import { PlainObject, setAt } from '../support/object-path';
 import { minorOf, NOBODY, PrometheusChartName } from '../support/rules';
+import { findPrometheusServer } from './server';
+import { controlPlaneTaints, controlPlaneTolerations, retiredCollectors } from './target-release';
 import type { CompleteSettings } from './values';
 
 /*
@@ -25,46 +27,20 @@ export interface SettingTranslation {
   readonly appliesTo?: (settings: CompleteSettings) => boolean;
 }
 
-interface Container {
-  name: string;
-  args?: string[];
-  imagePullPolicy?: string;
-  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
-}
-interface PodSpec {
-  containers: Container[];
-  tolerations?: Array<{ key?: string; operator?: string; effect?: string }>;
-  securityContext?: { runAsUser?: number; runAsGroup?: number; fsGroup?: number; runAsNonRoot?: boolean };
-  volumes?: Array<{ name: string; persistentVolumeClaim?: { claimName: string } }>;
-}
+/** Finds one workload of a render. */
+type Workload = (render: readonly Manifest[]) => Manifest | undefined;
 
-const SERVER = ['Deployment', '-server'] as const;
-const NODE_EXPORTER = ['DaemonSet', '-node-exporter'] as const;
-const KUBE_STATE_METRICS = ['Deployment', '-kube-state-metrics'] as const;
-const PUSHGATEWAY = ['Deployment', '-pushgateway'] as const;
+const SERVER: Workload = findPrometheusServer;
+const NODE_EXPORTER: Workload = (render) => findBySuffix(render, 'DaemonSet', '-node-exporter');
+const KUBE_STATE_METRICS: Workload = (render) => findBySuffix(render, 'Deployment', '-kube-state-metrics');
+const PUSHGATEWAY: Workload = (render) => findBySuffix(render, 'Deployment', '-pushgateway');
 const ALERTMANAGER_KINDS = ['Deployment', 'StatefulSet'];
-
-const MASTER_TAINT = 'node-role.kubernetes.io/master';
-const CONTROL_PLANE_TAINT = 'node-role.kubernetes.io/control-plane';
 
 /** The server's flags: the book's no-lockfile, plus the chart default the book's `--set extraFlags[0]` dropped. */
 const SERVER_FLAGS: readonly string[] = ['web.enable-lifecycle', 'storage.tsdb.no-lockfile'];
 
 /** A tag can be moved: pull every time so a changed image or lost pull secret shows at once. */
 const ALWAYS_PULL = 'Always';
-
-/**
- * Minor version that stopped serving the API each kube-state-metrics 1.9.7 collector lists (read in its
- * source, internal/store: certificates/v1beta1, extensions/v1beta1, batch/v1beta1, autoscaling/v2beta1,
- * policy/v1beta1; its other collectors list v1 APIs). kube-state-metrics 2.x lists only served APIs.
- */
-const COLLECTOR_API_REMOVED_IN: Readonly<Record<string, number>> = {
-  certificatesigningrequests: 22,
-  ingresses: 22,
-  cronjobs: 25,
-  horizontalpodautoscalers: 25,
-  poddisruptionbudgets: 25,
-};
 
 /** Sizes of the containers besides the server (docs/sizing.md): [request, limit] each. */
 const SIDE_CONTAINERS = {
@@ -81,7 +57,7 @@ export const SETTING_TRANSLATIONS: readonly SettingTranslation[] = [
     setting: '--set pushgateway.enabled=false',
     path: { 'edu/prometheus': 'pushgateway.enabled', 'prometheus-community/prometheus': 'prometheus-pushgateway.enabled' },
     value: () => false,
-    shows: (render) => findBySuffix(render, ...PUSHGATEWAY) === undefined,
+    shows: (render) => PUSHGATEWAY(render) === undefined,
   },
   {
     setting: '--set alertmanager.enabled=false',
@@ -139,7 +115,7 @@ export const SETTING_TRANSLATIONS: readonly SettingTranslation[] = [
     setting: 'node-exporter on or off (this app: off for a second install on one cluster)',
     path: { 'edu/prometheus': 'nodeExporter.enabled', 'prometheus-community/prometheus': 'prometheus-node-exporter.enabled' },
     value: (settings) => settings.nodeExporter,
-    shows: (render, settings) => (findBySuffix(render, ...NODE_EXPORTER) !== undefined) === settings.nodeExporter,
+    shows: (render, settings) => (NODE_EXPORTER(render) !== undefined) === settings.nodeExporter,
   },
   {
     setting: 'node-exporter runs as nobody (this app: it reads the host\'s /proc and /sys, which nobody may read)',
@@ -152,7 +128,7 @@ export const SETTING_TRANSLATIONS: readonly SettingTranslation[] = [
     setting: 'the server is replaced, never rolled (this app: two servers on one TSDB without a lock file corrupt it)',
     path: samePath('server.strategy'),
     value: () => ({ type: 'Recreate' }),
-    shows: (render) => (findBySuffix(render, ...SERVER)?.spec as { strategy?: { type?: string } })?.strategy?.type === 'Recreate',
+    shows: (render) => (SERVER(render)?.spec as { strategy?: { type?: string } } | undefined)?.strategy?.type === 'Recreate',
   },
   {
     setting: 'the server\'s resources (this app: prometheus.resources, docs/sizing.md)',
@@ -198,29 +174,6 @@ export function unseenSettings(render: readonly Manifest[], settings: CompleteSe
   return SETTING_TRANSLATIONS.filter((row) => (row.appliesTo?.(settings) ?? true) && !row.shows(render, settings));
 }
 
-/**
- * The taints kubeadm puts on a control-plane node of the target release, which node-exporter must
- * tolerate to run there: `master` up to 1.23 (the book's clusters); both in 1.24, which added
- * `control-plane`; only `control-plane` from 1.25, when kubeadm stopped setting `master` and removed it
- * on upgrade (kubeadm's 1.24 and 1.25 release notes).
- */
-function controlPlaneTaints(targetMinor: number): string[] {
-  return targetMinor <= 23 ? [MASTER_TAINT] : targetMinor === 24 ? [MASTER_TAINT, CONTROL_PLANE_TAINT] : [CONTROL_PLANE_TAINT];
-}
-
-function controlPlaneTolerations(targetMinor: number): object[] {
-  return controlPlaneTaints(targetMinor).map((key) => ({ key, operator: 'Exists', effect: 'NoSchedule' }));
-}
-
-/** The 1.9.7 collectors to switch off: `secrets` (its rule reads every Secret), and those whose API the target no longer serves. */
-function retiredCollectors(targetMinor: number): Record<string, boolean> {
-  const collectors: Record<string, boolean> = { secrets: false };
-  for (const [collector, removedIn] of Object.entries(COLLECTOR_API_REMOVED_IN)) {
-    if (targetMinor >= removedIn) collectors[collector] = false;
-  }
-  return collectors;
-}
-
 function resources(cpu: readonly string[], memory: readonly string[], ephemeral: readonly string[]): object {
   return {
     requests: { cpu: cpu[0], memory: memory[0], 'ephemeral-storage': ephemeral[0] },
@@ -229,7 +182,6 @@ function resources(cpu: readonly string[], memory: readonly string[], ephemeral:
 }
 
 type ChartPaths = Readonly<Record<PrometheusChartName, string>>;
-type Workload = readonly [kind: string, suffix: string];
 
 /** The same values path in both charts. */
 function samePath(at: string): ChartPaths {
@@ -264,8 +216,8 @@ function pullPolicyRow(name: string, at: ChartPaths, workload: Workload,
   };
 }
 
-function pod(render: readonly Manifest[], [kind, suffix]: Workload): PodSpec | undefined {
-  return (findBySuffix(render, kind, suffix)?.spec as { template?: { spec?: PodSpec } } | undefined)?.template?.spec;
+function pod(render: readonly Manifest[], workload: Workload): PodSpec | undefined {
+  return podSpecOf(workload(render));
 }
 
 /** The workload's container called `name` or "<prefix>-<name>": the charts prefix some with the release or workload name. */

@@ -78,7 +78,6 @@ export function prometheusTemplateRequest(settings: PrometheusSettings): Templat
     namespace: complete.namespace,
     kubernetesVersion: complete.kubernetesVersion,
     values: translatedValues(complete.chart, complete),
-    apiVersions: [],
   };
 }
 

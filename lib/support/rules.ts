@@ -91,8 +91,13 @@ export function isReleaseName(value: string): boolean {
  * other IPv4 address.
  */
 export function isNfsHost(value: string): boolean {
-  if (DOTTED_QUAD.test(value)) return value.split('.').every((octet) => DECIMAL_OCTET.test(octet) && Number(octet) <= 255);
+  if (DOTTED_QUAD.test(value)) return isIpv4Address(value);
   return isDnsSubdomain(value) && !value.split('.').every((label) => NUMERIC_LABEL.test(label));
+}
+
+/** Four decimal octets, each 0 to 255, without leading zeros (which some readers take as octal). */
+function isIpv4Address(value: string): boolean {
+  return DOTTED_QUAD.test(value) && value.split('.').every((octet) => DECIMAL_OCTET.test(octet) && Number(octet) <= 255);
 }
 
 /** Absolute, normalised (no `.`/`..` segments, no `//`, no trailing slash) and shell-inert. */
@@ -148,7 +153,7 @@ export function quantityBytes(value: string): number {
 /** An IPv4 network in CIDR notation whose host bits are zero, as Kubernetes wants source ranges. */
 export function isIpv4Cidr(value: string): boolean {
   const match = /^(\d+\.\d+\.\d+\.\d+)\/(\d{1,2})$/.exec(value);
-  if (!match || !isNfsHost(match[1]) || Number(match[2]) > 32) return false;
+  if (!match || !isIpv4Address(match[1]) || Number(match[2]) > 32) return false;
   const address = match[1].split('.').reduce((sum, octet) => sum * 256 + Number(octet), 0);
   const hostBits = 32 - Number(match[2]);
   return address % 2 ** hostBits === 0;

@@ -48,8 +48,6 @@ function processGroupAlive(groupId: number): boolean {
 describe('synth', () => {
   const { dir, cleanup } = tempDir('synth');
   const outdir = path.join(dir, 'dist');
-  // The first synth compiles the bundles and fills this code cache; later ones run from it.
-  const codeCacheDir = path.join(dir, 'code-cache');
   // The committed config: what dist/ holds.
   let tree: Record<string, string> = {};
   let files: string[] = [];
@@ -61,7 +59,7 @@ describe('synth', () => {
   let other: Manifest[] = [];
 
   beforeAll(() => {
-    const result = synth(outdir, { CODE_CACHE_DIR: codeCacheDir });
+    const result = synth(outdir);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     tree = readOutput(outdir);
@@ -75,7 +73,7 @@ describe('synth', () => {
       'storage: {volumeName: other-prometheus-server, size: 50Gi}',
       'prometheus: {serviceType: NodePort}', '',
     ].join('\n'));
-    const book = synth(bookOutdir, { CODE_CACHE_DIR: codeCacheDir, SYNTH_CONFIG_DIR: bookConfigDir });
+    const book = synth(bookOutdir, { SYNTH_CONFIG_DIR: bookConfigDir });
     expect(book.stderr).toBe('');
     objects = readObjects(bookOutdir);
     other = readObjects(`${bookOutdir}-other`);
@@ -116,7 +114,7 @@ describe('synth', () => {
     expect(readOutput(path.join(PROJECT_ROOT, 'dist'))).toEqual(tree);
   });
 
-  test('leaves no process behind: helm and the exchange helper have exited when synth has', async () => {
+  test('leaves no process behind: every helm it started has exited when synth has', async () => {
     // In a process group of its own, so that whatever it started is found by the group id.
     const child = spawn(process.execPath, SYNTH_NODE_ARGS, {
       cwd: PROJECT_ROOT, detached: true, stdio: 'ignore',
@@ -129,27 +127,8 @@ describe('synth', () => {
 
   test('the same commit gives the same bytes', () => {
     const again = path.join(dir, 'again');
-    expect(synth(again, { CODE_CACHE_DIR: codeCacheDir }).status).toBe(0);
+    expect(synth(again).status).toBe(0);
     expect(readOutput(again)).toEqual(tree);
-  });
-
-  test('the code cache changes nothing but speed: the same bytes without it and with a damaged one', () => {
-    const cacheFiles = fs.readdirSync(codeCacheDir).sort();
-    expect(cacheFiles).toEqual([expect.stringMatching(/^main-[0-9a-f]{24}\.bin$/)]);
-    const withoutCache = path.join(dir, 'without-code-cache');
-    expect(synth(withoutCache, { CODE_CACHE_DIR: 'off' }).status).toBe(0);
-    expect(readOutput(withoutCache)).toEqual(tree);
-
-    for (const name of cacheFiles) {
-      const file = path.join(codeCacheDir, name);
-      const bytes = fs.readFileSync(file);
-      bytes[bytes.length >> 1] ^= 0xff;
-      fs.writeFileSync(file, bytes);
-    }
-    const withDamagedCache = path.join(dir, 'damaged-code-cache');
-    const result = synth(withDamagedCache, { CODE_CACHE_DIR: codeCacheDir });
-    expect(result.stderr).toBe('');
-    expect(readOutput(withDamagedCache)).toEqual(tree);
   });
 
   describe('Prometheus server', () => {
@@ -321,9 +300,9 @@ describe('synth', () => {
 
   test('SYNTH_ENVIRONMENTS limits a run and leaves the other environments\' folders as they were', () => {
     const limited = path.join(dir, 'limited');
-    expect(synth(limited, { CODE_CACHE_DIR: codeCacheDir }).status).toBe(0);
+    expect(synth(limited).status).toBe(0);
     const before = readOutput(limited);
-    const result = synth(limited, { CODE_CACHE_DIR: codeCacheDir, SYNTH_ENVIRONMENTS: 'lab', BOOK_OWNER_UID: '1001' });
+    const result = synth(limited, { SYNTH_ENVIRONMENTS: 'lab', BOOK_OWNER_UID: '1001' });
     expect(result.stderr).toBe('');
     const after = readOutput(limited);
     const changed = Object.keys(after).filter((file) => after[file] !== before[file]);
@@ -333,7 +312,7 @@ describe('synth', () => {
 
   test('a uid change gives the prep Job a new name, so apply creates a Job instead of editing an immutable one', () => {
     const changed = path.join(dir, 'uid-changed');
-    expect(synth(changed, { CODE_CACHE_DIR: codeCacheDir, SYNTH_CONFIG_DIR: bookConfigDir, BOOK_OWNER_UID: '1001' }).status).toBe(0);
+    expect(synth(changed, { SYNTH_CONFIG_DIR: bookConfigDir, BOOK_OWNER_UID: '1001' }).status).toBe(0);
     const before = findOne(objects, 'Job').metadata.name;
     const after = findOne(readObjects(changed), 'Job').metadata.name;
     expect(before).toMatch(/^prometheus-server-nfs-prep-[0-9a-f]{8}$/);

@@ -10,20 +10,12 @@ import { countingHelm, MIRRORS, newChart, synthObjects, withTempDir } from '../h
 const REQUEST = prometheusTemplateRequest(prometheusSettings(BOOK_DEFAULTS));
 
 describe('HelmRenderer', () => {
-  test('prefetch returns while helm runs; HelmChart then waits for that render, and helm runs once even with no render cache', () => {
-    withTempDir('renderer', (dir) => {
-      const { helm: counted, calls } = countingHelm(dir);
-      // A helm that cannot finish before the test opens its gate: prefetch returning at all shows it did not wait.
-      const gate = path.join(dir, 'gate');
-      const gated = path.join(dir, 'gated-helm');
-      fs.writeFileSync(gated, `#!/bin/sh
-while [ ! -e '${gate}' ]; do sleep 0.01; done
-exec '${counted.path}' "$@"
-`, { mode: 0o755 });
-      const renderer = new HelmRenderer({ helm: { ...counted, path: gated }, mirrors: MIRRORS, renderCache: null });
-      renderer.prefetch([REQUEST, REQUEST]);
-      expect(calls()).toBe(0);
-      fs.writeFileSync(gate, '');
+  test('a HelmChart takes a render asked for ahead from memory: helm runs once for the same request, even with no render cache', async () => {
+    await withTempDir('renderer', async (dir) => {
+      const { helm, calls } = countingHelm(dir);
+      const renderer = new HelmRenderer({ helm, mirrors: MIRRORS, renderCache: null });
+      await renderer.renderAll([REQUEST, REQUEST]);
+      expect(calls()).toBe(1);
       const { chart } = newChart();
       new HelmChart(chart, 'Prometheus', { ...REQUEST, renderer });
       expect(calls()).toBe(1);
@@ -31,26 +23,44 @@ exec '${counted.path}' "$@"
     });
   });
 
-  test('renders at most `concurrency` at once, and every one arrives', () => {
-    withTempDir('renderer', (dir) => {
-      const { helm, calls } = countingHelm(dir);
-      const renderer = new HelmRenderer({ helm, mirrors: MIRRORS, renderCache: null });
-      const requests = ['a', 'b', 'c'].map((namespace) => ({ ...REQUEST, namespace }));
-      renderer.prefetch(requests, 1);
-      expect(calls()).toBeLessThanOrEqual(1);
-      const outputs = requests.map((request) => renderer.template(request));
-      expect(calls()).toBe(3);
-      expect(outputs.map((output) => /namespace: (\w+)/.exec(output)?.[1])).toEqual(['a', 'b', 'c']);
+  test('renders side by side, never more than `concurrency` at once, and every output lands under its own request', async () => {
+    await withTempDir('renderer', async (dir) => {
+      const { helm: counted } = countingHelm(dir);
+      // Each helm holds a slot file while it runs; the most slot files seen at once is the concurrency.
+      const slots = path.join(dir, 'slots');
+      fs.mkdirSync(slots);
+      const wrapper = path.join(dir, 'slotted-helm');
+      fs.writeFileSync(wrapper, `#!/bin/sh
+touch '${slots}'/$$; ls '${slots}' | wc -l >> '${dir}/seen'; sleep 0.3
+'${counted.path}' "$@"; status=$?; rm '${slots}'/$$; exit $status
+`, { mode: 0o755 });
+      const renderer = new HelmRenderer({ helm: { ...counted, path: wrapper }, mirrors: MIRRORS, renderCache: null });
+      const requests = ['a', 'b', 'c', 'd'].map((namespace) => ({ ...REQUEST, namespace }));
+      await renderer.renderAll(requests, 2);
+      const seen = fs.readFileSync(path.join(dir, 'seen'), 'utf8').trim().split('\n').map(Number);
+      expect(Math.max(...seen)).toBe(2);
+      expect(requests.map((request) => /namespace: (\w+)/.exec(renderer.template(request))?.[1])).toEqual(['a', 'b', 'c', 'd']);
     });
   });
 
-  test('a failed prefetched render throws helm\'s own one-line reason where its output is asked for', () => {
-    withTempDir('renderer', (dir) => {
+  test('a failed render rejects with helm\'s own one-line reason and stops the renders still running', async () => {
+    await withTempDir('renderer', async (dir) => {
       const { helm } = countingHelm(dir);
-      const renderer = new HelmRenderer({ helm, mirrors: MIRRORS, renderCache: null });
-      const request = { ...REQUEST, values: { server: { service: { type: 7 } } } };
-      renderer.prefetch([request]);
-      expect(() => renderer.template(request)).toThrow(/^helm template of chart edu\/prometheus \(prometheus-11\.6\.0\.tgz\) failed: Error: /);
+      const slow = path.join(dir, 'slow-helm');
+      const marker = path.join(dir, 'finished');
+      // Any render but the failing one takes 2 s and then leaves a mark; a stopped one never does.
+      fs.writeFileSync(slow, `#!/bin/sh
+case "$*" in *failing*) exec '${helm.path}' "$@";; esac
+sleep 2; touch '${marker}'
+`, { mode: 0o755 });
+      const renderer = new HelmRenderer({ helm: { ...helm, path: slow }, mirrors: MIRRORS, renderCache: null });
+      const failing = { ...REQUEST, namespace: 'failing', values: { server: { service: { type: 7 } } } };
+      const started = Date.now();
+      await expect(renderer.renderAll([{ ...REQUEST, namespace: 'slow' }, failing], 2))
+        .rejects.toThrow(/^helm template of chart edu\/prometheus \(prometheus-11\.6\.0\.tgz\) failed: Error: /);
+      expect(Date.now() - started).toBeLessThan(2000);
+      await new Promise((resolve) => setTimeout(resolve, 2500 - (Date.now() - started)));
+      expect(fs.existsSync(marker)).toBe(false);
     });
-  });
+  }, 15_000);
 });

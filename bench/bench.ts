@@ -10,7 +10,7 @@ import { ensureChart } from '../lib/helm/chart-archive';
 import { readChartLock } from '../lib/helm/chart-lock';
 import { findHelm, HelmBinary, TOOLS_BIN } from '../lib/helm/helm-binary';
 import { templateFlags, TemplateRequest } from '../lib/helm/helm-template';
-import { prometheusTemplateRequest } from '../lib/prometheus/values';
+import { prometheusTemplateRequest } from '../lib/prometheus/settings';
 import { PROJECT_ROOT } from '../lib/support/project-root';
 
 /*

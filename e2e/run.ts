@@ -5,7 +5,7 @@ import * as path from 'path';
 import { DEFAULT_ENVIRONMENT, environmentOutdir, loadEnvironments } from '../lib/config/loader';
 import { prometheusSettings } from '../lib/charts/prometheus-settings';
 import { BOOK_DEFAULTS } from '../lib/config/schema';
-import { prometheusTemplateRequest } from '../lib/prometheus/values';
+import { prometheusTemplateRequest } from '../lib/prometheus/settings';
 import { ensureChart } from '../lib/helm/chart-archive';
 import { readChartLock } from '../lib/helm/chart-lock';
 import { findHelm } from '../lib/helm/helm-binary';

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the pinned command-line tools into tools/bin (gitignored) with `go install`, from the Go
 # module proxy (helm, kubectl-validate, kube-score, kustomize; promtool of each Prometheus release a
-# chart runs, through its module under test/promtool/), and downloads the OpenAPI documents of the Kubernetes releases kubectl-validate has no
-# schemas for. Usage: scripts/install-tools.sh [helm] [kubectl-validate] [kube-score] [kustomize] [promtool] [kube-schemas]
-# (default: all).
+# chart runs, through its module under test/promtool/), and downloads the OpenAPI documents of the Kubernetes
+# releases kubectl-validate has no schemas for; `node` installs the Node.js CI also runs on, from the npm registry.
+# Usage: scripts/install-tools.sh [helm] [kubectl-validate] [kube-score] [kustomize] [promtool] [kube-schemas] [node]
+# (default: all but node).
 # Already-installed tools of the right version are kept, so running it again is cheap.
 set -euo pipefail
 
@@ -11,6 +12,8 @@ HELM_VERSION=v3.18.6
 KUBECTL_VALIDATE_VERSION=v0.0.4
 KUBE_SCORE_VERSION=v1.20.0
 KUSTOMIZE_VERSION=v5.8.1
+# The Node.js release CI runs synth and npm test with besides the machine's own (Node 20, past its end of life).
+NODE_VERSION=24.22.3
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bin="$root/tools/bin"
@@ -109,6 +112,21 @@ install_kube_schemas() {
   done
 }
 
+# Node.js $NODE_VERSION into tools/node/bin/node, from the npm registry's node-<platform>-<arch> package (the binary
+# the `node` package installs, without its install script): for CI's second run on a supported Node line.
+install_node() {
+  local dest="$root/tools/node" package
+  if [[ -x "$dest/bin/node" && "$("$dest/bin/node" --version 2>/dev/null)" == "v$NODE_VERSION" ]]; then
+    return 0
+  fi
+  package="node-$(uname -s | tr '[:upper:]' '[:lower:]')-$(uname -m | sed -e 's/x86_64/x64/' -e 's/aarch64/arm64/')"
+  echo "install-tools: installing Node.js $NODE_VERSION ($package from the npm registry) into tools/node, for CI's run on Node 24 (first time only, under a minute)" >&2
+  rm -rf "$dest"
+  npm install --silent --no-save --no-audit --no-fund --no-package-lock --prefix "$dest" "$package@$NODE_VERSION" >&2
+  mkdir -p "$dest/bin"
+  ln -sf "../node_modules/$package/bin/node" "$dest/bin/node"
+}
+
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=(helm kubectl-validate kube-score kustomize promtool kube-schemas)
 for target in "${targets[@]}"; do
@@ -119,6 +137,7 @@ for target in "${targets[@]}"; do
     kustomize) install_kustomize ;;
     promtool) install_promtool ;;
     kube-schemas) install_kube_schemas ;;
-    *) echo "install-tools: unknown tool '$target' (expected helm, kubectl-validate, kube-score, kustomize, promtool or kube-schemas)" >&2; exit 2 ;;
+    node) install_node ;;
+    *) echo "install-tools: unknown tool '$target' (expected helm, kubectl-validate, kube-score, kustomize, promtool, kube-schemas or node)" >&2; exit 2 ;;
   esac
 done

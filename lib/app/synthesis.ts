@@ -5,7 +5,7 @@ import { DEFAULT_ENVIRONMENT, Environment, environmentOutdir, loadEnvironments }
 import type { Config } from '../config/schema';
 import { helmTimeoutMs } from '../helm/helm-template';
 import { HelmRenderer } from '../helm/renderer';
-import { prometheusTemplateRequest } from '../prometheus/values';
+import { prometheusTemplateRequest } from '../prometheus/settings';
 import { reportError } from '../support/cli';
 import { UserError } from '../support/errors';
 import { PROJECT_ROOT } from '../support/project-root';

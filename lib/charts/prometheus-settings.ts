@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema';
-import type { PrometheusSettings } from '../prometheus/values';
+import type { PrometheusSettings } from '../prometheus/settings';
 
 /**
  * The Prometheus settings of one environment's config. Plain data, no cdk8s: synth starts helm with

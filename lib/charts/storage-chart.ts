@@ -8,14 +8,14 @@ import { toSize } from './units';
 
 /**
  * 0000-storage.k8s.yaml: the namespace (unless it is "default"), labelled with the Pod Security level its
- * pods need, the NFS PersistentVolume and its claim.
+ * pods need, the NFS PersistentVolume and its claim; every object labelled part of the install.
  */
 export class StorageChart extends Chart {
   constructor(scope: Construct, id: string, config: Config) {
-    super(scope, id);
+    super(scope, id, { labels: PART_OF_LABELS });
     if (config.namespace !== 'default') {
-      const labels = { ...PART_OF_LABELS, ...INSTALL_POD_SECURITY_LABELS };
-      new InstallNamespace(this, 'Namespace', { name: config.namespace, labels, annotations: syncWave(SyncWave.NAMESPACE) });
+      const annotations = syncWave(SyncWave.NAMESPACE);
+      new InstallNamespace(this, 'Namespace', { name: config.namespace, labels: INSTALL_POD_SECURITY_LABELS, annotations });
     }
     new NfsStorage(this, 'NfsStorage', {
       server: config.nfs.server,
@@ -26,7 +26,6 @@ export class StorageChart extends Chart {
       size: toSize(config.storage.size),
       accessMode: config.storage.accessMode,
       reclaimPolicy: config.storage.reclaimPolicy,
-      labels: PART_OF_LABELS,
       annotations: { ...syncWave(SyncWave.STORAGE), ...KEEP_WHEN_PRUNED },
     });
   }

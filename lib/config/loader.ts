@@ -66,13 +66,6 @@ export function loadEnvironments(options: LoadOptions): Environment[] {
   return checked.map((result) => result.value as Environment);
 }
 
-/** Reads one environment file, applies BOOK_* overrides and validates the result. */
-export function loadEnvironment(file: string, env: NodeJS.ProcessEnv): Environment {
-  const result = checkEnvironment(file, env);
-  if (result.value === undefined) throw new UserError(result.problems);
-  return result.value;
-}
-
 function checkEnvironment(file: string, env: NodeJS.ProcessEnv): Checked<Environment> {
   const name = path.basename(file, '.yaml');
   if (!isDnsLabel(name)) {

@@ -5,7 +5,7 @@ import { findHelm, HelmBinary } from './helm-binary';
 import { HelmInvocation, RunningTemplate, runTemplate, startTemplate, TemplateRequest } from './helm-template';
 import { RenderCache, renderKey } from './render-cache';
 
-/** Renders charts; what {@link HelmChart} asks for its manifests. */
+/** Renders charts; what {@link HelmRelease} asks for its manifests. */
 export interface ChartRenderer {
   /** `helm template`'s output for the request. */
   template(request: TemplateRequest): string;
@@ -39,7 +39,7 @@ interface PlannedRender {
 export class HelmRenderer implements ChartRenderer {
   private static sharedInstance?: HelmRenderer;
 
-  /** The renderer of every HelmChart without its own, so that each chart is verified and each render run once. */
+  /** The renderer of every HelmRelease without its own, so that each chart is verified and each render run once. */
   public static shared(): HelmRenderer {
     HelmRenderer.sharedInstance ??= new HelmRenderer();
     return HelmRenderer.sharedInstance;

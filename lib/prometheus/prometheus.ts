@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { HelmChart } from '../constructs/helm-chart';
+import { HelmRelease } from '../constructs/helm-release';
 import { PodNetworkPolicy, PodNetworkPolicyProps } from '../constructs/pod-network-policy';
 import { ChartRenderer } from '../helm/renderer';
 import { findBySuffix, Manifest, podSpecOf } from '../manifests/manifest';
@@ -8,11 +8,11 @@ import { isNonRootId } from '../support/rules';
 import { PROMETHEUS_HARDENING } from './hardening';
 import { findPrometheusServer } from './server';
 import { unseenSettings } from './translations';
-import { completeSettings, PROMETHEUS_VALUE_HINTS, PrometheusSettings, prometheusTemplateRequest } from './values';
+import { completeSettings, PROMETHEUS_VALUE_HINTS, PrometheusSettings, prometheusTemplateRequest } from './settings';
 
 /** Properties of {@link Prometheus}: the install's settings, what renders the chart, and labels. */
 export interface PrometheusProps extends PrometheusSettings {
-  /** Renders the pinned chart. @default HelmChart's default: HelmRenderer.shared() */
+  /** Renders the pinned chart. @default HelmRelease's default: HelmRenderer.shared() */
   readonly renderer?: ChartRenderer;
   /** Labels of the NetworkPolicies this construct adds (the chart labels its own objects). @default {} */
   readonly labels?: Readonly<Record<string, string>>;
@@ -24,8 +24,8 @@ export interface PrometheusProps extends PrometheusSettings {
  * pushgateway and alertmanager.
  */
 export class Prometheus extends Construct {
-  /** The rendered chart. */
-  public readonly chart: HelmChart;
+  /** The chart as rendered for this release. */
+  public readonly release: HelmRelease;
 
   constructor(scope: Construct, id: string, props: PrometheusProps) {
     super(scope, id);
@@ -41,20 +41,20 @@ export class Prometheus extends Construct {
     // Outside "default", the ClusterRoles and their bindings carry the namespace: another install in another
     // namespace then has its own (the book's install in "default" keeps the chart's names).
     const clusterRbacSuffix = request.namespace === 'default' ? '' : `-${request.namespace}`;
-    this.chart = new HelmChart(this, 'Chart', {
+    this.release = new HelmRelease(this, 'Release', {
       ...request, valueHints: PROMETHEUS_VALUE_HINTS, renderer, patches: PROMETHEUS_HARDENING[complete.chart], clusterRbacSuffix,
     });
 
-    requireInstall(this.chart.manifests, complete.nodeExporter, complete.chart);
+    requireInstall(this.release.manifests, complete.nodeExporter, complete.chart);
     // Charts ignore values they do not know without a word: a setting that does not show is refused here.
-    const unseen = unseenSettings(this.chart.manifests, complete);
+    const unseen = unseenSettings(this.release.manifests, complete);
     if (unseen.length > 0) {
       const settings = unseen.map((row) => `${row.setting} (${row.path[complete.chart]})`).join('; ');
       throw new UserError(`chart ${complete.chart} rendered without the effect of: ${settings}; fix its row in lib/prometheus/translations.ts`);
     }
     // The web UI and its unauthenticated /-/reload and /-/quit: from the configured networks and from
     // inside the cluster (scrapes, other pods); the reload sidecar calls localhost, which no policy sees.
-    const server = findPrometheusServer(this.chart.manifests);
+    const server = findPrometheusServer(this.release.manifests);
     new PodNetworkPolicy(this, 'ServerPolicy', {
       ...policyTarget(server, request.namespace),
       labels,
@@ -62,7 +62,7 @@ export class Prometheus extends Construct {
       fromCluster: true,
     });
     // kube-state-metrics has nothing to say to anyone but the scrapers inside the cluster.
-    const kubeStateMetrics = findBySuffix(this.chart.manifests, 'Deployment', '-kube-state-metrics');
+    const kubeStateMetrics = findBySuffix(this.release.manifests, 'Deployment', '-kube-state-metrics');
     new PodNetworkPolicy(this, 'KubeStateMetricsPolicy', { ...policyTarget(kubeStateMetrics, request.namespace), labels, fromCluster: true });
   }
 }

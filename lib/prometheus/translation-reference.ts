@@ -1,6 +1,6 @@
 import { PROMETHEUS_CHARTS } from '../support/rules';
 import { SETTING_TRANSLATIONS } from './translations';
-import { completeSettings, PrometheusSettings } from './values';
+import { completeSettings, PrometheusSettings } from './settings';
 
 /*
  * docs/chart-values.md, generated from the translation table (translations.ts): each setting, the

@@ -3,7 +3,7 @@ import { PlainObject, setAt } from '../support/object-path';
 import { minorOf, NOBODY, PrometheusChartName } from '../support/rules';
 import { findPrometheusServer } from './server';
 import { controlPlaneTaints, controlPlaneTolerations, retiredCollectors } from './target-release';
-import type { CompleteSettings } from './values';
+import type { CompleteSettings } from './settings';
 
 /*
  * The book's `--set` flags, and the values this app adds to them, written once for each chart: the

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { BOOK_DEFAULTS } from '../../lib/config/schema';
-import { environmentNames, listOverrides, loadEnvironment, loadEnvironments } from '../../lib/config/loader';
+import { Environment, environmentNames, listOverrides, loadEnvironments } from '../../lib/config/loader';
 import { UserError } from '../../lib/support/errors';
 import { getAt } from '../../lib/support/object-path';
 import { PROJECT_ROOT } from '../../lib/support/project-root';
@@ -14,6 +14,12 @@ function writeConfig(dir: string, name: string, content: string): string {
   const file = path.join(dir, `${name}.yaml`);
   fs.writeFileSync(file, content);
   return file;
+}
+
+/** The environment of one file, loaded as synth loads it: from its folder, selected by its name. */
+function loadEnvironment(file: string, env: NodeJS.ProcessEnv): Environment {
+  const [environment] = loadEnvironments({ configDir: path.dirname(file), env: { ...env, SYNTH_ENVIRONMENTS: path.basename(file, '.yaml') } });
+  return environment;
 }
 
 /** The UserError message that loading `content` (plus env overrides) produces. */

@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tar from 'tar';
-import { HelmChart } from '../../lib/constructs/helm-chart';
+import { HelmRelease } from '../../lib/constructs/helm-release';
 import { ensureChart, fileDigest } from '../../lib/helm/chart-archive';
 import { chartContentDigest } from '../../lib/helm/chart-content';
 import { readChartLock } from '../../lib/helm/chart-lock';
@@ -177,7 +177,7 @@ describe('pulling a pinned chart', () => {
       const { chart } = newChart();
       let message = '';
       try {
-        new HelmChart(chart, 'Prometheus', { chart: 'edu/prometheus', kubernetesVersion: '1.27', renderer: new HelmRenderer({ helm, chartCacheDir: dir }) });
+        new HelmRelease(chart, 'Prometheus', { chart: 'edu/prometheus', kubernetesVersion: '1.27', renderer: new HelmRenderer({ helm, chartCacheDir: dir }) });
       } catch (error) {
         message = (error as Error).message;
         expect(error).toBeInstanceOf(UserError);

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { HelmChart } from '../../lib/constructs/helm-chart';
+import { HelmRelease } from '../../lib/constructs/helm-release';
 import { RenderCache } from '../../lib/helm/render-cache';
 import { HelmRenderer } from '../../lib/helm/renderer';
 import { countingHelm, MIRRORS, newChart, synthObjects, withTempDir } from '../helpers';
@@ -15,7 +15,7 @@ function withCache(body: (render: (values: object) => unknown, calls: () => numb
     const render = (values: object) => {
       const { chart } = newChart();
       const renderer = new HelmRenderer({ helm, mirrors: MIRRORS, renderCache: new RenderCache(cacheDir) });
-      new HelmChart(chart, 'Prometheus', { chart: 'edu/prometheus', kubernetesVersion: '1.27', values, renderer });
+      new HelmRelease(chart, 'Prometheus', { chart: 'edu/prometheus', kubernetesVersion: '1.27', values, renderer });
       return synthObjects(chart);
     };
     body(render, calls, cacheDir);

@@ -2,22 +2,22 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { prometheusSettings } from '../../lib/charts/prometheus-settings';
 import { BOOK_DEFAULTS } from '../../lib/config/schema';
-import { HelmChart } from '../../lib/constructs/helm-chart';
+import { HelmRelease } from '../../lib/constructs/helm-release';
 import { HelmRenderer } from '../../lib/helm/renderer';
-import { prometheusTemplateRequest } from '../../lib/prometheus/values';
+import { prometheusTemplateRequest } from '../../lib/prometheus/settings';
 import { countingHelm, MIRRORS, newChart, synthObjects, withTempDir } from '../helpers';
 
 const REQUEST = prometheusTemplateRequest(prometheusSettings(BOOK_DEFAULTS));
 
 describe('HelmRenderer', () => {
-  test('a HelmChart takes a render asked for ahead from memory: helm runs once for the same request, even with no render cache', async () => {
+  test('a HelmRelease takes a render asked for ahead from memory: helm runs once for the same request, even with no render cache', async () => {
     await withTempDir('renderer', async (dir) => {
       const { helm, calls } = countingHelm(dir);
       const renderer = new HelmRenderer({ helm, mirrors: MIRRORS, renderCache: null });
       await renderer.renderAll([REQUEST, REQUEST]);
       expect(calls()).toBe(1);
       const { chart } = newChart();
-      new HelmChart(chart, 'Prometheus', { ...REQUEST, renderer });
+      new HelmRelease(chart, 'Prometheus', { ...REQUEST, renderer });
       expect(calls()).toBe(1);
       expect(synthObjects(chart).map((o) => o.kind)).toContain('Deployment');
     });

@@ -2,14 +2,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { prometheusSettings } from '../../lib/charts/prometheus-settings';
 import { BOOK_DEFAULTS } from '../../lib/config/schema';
-import { HelmChart } from '../../lib/constructs/helm-chart';
+import { HelmRelease } from '../../lib/constructs/helm-release';
 import { HelmRenderer } from '../../lib/helm/renderer';
 import { Manifest } from '../../lib/manifests/manifest';
 import { PROMETHEUS_HARDENING } from '../../lib/prometheus/hardening';
 import { Prometheus } from '../../lib/prometheus/prometheus';
 import { translationReference } from '../../lib/prometheus/translation-reference';
 import { SETTING_TRANSLATIONS, SettingTranslation, translatedValues, unseenSettings } from '../../lib/prometheus/translations';
-import { CompleteSettings, completeSettings, PrometheusSettings, prometheusTemplateRequest } from '../../lib/prometheus/values';
+import { CompleteSettings, completeSettings, PrometheusSettings, prometheusTemplateRequest } from '../../lib/prometheus/settings';
 import { PlainObject } from '../../lib/support/object-path';
 import { PROJECT_ROOT } from '../../lib/support/project-root';
 import { PROMETHEUS_CHARTS, PrometheusChartName } from '../../lib/support/rules';
@@ -28,14 +28,14 @@ const VARIANTS: ReadonlyArray<[string, Partial<PrometheusSettings>]> = [
 /** The Prometheus construct's objects (hardened, scoped) for the settings on the chart. */
 function install(chart: PrometheusChartName, settings: Partial<PrometheusSettings>): readonly Manifest[] {
   const { chart: scope } = newChart();
-  return new Prometheus(scope, 'Prometheus', { ...LAB, ...settings, chart, renderer }).chart.manifests;
+  return new Prometheus(scope, 'Prometheus', { ...LAB, ...settings, chart, renderer }).release.manifests;
 }
 
 /** The chart rendered with these values, hardened as the construct hardens it. */
 function renderWith(chart: PrometheusChartName, settings: CompleteSettings, values: object): readonly Manifest[] {
   const { chart: scope } = newChart();
   const request = prometheusTemplateRequest(settings);
-  return new HelmChart(scope, 'Chart', { ...request, values, renderer, patches: PROMETHEUS_HARDENING[chart] }).manifests;
+  return new HelmRelease(scope, 'Chart', { ...request, values, renderer, patches: PROMETHEUS_HARDENING[chart] }).manifests;
 }
 
 /** A deep copy of the values without the value at the dotted path. */

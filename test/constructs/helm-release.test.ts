@@ -1,11 +1,11 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { HelmChart } from '../../lib/constructs/helm-chart';
+import { HelmRelease } from '../../lib/constructs/helm-release';
 import { chartContentDigest } from '../../lib/helm/chart-content';
 import { HelmRenderer } from '../../lib/helm/renderer';
 import { findHelm } from '../../lib/helm/helm-binary';
-import { PROMETHEUS_VALUE_HINTS } from '../../lib/prometheus/values';
+import { PROMETHEUS_VALUE_HINTS } from '../../lib/prometheus/settings';
 import { MIRRORS, newChart, synthObjects, withTempDir } from '../helpers';
 
 const helm = findHelm();
@@ -32,7 +32,7 @@ function packageChart(dir: string, templates: Record<string, string>): { lockFil
   return { lockFile, cacheDir };
 }
 
-describe('HelmChart', () => {
+describe('HelmRelease', () => {
   test('without helm and without a way to build it, says how to install helm', () => {
     withTempDir('nohelm', (dir) => {
       expect(() => findHelm({ env: { PATH: dir }, toolsBin: dir, install: false }))
@@ -43,7 +43,7 @@ describe('HelmChart', () => {
 
   test('refuses an Ingress the target no longer serves, naming the value that turns it on', () => {
     const { chart } = newChart();
-    expect(() => new HelmChart(chart, 'Prometheus', {
+    expect(() => new HelmRelease(chart, 'Prometheus', {
       chart: 'edu/prometheus', kubernetesVersion: '1.27', renderer: new HelmRenderer({ helm, mirrors: MIRRORS }), valueHints: PROMETHEUS_VALUE_HINTS,
       values: { ...NO_EXTRAS, server: { ingress: { enabled: true, hosts: ['prometheus.example.com'] } } },
     })).toThrow(/^Ingress prometheus-server uses (networking\.k8s\.io|extensions)\/v1beta1, which Kubernetes 1\.22 removed; .*; Kubernetes 1\.27 cannot apply it: turn it off with server\.ingress\.enabled=false$/);
@@ -51,7 +51,7 @@ describe('HelmChart', () => {
 
   test('refuses a PodSecurityPolicy on 1.27, naming the value that turns it on', () => {
     const { chart } = newChart();
-    expect(() => new HelmChart(chart, 'Prometheus', {
+    expect(() => new HelmRelease(chart, 'Prometheus', {
       chart: 'edu/prometheus', kubernetesVersion: '1.27', renderer: new HelmRenderer({ helm, mirrors: MIRRORS }), valueHints: PROMETHEUS_VALUE_HINTS,
       values: { ...NO_EXTRAS, podSecurityPolicy: { enabled: true } },
     })).toThrow(/^PodSecurityPolicy prometheus-\S+ uses policy\/v1beta1, which Kubernetes 1\.25 removed; .*turn it off with (kube-state-metrics\.)?podSecurityPolicy\.enabled=false$/);
@@ -62,7 +62,7 @@ describe('HelmChart', () => {
       const hook = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: migrate\n  annotations:\n    helm.sh/hook: pre-install\n';
       const { lockFile, cacheDir } = packageChart(dir, { 'templates/hook.yaml': hook });
       const { chart } = newChart();
-      expect(() => new HelmChart(chart, 'Demo', { chart: 'local/demo', kubernetesVersion: '1.27', renderer: new HelmRenderer({ helm, lockFile, chartCacheDir: cacheDir }) }))
+      expect(() => new HelmRelease(chart, 'Demo', { chart: 'local/demo', kubernetesVersion: '1.27', renderer: new HelmRenderer({ helm, lockFile, chartCacheDir: cacheDir }) }))
         .toThrow('ConfigMap migrate (demo/templates/hook.yaml) is a Helm pre-install hook; kubectl apply cannot run hooks, so turn it off in the chart values');
     });
   });
@@ -81,7 +81,7 @@ describe('HelmChart', () => {
         'templates/config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: demo\n',
       });
       const { chart } = newChart();
-      new HelmChart(chart, 'Demo', { chart: 'local/demo', kubernetesVersion: '1.27', renderer: new HelmRenderer({ helm, lockFile, chartCacheDir: cacheDir }), namespace: 'monitoring' });
+      new HelmRelease(chart, 'Demo', { chart: 'local/demo', kubernetesVersion: '1.27', renderer: new HelmRenderer({ helm, lockFile, chartCacheDir: cacheDir }), namespace: 'monitoring' });
       const objects = synthObjects(chart);
       expect(objects.map((o) => `${o.kind}/${o.metadata.name}/${o.metadata.namespace ?? '-'}`)).toEqual([
         'CustomResourceDefinition/widgets.example.com/-',

@@ -1,6 +1,6 @@
 import { prometheusSettings } from '../../lib/charts/prometheus-settings';
 import { BOOK_DEFAULTS } from '../../lib/config/schema';
-import { prometheusTemplateRequest } from '../../lib/prometheus/values';
+import { prometheusTemplateRequest } from '../../lib/prometheus/settings';
 
 describe('prometheusTemplateRequest', () => {
   const book = prometheusSettings(BOOK_DEFAULTS);

@@ -11,8 +11,8 @@ import { parseDocuments, SourcedDocument } from '../manifests/yaml';
 import { UserError } from '../support/errors';
 import { isReleaseName, isSupportedKubeVersion, minorOf } from '../support/rules';
 
-/** Properties of {@link HelmChart}. */
-export interface HelmChartProps {
+/** Properties of {@link HelmRelease}. */
+export interface HelmReleaseProps {
   /** Name of the chart's entry in charts.lock.yaml. @default none, required */
   readonly chart: string;
   /** Helm release name. @default the chart's name in its repository ("prometheus" for "edu/prometheus") */
@@ -42,15 +42,17 @@ interface RenderedManifest {
 const HOOK_ANNOTATION = 'helm.sh/hook';
 
 /**
- * A pinned Helm chart rendered by the real helm binary into cdk8s ApiObjects, made right for the
- * target Kubernetes version.
+ * A release of a pinned Helm chart (the chart, its values, a release name and namespace), rendered by
+ * the real helm binary into cdk8s ApiObjects, made right for the target Kubernetes version. Named for
+ * the Helm release it stands for, so that "chart" keeps its two other meanings here: a Helm chart, and
+ * a cdk8s Chart (one dist/ file).
  *
  * Like cdk8s's own `Helm` construct it runs `helm template` and includes the output, but it renders
  * only an archive whose sha256 matches charts.lock.yaml, and before including each object it
  * rewrites or refuses removed API versions, sets the namespace and drops values the API server
  * would not store (so a second `kubectl apply` reports every object unchanged).
  */
-export class HelmChart extends Construct {
+export class HelmRelease extends Construct {
   /** The release name. */
   public readonly releaseName: string;
   /** The objects as included, after the API version and namespace rules. */
@@ -58,7 +60,7 @@ export class HelmChart extends Construct {
   /** The included ApiObjects, in helm's order. */
   public readonly apiObjects: readonly ApiObject[];
 
-  constructor(scope: Construct, id: string, props: HelmChartProps) {
+  constructor(scope: Construct, id: string, props: HelmReleaseProps) {
     super(scope, id);
     const request = templateRequest(props);
     this.releaseName = request.releaseName;
@@ -80,7 +82,7 @@ export class HelmChart extends Construct {
 }
 
 /** The props with their defaults, after checking the ones helm would otherwise refuse less clearly. */
-function templateRequest(props: HelmChartProps): TemplateRequest {
+function templateRequest(props: HelmReleaseProps): TemplateRequest {
   const request = {
     chart: props.chart,
     releaseName: props.releaseName ?? props.chart.split('/').pop() as string,
@@ -89,10 +91,10 @@ function templateRequest(props: HelmChartProps): TemplateRequest {
     values: props.values ?? {},
   };
   if (!isSupportedKubeVersion(request.kubernetesVersion)) {
-    throw new Error(`HelmChart: kubernetesVersion "${request.kubernetesVersion}" is invalid; set it to a minor version such as "1.27"`);
+    throw new Error(`HelmRelease: kubernetesVersion "${request.kubernetesVersion}" is invalid; set it to a minor version such as "1.27"`);
   }
   if (!isReleaseName(request.releaseName)) {
-    throw new Error(`HelmChart: releaseName "${request.releaseName}" is invalid; use a DNS-1123 label of at most 53 characters`);
+    throw new Error(`HelmRelease: releaseName "${request.releaseName}" is invalid; use a DNS-1123 label of at most 53 characters`);
   }
   return request;
 }

@@ -37,10 +37,10 @@ export default tseslint.config(
     },
   },
   {
-    files: ['*.js', 'test/**/*.js'],
+    files: ['*.js', 'test/**/*.js', 'e2e/**/*.js'],
     languageOptions: {
       sourceType: 'commonjs',
-      globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly', URL: 'readonly' },
+      globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly', URL: 'readonly', Buffer: 'readonly' },
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

@@ -5,7 +5,7 @@ const path = require('path');
 
 module.exports = () => {
   const root = path.join(__dirname, '..');
-  const build = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs'), 'main'], { cwd: root, encoding: 'utf8' });
+  const build = spawnSync('sh', [path.join(root, 'scripts', 'build.sh'), 'main'], { cwd: root, encoding: 'utf8' });
   if (build.status !== 0 || build.stderr !== '') {
     throw new Error(`building the synth bundles failed (exit ${build.status}): ${build.stderr}`);
   }

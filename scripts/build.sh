@@ -1,0 +1,23 @@
+#!/bin/sh
+# Bundles TypeScript entry points into build/<name>.js with esbuild's own command, which only strips types (the
+# type check is `npm run typecheck`, part of `npm test`): one file for Node to read instead of the few hundred
+# that cdk8s and this app are made of. Measured in docs/architecture.md, "Build without type-checking".
+# Usage: sh scripts/build.sh [name ...]   (default: every entry point)
+set -eu
+cd "$(dirname "$0")/.."
+all="main docs vendor preflight e2e bench empty-app helm-app"
+entries=""
+# shellcheck disable=SC2086 # the list, one word per name
+[ $# -gt 0 ] || set -- $all
+for name in "$@"; do
+  case "$name" in
+    main) entries="$entries main=main.ts" ;;
+    docs | vendor | preflight) entries="$entries $name=lib/commands/$name.ts" ;;
+    e2e) entries="$entries e2e=e2e/run.ts" ;;
+    bench | empty-app | helm-app) entries="$entries $name=bench/$name.ts" ;;
+    *) echo "build: unknown bundle \"$name\": expected one of $all" >&2; exit 2 ;;
+  esac
+done
+# shellcheck disable=SC2086 # one word per entry point
+exec node_modules/.bin/esbuild $entries --bundle --platform=node --target=node20 --format=cjs --outdir=build \
+  --log-level=warning --legal-comments=none

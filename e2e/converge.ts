@@ -128,3 +128,11 @@ export function argoHealth(kubectl: Kubectl, manifest: Manifest): Probe {
     default: return () => undefined;
   }
 }
+
+/** The CustomResourceDefinition is Established: the API server serves its kind. */
+export function crdEstablished(kubectl: Kubectl, name: string): Probe {
+  return () => {
+    const result = kubectl(['get', 'crd', name, '-o', 'jsonpath={.status.conditions[?(@.type=="Established")].status}']);
+    return result.status === 0 && result.stdout === 'True' ? undefined : `not yet: ${result.stdout}${result.stderr.trim()}`;
+  };
+}

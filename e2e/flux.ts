@@ -1,89 +1,119 @@
-import { createHash } from 'crypto';
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Manifest, objectKey } from '../lib/manifests/manifest';
 import { readManifestFolder } from '../lib/manifests/folder';
-import { sleepSync } from './processes';
+import { Manifest, objectKey } from '../lib/manifests/manifest';
+import { parseYaml } from '../lib/manifests/yaml';
 import { PROJECT_ROOT } from '../lib/support/project-root';
 import { expectSuccess } from './check';
-import { getJson, Probe, waitFor } from './converge';
+import { crdEstablished, getJson, Probe, waitFor } from './converge';
+import { GitRepository } from './git-repository';
 import { LocalCluster } from './local-cluster';
+import { freePorts } from './processes';
 
 /*
- * Flux's kustomize-controller (built by scripts/install-kube.sh through e2e/flux) against the e2e's
- * control plane. No source-controller runs: each folder is published as a tar.gz served on 127.0.0.1 by
- * test/fixtures/static-server.js, and an ExternalArtifact (feature gate ExternalArtifact=true) whose status
- * points at it is the Kustomization's source, as a source-controller would write it.
+ * Flux, whole: source-controller clones the e2e's Git repository over HTTP on 127.0.0.1 and serves each
+ * commit as an artifact (its storage server on 127.0.0.1 too); kustomize-controller builds and applies the
+ * folder the Kustomization names. Both built by scripts/install-kube.sh through e2e/flux. The GitRepository
+ * and Kustomization are deploy/flux/'s, as a user copies them, with only the repository URL changed (and,
+ * where a step says so, the Kustomization's name and path).
  */
 
 const FLUX = path.join(PROJECT_ROOT, 'tools', 'flux');
+const DEPLOY = path.join(PROJECT_ROOT, 'deploy', 'flux');
 const NAMESPACE = 'flux-system';
-const STATIC_SERVER = path.join(PROJECT_ROOT, 'test', 'fixtures', 'static-server.js');
+/** The Kustomization of deploy/flux/kustomization.yaml. */
+export const KUSTOMIZATION = 'prometheus-book';
+
+interface Condition {
+  type: string;
+  status: string;
+  reason: string;
+  message: string;
+}
 
 interface KustomizationStatus {
-  conditions?: Array<{ type: string; status: string; reason: string; message: string }>;
+  conditions?: Condition[];
   lastAppliedRevision?: string;
+  lastAttemptedRevision?: string;
   lastHandledReconcileAt?: string;
   inventory?: { entries: Array<{ id: string }> };
 }
 
-/** Flux on one cluster: publishes folders and reconciles Kustomizations of them. */
+/** Flux on one cluster, following one Git repository. */
 export class Flux {
-  /** Installs the CRDs, starts the artifact server and the controller; both stop with the cluster. */
-  public static start(cluster: LocalCluster): Flux {
+  /** Installs the CRDs, starts both controllers (they stop with the cluster) and applies the GitRepository. */
+  public static start(cluster: LocalCluster, repository: GitRepository): Flux {
     expectSuccess(cluster.kubectl(['apply', '--server-side', '-f', path.join(FLUX, 'crds')]), 'apply the Flux CRDs');
     for (const crd of fs.readdirSync(path.join(FLUX, 'crds'))) {
       const name = crd.replace(/\.yaml$/, '').split('_').reverse().join('.');
-      expectSuccess(cluster.kubectl(['wait', '--for=condition=Established', `crd/${name}`, '--timeout=60s']), `CRD ${name}`);
+      waitFor(`CRD ${name} Established`, crdEstablished(cluster.kubectl, name), 60_000);
     }
     expectSuccess(cluster.kubectl(['create', 'namespace', NAMESPACE]), `create namespace ${NAMESPACE}`);
-    const artifacts = path.join(cluster.workdir, 'artifacts');
+    const env = { KUBECONFIG: cluster.kubeconfig, RUNTIME_NAMESPACE: NAMESPACE };
+    // No metrics, health or events listener: nothing but the API server, the Git server and the artifact storage is spoken to.
+    const quiet = ['--metrics-addr=0', '--health-addr=0', '--events-addr=', '--log-level=info'];
+    const storage = `127.0.0.1:${freePorts(1)[0]}`;
+    const artifacts = path.join(cluster.workdir, 'flux-artifacts');
     fs.mkdirSync(artifacts);
-    cluster.startServer('artifacts', process.execPath, [STATIC_SERVER, artifacts]);
-    cluster.startServer('kustomize-controller', path.join(FLUX, 'kustomize-controller'), [
-      // No metrics or health listener at all: nothing but the API server is spoken to.
-      '--metrics-addr=0', '--health-addr=0', '--feature-gates=ExternalArtifact=true', '--log-level=info', '--requeue-dependency=5s',
-    ], { KUBECONFIG: cluster.kubeconfig, RUNTIME_NAMESPACE: NAMESPACE });
-    return new Flux(cluster, artifacts, waitForPort(path.join(cluster.workdir, 'artifacts.log')));
+    cluster.startServer('source-controller', path.join(FLUX, 'source-controller'), [
+      ...quiet, `--storage-path=${artifacts}`, `--storage-addr=${storage}`, `--storage-adv-addr=${storage}`,
+    ], env);
+    cluster.startServer('kustomize-controller', path.join(FLUX, 'kustomize-controller'), [...quiet, '--requeue-dependency=5s'], env);
+    const source = readDeployed('gitrepository.yaml');
+    source.spec = { ...(source.spec as object), url: repository.url };
+    expectSuccess(cluster.kubectl(['apply', '-f', '-'], JSON.stringify(source)), 'the GitRepository');
+    return new Flux(cluster, source.metadata.name);
   }
 
-  private published = 0;
+  private constructor(private readonly cluster: LocalCluster, private readonly source: string) {}
 
-  private constructor(private readonly cluster: LocalCluster, private readonly artifacts: string, private readonly port: number) {}
+  /** Applies deploy/flux/kustomization.yaml, under another name or path where given. */
+  public kustomization(name = KUSTOMIZATION, folder?: string): void {
+    const kustomization = readDeployed('kustomization.yaml');
+    kustomization.metadata.name = name;
+    if (folder) kustomization.spec = { ...(kustomization.spec as object), path: `./${folder}` };
+    expectSuccess(this.cluster.kubectl(['apply', '-f', '-'], JSON.stringify(kustomization)), `Kustomization ${name}`);
+  }
 
-  /**
-   * Publishes the folder as the artifact `name` and makes the Kustomization `name` (prune, wait) reconcile
-   * it; returns the revision to wait for.
-   */
-  public publish(name: string, folder: string): string {
-    this.published += 1;
-    const file = `${name}-${this.published}.tar.gz`;
-    execFileSync('tar', ['-czf', path.join(this.artifacts, file), '-C', folder, '.']);
-    const bytes = fs.readFileSync(path.join(this.artifacts, file));
-    const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-    const revision = `latest@${digest}`;
-    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-    const kubectl = this.cluster.kubectl;
-    expectSuccess(kubectl(['apply', '-f', '-'], JSON.stringify({
-      apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'ExternalArtifact', metadata: { name, namespace: NAMESPACE }, spec: {},
-    })), `ExternalArtifact ${name}`);
-    const status = {
-      artifact: { url: `http://127.0.0.1:${this.port}/${file}`, path: file, revision, digest, lastUpdateTime: now, size: bytes.length },
-      conditions: [{ type: 'Ready', status: 'True', reason: 'Succeeded', message: `published ${file}`, lastTransitionTime: now }],
-    };
-    expectSuccess(kubectl(['-n', NAMESPACE, 'patch', 'externalartifact', name, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status })]),
-      `status of ExternalArtifact ${name}`);
-    expectSuccess(kubectl(['apply', '-f', '-'], JSON.stringify({
-      apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name, namespace: NAMESPACE },
-      spec: { interval: '10m', path: './', prune: true, wait: true, timeout: '3m', sourceRef: { kind: 'ExternalArtifact', name } },
-    })), `Kustomization ${name}`);
+  /** Has source-controller fetch the repository now (instead of at its interval) and waits until it serves the commit. */
+  public fetch(commit: string): string {
+    const revision = GitRepository.fluxRevision(commit);
+    this.annotateNow('gitrepository', this.source);
+    waitFor(`GitRepository at ${revision.slice(0, 18)}`, () => {
+      const status = getJson<{ status?: { artifact?: { revision?: string }; conditions?: Condition[] } }>(this.cluster.kubectl,
+        ['-n', NAMESPACE, 'get', 'gitrepository', this.source]).status;
+      if (status?.artifact?.revision === revision) return undefined;
+      const ready = status?.conditions?.find((condition) => condition.type === 'Ready');
+      return `artifact ${status?.artifact?.revision ?? '(none)'}; Ready ${ready?.status ?? '(none)'}: ${ready?.message ?? ''}`
+        + (ready ? '' : `; source-controller's log ends: ${lastLines(path.join(this.cluster.workdir, 'source-controller.log'))}`);
+    }, 120_000);
     return revision;
   }
 
   /** Waits until the Kustomization is Ready at that revision: applied, and Flux's own health checks passed. */
   public waitReady(name: string, revision: string): void {
-    waitFor(`Kustomization ${name} Ready at ${revision.slice(0, 20)}`, this.readyAt(name, revision), 240_000);
+    waitFor(`Kustomization ${name} Ready at ${revision.slice(0, 18)}`, this.readyAt(name, revision), 240_000);
+  }
+
+  /** Waits until the Kustomization has tried the revision and is not Ready; returns its Ready message and what it last applied. */
+  public waitFailed(name: string, revision: string): { message: string; lastAppliedRevision?: string } {
+    let failed: { message: string; lastAppliedRevision?: string } | undefined;
+    waitFor(`Kustomization ${name} refusing ${revision.slice(0, 18)}`, () => {
+      const status = this.status(name);
+      const ready = status.conditions?.find((condition) => condition.type === 'Ready');
+      if (status.lastAttemptedRevision === revision && ready?.status === 'False') {
+        failed = { message: ready.message, lastAppliedRevision: status.lastAppliedRevision };
+        return undefined;
+      }
+      return `attempted ${status.lastAttemptedRevision ?? '(none)'}; Ready ${ready?.status ?? '(none)'}: ${ready?.message ?? ''}`;
+    }, 120_000);
+    return failed as { message: string; lastAppliedRevision?: string };
+  }
+
+  /** Suspends or resumes the Kustomization, as `flux suspend/resume kustomization` does. */
+  public setSuspended(name: string, suspend: boolean): void {
+    expectSuccess(this.cluster.kubectl(['-n', NAMESPACE, 'patch', 'kustomization', name, '--type=merge', '-p', JSON.stringify({ spec: { suspend } })]),
+      `${suspend ? 'suspend' : 'resume'} ${name}`);
   }
 
   /** The objects Flux records as applied by the Kustomization, as "Kind/namespace/name". */
@@ -96,14 +126,20 @@ export class Flux {
 
   /** Asks Flux to reconcile now, and waits until it has. */
   public reconcileNow(name: string): void {
-    const requestedAt = new Date().toISOString();
-    expectSuccess(this.cluster.kubectl(['-n', NAMESPACE, 'annotate', '--overwrite', `kustomization/${name}`,
-      `reconcile.fluxcd.io/requestedAt=${requestedAt}`]), `reconcile ${name}`);
+    const requestedAt = this.annotateNow('kustomization', name);
     waitFor(`Kustomization ${name} reconciled again`, () => {
       const status = this.status(name);
       const ready = status.conditions?.find((condition) => condition.type === 'Ready');
       return status.lastHandledReconcileAt === requestedAt && ready?.status === 'True' ? undefined : `Ready ${ready?.status} ${ready?.message}`;
     }, 240_000);
+  }
+
+  /** `reconcile.fluxcd.io/requestedAt`, which every Flux controller takes as "now, not at the interval". */
+  private annotateNow(kind: string, name: string): string {
+    const requestedAt = new Date().toISOString();
+    expectSuccess(this.cluster.kubectl(['-n', NAMESPACE, 'annotate', '--overwrite', `${kind}/${name}`, `reconcile.fluxcd.io/requestedAt=${requestedAt}`]),
+      `reconcile ${kind} ${name}`);
+    return requestedAt;
   }
 
   private readyAt(name: string, revision: string): Probe {
@@ -125,12 +161,10 @@ export function folderInventory(folder: string): string[] {
   return readManifestFolder(folder).map((manifest: Manifest) => objectKey(manifest)).sort();
 }
 
-/** The port static-server.js printed first into its log. */
-function waitForPort(log: string): number {
-  for (let waited = 0; waited < 10_000; waited += 50) {
-    const port = Number(/^(\d+)$/m.exec(fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '')?.[1]);
-    if (port) return port;
-    sleepSync(50);
-  }
-  throw new Error(`the artifact server printed no port: ${fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : 'no log'}`);
+function readDeployed(file: string): Manifest {
+  return parseYaml(fs.readFileSync(path.join(DEPLOY, file), 'utf8')) as Manifest;
+}
+
+function lastLines(log: string): string {
+  return fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n').slice(-3).join(' | ') : '(no log)';
 }

@@ -1,18 +1,19 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { environmentOutdir } from '../lib/config/loader';
+import { Manifest } from '../lib/manifests/manifest';
 import { POD_SECURITY_ENFORCE_LABEL } from '../lib/manifests/metadata';
 import { expectExit, expectLine, expectSuccess, preflight, step, synthWith } from './check';
-import { claimBound, getJson, jobComplete, nodeExporterOn, noPendingPods, waitFor } from './converge';
-import { Flux, folderInventory } from './flux';
+import { claimBound, deploymentAvailable, getJson, jobComplete, nodeExporterOn, noPendingPods, waitFor } from './converge';
+import { Flux, folderInventory, KUSTOMIZATION } from './flux';
+import { GitRepository } from './git-repository';
 import { convergedSteps, Install, readInstall } from './lifecycle';
 import { LocalCluster } from './local-cluster';
 import { BOOK_LAB_NODES } from './simulated-nodes';
 
 /*
  * What GitOps users do: two installs on one cluster with kubectl (the lab in "default", a second one in
- * "monitoring" without its own node-exporter), then Flux's kustomize-controller reconciling the lab,
- * a config change, a folder switched to another environment, and two Kustomizations side by side.
+ * "monitoring" without its own node-exporter), then Flux following a Git repository of the folders.
  */
 
 const SECOND = { environment: 'staging', namespace: 'monitoring' };
@@ -85,67 +86,126 @@ export function sharedClusterSteps(cluster: LocalCluster, lab: Install): void {
   }
 }
 
-/** Flux's kustomize-controller reconciling the lab (the folder `labFolder`) on a fresh cluster. */
-export function fluxSteps(cluster: LocalCluster, labFolder: string): { objects: number } {
+/** A claim's and its volume's uids: the same data, kept across a change. */
+function claimAndVolume(cluster: LocalCluster, namespace: string, claim: string): string {
+  const pvc = getJson<Manifest & { spec: { volumeName: string } }>(cluster.kubectl, ['-n', namespace, 'get', 'pvc', claim]);
+  const pv = getJson<Manifest>(cluster.kubectl, ['get', 'pv', pvc.spec.volumeName]);
+  return `claim ${pvc.metadata.uid} bound to volume ${pv.metadata.name} ${pv.metadata.uid}`;
+}
+
+/**
+ * Flux, whole, on a fresh cluster: the e2e commits synthesized folders to a Git repository served on 127.0.0.1,
+ * source-controller clones it, kustomize-controller applies dist/. A commit flows through, a revert rolls it
+ * back, a broken commit is refused with the cluster left as it was, the book's chart is switched to today's as
+ * docs/upgrading.md tells a Flux user, and a second install follows its own folder of the same repository.
+ */
+export function fluxSteps(cluster: LocalCluster): { objects: number; commits: number } {
   expectSuccess(cluster.kubectl(['label', '--overwrite', 'namespace', 'default', `${POD_SECURITY_ENFORCE_LABEL}=privileged`]), 'label default');
-  const flux = Flux.start(cluster);
-  const lab = readInstall(labFolder);
-  let revision = flux.publish('lab', labFolder);
-
-  step('Flux reconciles the lab to Ready, its own health checks passing (prune and wait), with the folder\'s objects as its inventory', () => {
-    flux.waitReady('lab', revision);
-    const expected = folderInventory(labFolder);
-    const inventory = flux.inventory('lab');
-    if (JSON.stringify(inventory) !== JSON.stringify(expected)) {
-      throw new Error(`inventory differs:\n${inventory.join('\n')}\nfolder:\n${expected.join('\n')}`);
-    }
-  });
-  convergedSteps(cluster, lab, BOOK_LAB_NODES);
-
+  const outdir = synthWith({ SYNTH_ENVIRONMENTS: 'lab,today' });
+  const lab = readInstall(environmentOutdir(outdir, 'lab'));
+  const today = readInstall(environmentOutdir(outdir, 'today'));
   const changedOutdir = synthWith({ SYNTH_ENVIRONMENTS: 'lab', BOOK_OWNER_UID: '1001', BOOK_OWNER_GID: '1001' });
   const changed = readInstall(environmentOutdir(changedOutdir, 'lab'));
-  const switched = secondInstall({ BOOK_PROMETHEUS_NODE_EXPORTER: 'true' });
-  // The lab again, beside it: the node-exporter now runs in the other namespace.
-  const besideOutdir = synthWith({ SYNTH_ENVIRONMENTS: 'lab', BOOK_OWNER_UID: '1001', BOOK_OWNER_GID: '1001', BOOK_PROMETHEUS_NODE_EXPORTER: 'false' });
-  const beside = readInstall(environmentOutdir(besideOutdir, 'lab'));
+  const second = secondInstall();
+  const broken = path.join(path.dirname(outdir), 'broken');
+  let commits = 0;
   try {
-    step('a uid change reconciles to Ready: the old Job pruned, the new one Complete', () => {
-      revision = flux.publish('lab', changed.folder);
-      flux.waitReady('lab', revision);
+    const repository = GitRepository.serve(cluster);
+    const flux = Flux.start(cluster, repository);
+    const commit = (message: string, folders: Record<string, string>) => {
+      commits += 1;
+      return flux.fetch(repository.commit(message, folders));
+    };
+    let revision = commit('the lab as synthesized', { dist: lab.folder });
+    flux.kustomization();
+
+    step('Flux clones the commit over HTTP and reconciles dist/ to Ready at its revision (prune, wait), the folder\'s objects as its inventory', () => {
+      flux.waitReady(KUSTOMIZATION, revision);
+      const expected = folderInventory(lab.folder);
+      const inventory = flux.inventory(KUSTOMIZATION);
+      if (JSON.stringify(inventory) !== JSON.stringify(expected)) {
+        throw new Error(`inventory differs:\n${inventory.join('\n')}\nfolder:\n${expected.join('\n')}`);
+      }
+    });
+    convergedSteps(cluster, lab, BOOK_LAB_NODES);
+
+    step('a config change, synthesized and committed, reaches the cluster: the old Job pruned, the new one Complete', () => {
+      revision = commit('owner 1001:1001', { dist: changed.folder });
+      flux.waitReady(KUSTOMIZATION, revision);
       waitFor('new Job Complete', jobComplete(cluster.kubectl, changed.namespace, changed.job));
-      const jobs = getJson<{ items: Array<{ metadata: { name: string } }> }>(cluster.kubectl, ['-n', 'default', 'get', 'jobs']).items.map((job) => job.metadata.name);
+      const jobs = jobNames(cluster, changed.namespace);
       if (jobs.includes(lab.job)) throw new Error(`the old Job ${lab.job} was not pruned: ${jobs.join(', ')}`);
     });
 
-    step(`the lab's Kustomization switched to another environment (namespace ${SECOND.namespace}) prunes the lab's objects but not its volume or claim`, () => {
-      revision = flux.publish('lab', switched.folder);
-      flux.waitReady('lab', revision);
-      const left = getJson<{ items: unknown[] }>(cluster.kubectl, ['-n', 'default', 'get', 'deployments,daemonsets,jobs,services,configmaps,networkpolicies',
-        '-l', 'app.kubernetes.io/part-of=prometheus-book']).items;
-      const chart = getJson<{ items: unknown[] }>(cluster.kubectl, ['-n', 'default', 'get', 'deployments,daemonsets', '-l', 'release=prometheus']).items;
-      if (left.length + chart.length > 0) throw new Error(`the lab's workloads were not pruned: ${left.length + chart.length} left`);
-      waitFor('the lab\'s claim still Bound to its volume', claimBound(cluster.kubectl, 'default', lab.claim));
-      waitFor('node-exporter everywhere, now from the new namespace', nodeExporterOn(cluster.kubectl, SECOND.namespace, NODES));
+    step('a revert commit rolls it back: the first Job Complete again, the changed one pruned', () => {
+      commits += 1;
+      revision = flux.fetch(repository.revertLast());
+      flux.waitReady(KUSTOMIZATION, revision);
+      waitFor('the first Job Complete again', jobComplete(cluster.kubectl, lab.namespace, lab.job));
+      const jobs = jobNames(cluster, lab.namespace);
+      if (jobs.includes(changed.job)) throw new Error(`the changed Job ${changed.job} was not pruned: ${jobs.join(', ')}`);
     });
 
-    step('two Kustomizations side by side (the lab back in "default", the other in its namespace) are both Ready, and a second reconcile changes nothing', () => {
-      const labRevision = flux.publish('lab-default', beside.folder);
-      flux.waitReady('lab-default', labRevision);
-      flux.waitReady('lab', revision);
-      waitFor('the lab\'s claim Bound again', claimBound(cluster.kubectl, 'default', beside.claim));
-      const folders = [beside.folder, switched.folder];
+    step('a commit whose dist/ does not build (an object twice) is refused, naming the error; the cluster keeps the last good revision untouched', () => {
+      fs.cpSync(lab.folder, broken, { recursive: true });
+      fs.copyFileSync(path.join(broken, fs.readdirSync(broken).sort()[0]), path.join(broken, '0009-the-storage-again.k8s.yaml'));
+      const before = resourceVersions(cluster, [lab.folder]);
+      const brokenRevision = commit('storage twice', { dist: broken });
+      const failed = flux.waitFailed(KUSTOMIZATION, brokenRevision);
+      if (!/PersistentVolumeClaim.*prometheus-server|already registered id|may not add resource/.test(failed.message)) {
+        throw new Error(`refused for another reason: ${failed.message}`);
+      }
+      if (failed.lastAppliedRevision !== revision) throw new Error(`last applied ${failed.lastAppliedRevision}, not the good ${revision}`);
+      const after = resourceVersions(cluster, [lab.folder]);
+      const moved = Object.keys(after).filter((key) => after[key] !== before[key]);
+      if (moved.length > 0) throw new Error(`changed by the refused commit:\n${moved.join('\n')}`);
+      commits += 1;
+      revision = flux.fetch(repository.revertLast());
+      flux.waitReady(KUSTOMIZATION, revision);
+    });
+
+    step('the book\'s chart switched to today\'s as docs/upgrading.md tells a Flux user: suspend, preflight\'s printed steps, the path ./dist-today, resume', () => {
+      const kept = claimAndVolume(cluster, lab.namespace, lab.claim);
+      revision = commit('today\'s chart beside the book\'s', { 'dist-today': today.folder });
+      flux.setSuspended(KUSTOMIZATION, true);
+      const result = preflight(cluster, 'today', outdir);
+      expectExit(result, 1, 'preflight for today');
+      const printed = [...result.stdout.matchAll(/^ {8}\d+\. (kubectl .*)$/gm)].map((match) => match[1]);
+      if (!/^kubectl apply -f /.test(printed[printed.length - 1] ?? '')) throw new Error(`the apply is not last:\n${printed.join('\n')}`);
+      // Every step but the apply, which is Flux's to do once it follows the new path.
+      for (const command of printed.slice(0, -1)) expectSuccess(cluster.kubectl(command.split(' ').slice(1)), command);
+      flux.kustomization(KUSTOMIZATION, 'dist-today');
+      flux.setSuspended(KUSTOMIZATION, false);
+      flux.waitReady(KUSTOMIZATION, revision);
+      waitFor('today\'s claim Bound', claimBound(cluster.kubectl, today.namespace, today.claim));
+      for (const deployment of today.deployments) waitFor(`${deployment} Available`, deploymentAvailable(cluster.kubectl, today.namespace, deployment));
+      waitFor('today\'s node-exporter on every node', nodeExporterOn(cluster.kubectl, today.namespace, NODES, today.nodeExporterSelector));
+      const now = claimAndVolume(cluster, today.namespace, today.claim);
+      if (now !== kept) throw new Error(`the data moved: ${kept} -> ${now}`);
+    });
+
+    step(`a second install follows its own folder (dist-staging, namespace ${SECOND.namespace}): both Kustomizations Ready, a second reconcile changes nothing`, () => {
+      revision = commit('a second install', { 'dist-staging': second.folder });
+      flux.kustomization(`${KUSTOMIZATION}-staging`, 'dist-staging');
+      flux.waitReady(`${KUSTOMIZATION}-staging`, revision);
+      flux.waitReady(KUSTOMIZATION, revision);
+      waitFor('the second claim Bound', claimBound(cluster.kubectl, second.namespace, second.claim));
+      const folders = [today.folder, second.folder];
       const before = resourceVersions(cluster, folders);
-      flux.reconcileNow('lab');
-      flux.reconcileNow('lab-default');
-      flux.reconcileNow('lab');
+      flux.reconcileNow(KUSTOMIZATION);
+      flux.reconcileNow(`${KUSTOMIZATION}-staging`);
       const after = resourceVersions(cluster, folders);
       const moved = Object.keys(after).filter((key) => after[key] !== before[key]);
       if (moved.length > 0) throw new Error(`changed by a second reconcile:\n${moved.join('\n')}`);
     });
   } finally {
+    fs.rmSync(path.dirname(outdir), { recursive: true, force: true });
     fs.rmSync(path.dirname(changedOutdir), { recursive: true, force: true });
-    fs.rmSync(path.dirname(besideOutdir), { recursive: true, force: true });
-    removeSynth(switched);
+    removeSynth(second);
   }
-  return { objects: folderInventory(labFolder).length };
+  return { objects: lab.manifests.length, commits };
+}
+
+function jobNames(cluster: LocalCluster, namespace: string): string[] {
+  return getJson<{ items: Manifest[] }>(cluster.kubectl, ['-n', namespace, 'get', 'jobs']).items.map((job) => job.metadata.name);
 }

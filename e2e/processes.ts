@@ -1,3 +1,4 @@
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { isAlive } from '../lib/support/processes';
@@ -28,4 +29,22 @@ export function isAbandoned(dir: string): boolean {
 /** Blocks this thread for `ms`: the e2e's checks are synchronous and wait for controllers between looks. */
 export function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** The port a server of the e2e printed first into its log (static-server.js and git-http-server.js print it). */
+export function waitForPort(log: string, what: string): number {
+  for (let waited = 0; waited < 10_000; waited += 50) {
+    const port = Number(/^(\d+)$/m.exec(fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '')?.[1]);
+    if (port) return port;
+    sleepSync(50);
+  }
+  throw new Error(`${what} printed no port: ${fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : 'no log'}`);
+}
+
+/** Ports free on 127.0.0.1 right now, for servers that must be told theirs (source-controller's storage, Argo CD's). */
+export function freePorts(count: number): number[] {
+  const probe = `const net = require('net'); const servers = [];
+for (let i = 0; i < ${count}; i += 1) servers.push(net.createServer().listen(0, '127.0.0.1'));
+setTimeout(() => { console.log(servers.map((s) => s.address().port).join(' ')); servers.forEach((s) => s.close()); }, 50);`;
+  return spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8' }).stdout.trim().split(' ').map(Number);
 }

@@ -18,6 +18,8 @@ import { parseDocuments } from '../lib/manifests/yaml';
 import { expectExit, expectLine, expectSuccess, literal, passedChecks, preflight, prove, step, synthWith } from './check';
 import { claimBound, deploymentAvailable, jobComplete, nodeExporterOn, noPendingPods, waitFor } from './converge';
 import { configChangeSteps, namespaceSteps } from './day2';
+import { argoCdSteps } from './argocd-steps';
+import { argoCdVersion } from './argocd';
 import { fluxSteps, sharedClusterSteps } from './gitops';
 import { argoWavesStep, convergedSteps, readInstall, storedAsWritten, releasedVolumeStep, tolerationNegativeStep, uninstallStep } from './lifecycle';
 import { LocalCluster, LocalClusterOptions, startLocalCluster } from './local-cluster';
@@ -208,7 +210,7 @@ function labOutputFor(release: Release, labTarget: string): { outdir: string; te
 }
 
 /** One cluster's worth of checks: run by a process of its own, side by side with the others. */
-type Part = 'lab' | 'flux' | 'staging' | 'upgrade';
+type Part = 'lab' | 'flux' | 'argocd' | 'staging' | 'upgrade';
 
 function configuredTargets(): Map<string, string> {
   return new Map(loadEnvironments({ configDir: CONFIG_DIR, env: {} }).map((e) => [e.name, e.config.kubernetesVersion]));
@@ -222,6 +224,10 @@ async function runPart(part: Part, release: Release): Promise<void> {
   if (part === 'staging') {
     await withCluster({ release, nodes: BOOK_LAB_NODES }, ownNamespaceSteps);
     facts.push(`${OTHER.environment} converged in namespace ${OTHER.namespace} on ${release.version}`);
+  } else if (part === 'argocd') {
+    const argo = await withCluster({ release, nodes: BOOK_LAB_NODES }, argoCdSteps);
+    facts.push(`Argo CD ${argoCdVersion()}: ${argo.commits} commits followed from Git, the lab's ${argo.objects} objects Synced and Healthy, `
+      + `selfHeal, on ${release.version}`);
   } else if (part === 'upgrade') {
     // The lab and today, both synthesized for this release's target.
     const outdir = synthWith({ SYNTH_ENVIRONMENTS: `${ENVIRONMENT},${TODAY}` });
@@ -240,8 +246,9 @@ async function runPart(part: Part, release: Release): Promise<void> {
         const summary = await withCluster({ release, nodes: BOOK_LAB_NODES }, (cluster) => runSteps(cluster, outdir));
         facts.push(`${summary.objects} objects converged on kube-apiserver ${summary.serverVersion}`);
       } else {
-        const flux = await withCluster({ release, nodes: BOOK_LAB_NODES }, (cluster) => fluxSteps(cluster, environmentOutdir(outdir, ENVIRONMENT)));
-        facts.push(`Flux kustomize-controller: lab Ready with ${flux.objects} objects in its inventory on ${release.version}, two Kustomizations stable`);
+        const flux = await withCluster({ release, nodes: BOOK_LAB_NODES }, fluxSteps);
+        facts.push(`Flux source- and kustomize-controller: ${flux.commits} commits followed from Git, the lab's ${flux.objects} objects, `
+          + `switched to today's chart, on ${release.version}`);
       }
     } finally {
       if (temporary) fs.rmSync(path.dirname(outdir), { recursive: true, force: true });
@@ -259,6 +266,14 @@ const PARTS_AT_ONCE = 3;
 interface PartRun {
   readonly title: string;
   readonly env: NodeJS.ProcessEnv;
+  /** Run in a network namespace of its own, with only a loopback: for servers that listen on every address. */
+  readonly ownNetwork?: boolean;
+}
+
+/** The command of a part: this script again, in a network namespace of its own where the part asks for one. */
+function partCommand(run: PartRun): [string, string[]] {
+  if (!run.ownNetwork) return [process.execPath, [__filename]];
+  return ['unshare', ['--net', '--', 'sh', '-c', 'ip link set lo up && exec "$0" "$@"', process.execPath, __filename]];
 }
 
 /** Runs the parts as child processes, PARTS_AT_ONCE at a time; prints each one's output whole, in order. */
@@ -268,7 +283,8 @@ async function runParts(runs: readonly PartRun[]): Promise<string[]> {
   for (const run of runs) {
     while (slots.length >= PARTS_AT_ONCE) await Promise.race(slots);
     const done = new Promise<{ status: number | null; output: string }>((resolve) => {
-      const child = spawn(process.execPath, [__filename], { env: { ...process.env, ...run.env }, stdio: ['ignore', 'pipe', 'inherit'] });
+      const [command, args] = partCommand(run);
+      const child = spawn(command, args, { env: { ...process.env, ...run.env }, stdio: ['ignore', 'pipe', 'inherit'] });
       let output = '';
       child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
       child.once('close', (status) => resolve({ status, output }));
@@ -305,7 +321,13 @@ async function main(): Promise<void> {
   // Newest release first: its lab and Flux are the longest parts, so they start first.
   const runs: PartRun[] = [...releases].reverse().flatMap((release) => [
     { title: `Kubernetes ${release.version}: the lab for target ${release.target}`, env: { E2E_PART: 'lab', E2E_KUBE: release.module } },
-    ...(release === newest ? [{ title: `Kubernetes ${release.version}: Flux's kustomize-controller reconciles the lab`, env: { E2E_PART: 'flux', E2E_KUBE: release.module } }] : []),
+    ...(release === newest ? [
+      { title: `Kubernetes ${release.version}: Flux follows a Git repository of the folders`, env: { E2E_PART: 'flux', E2E_KUBE: release.module } },
+      {
+        title: `Kubernetes ${release.version}: Argo CD ${argoCdVersion()} follows a Git repository of the folders`,
+        env: { E2E_PART: 'argocd', E2E_KUBE: release.module }, ownNetwork: true,
+      },
+    ] : []),
     { title: `Kubernetes ${release.version}: the book's install upgraded to today's chart`, env: { E2E_PART: 'upgrade', E2E_KUBE: release.module } },
     ...(targets.get(OTHER.environment) === release.target
       ? [{ title: `Kubernetes ${release.version}: ${OTHER.environment}, in namespace ${OTHER.namespace}`, env: { E2E_PART: 'staging', E2E_KUBE: release.module } }]

@@ -2,8 +2,9 @@
 # Builds what `npm run e2e` runs, from the Go module proxy, into tools/ (gitignored): for each Kubernetes
 # release the e2e proves (one pinned module per release under e2e/kube/, named by its minor version),
 # kube-apiserver, kube-controller-manager, kube-scheduler and kubectl into tools/kube/<version>/; kwok,
-# which simulates the nodes, into tools/bin; and Flux's kustomize-controller (the module e2e/flux pins)
-# with its CRDs and source-controller's into tools/flux/. The first build of each takes minutes; later
+# which simulates the nodes, into tools/bin; and Flux's source-controller and kustomize-controller (the module
+# e2e/flux pins) with their CRDs into tools/flux/; Argo CD (the module e2e/argocd pins) into tools/argocd/, and
+# Debian's redis-server. The first build of each takes minutes; later
 # runs find the binaries and return at once.
 #
 # Usage: scripts/install-kube.sh [v1.27 v1.37 ...]   (default: $E2E_KUBE, else every module under e2e/kube)
@@ -90,33 +91,64 @@ build_kwok() {
   echo "install-kube: kwok built in $(( $(date +%s) - start ))s" >&2
 }
 
-# Flux's kustomize-controller: built through e2e/flux (its go.mod has replaces, so `go install` refuses
-# it); its Kustomization CRD from its module, the source CRDs (ExternalArtifact and the four it watches)
-# from source-controller's module of the release whose API it requires.
+# Flux's source-controller and kustomize-controller: built through e2e/flux (their go.mod files have replaces,
+# so `go install` refuses them); their CRDs from their modules.
 build_flux() {
-  local dest="$root/tools/flux" module="$root/e2e/flux" version source_version stamp wanted start
+  local dest="$root/tools/flux" module="$root/e2e/flux" version source_version stamp wanted start controller
   version=$(sed -n -E 's#^\s*github\.com/fluxcd/kustomize-controller (v[0-9.]+)( // indirect)?$#\1#p' "$module/go.mod" | head -1)
+  source_version=$(sed -n -E 's#^\s*github\.com/fluxcd/source-controller (v[0-9.]+)( // indirect)?$#\1#p' "$module/go.mod" | head -1)
   stamp="$dest/.built"
-  wanted="kustomize-controller $version"
-  if [[ -x "$dest/kustomize-controller" && -f "$stamp" && "$(cat "$stamp")" == "$wanted" ]]; then
+  wanted="kustomize-controller $version source-controller $source_version"
+  if [[ -x "$dest/kustomize-controller" && -x "$dest/source-controller" && -f "$stamp" && "$(cat "$stamp")" == "$wanted" ]]; then
     return 0
   fi
-  require_go "Flux's kustomize-controller $version"
+  require_go "Flux's controllers"
+  mkdir -p "$dest/crds"
+  for controller in source-controller kustomize-controller; do
+    start=$(date +%s)
+    echo "install-kube: building Flux's $controller ($wanted), which follows the e2e's Git repository (first time only: 4 to 8 minutes)" >&2
+    (cd "$module" && GOFLAGS=-buildvcs=false go build -trimpath -ldflags "-s -w" -o "$dest/$controller" "github.com/fluxcd/$controller")
+    echo "install-kube: $controller built in $(( $(date +%s) - start ))s" >&2
+    cp "$(cd "$module" && go list -m -f '{{.Dir}}' "github.com/fluxcd/$controller")"/config/crd/bases/*.yaml "$dest/crds/"
+  done
+  chmod u+w "$dest"/crds/*.yaml
+  echo "$wanted" > "$stamp"
+}
+
+# Argo CD's application controller and repo server: one argo-cd binary, built through e2e/argocd (argo-cd's
+# go.mod has replaces), run under the name of its role; its CRDs from its module; Debian's redis-server, its cache.
+build_argocd() {
+  local dest="$root/tools/argocd" module="$root/e2e/argocd" version stamp start
+  version=$(sed -n -E 's#^\s*github\.com/argoproj/argo-cd/v3 (v[0-9.]+)( // indirect)?$#\1#p' "$module/go.mod" | head -1)
+  if ! command -v redis-server >/dev/null 2>&1; then
+    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+      echo "install-kube: installing Debian's redis-server, Argo CD's cache in the e2e (about a minute, first time only)" >&2
+      # Installed, not started: the e2e starts its own on 127.0.0.1 (policy-rc.d keeps the package from starting one).
+      local policy=/usr/sbin/policy-rc.d made_policy=""
+      if [[ ! -e $policy ]]; then printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod +x "$policy" && made_policy=1; fi
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+      if [[ -n $made_policy ]]; then rm -f "$policy"; fi
+    else
+      echo "install-kube: redis-server not found: install it (Debian: apt-get install redis-server) and run this again" >&2
+      exit 1
+    fi
+  fi
+  stamp="$dest/.built"
+  if [[ -x "$dest/argocd" && -f "$stamp" && "$(cat "$stamp")" == "argo-cd $version" ]]; then
+    return 0
+  fi
+  require_go "Argo CD $version"
   start=$(date +%s)
-  echo "install-kube: building Flux's kustomize-controller $version, which reconciles dist/ in the e2e (first time only: about 4 minutes)" >&2
+  echo "install-kube: building Argo CD $version (application controller and repo server), which follows the e2e's Git repository (first time only: about 15 minutes on two cores)" >&2
   mkdir -p "$dest/crds"
   (
     cd "$module"
-    export GOFLAGS=-buildvcs=false
-    go build -trimpath -ldflags "-s -w" -o "$dest/kustomize-controller" github.com/fluxcd/kustomize-controller
-    source_version=$(go list -m -f '{{.Version}}' github.com/fluxcd/source-controller/api)
-    cp "$(go list -m -f '{{.Dir}}' github.com/fluxcd/kustomize-controller)"/config/crd/bases/*.yaml "$dest/crds/"
-    source_dir=$(go mod download -json "github.com/fluxcd/source-controller@$source_version" | sed -n -E 's#^\s*"Dir": "(.*)",?$#\1#p')
-    cp "$source_dir"/config/crd/bases/*.yaml "$dest/crds/"
-    chmod u+w "$dest"/crds/*.yaml
+    GOFLAGS=-buildvcs=false go build -trimpath -ldflags "-s -w" -o "$dest/argocd" github.com/argoproj/argo-cd/v3/cmd
+    cp "$(go list -m -f '{{.Dir}}' github.com/argoproj/argo-cd/v3)"/manifests/crds/*-crd.yaml "$dest/crds/"
   )
-  echo "$wanted" > "$stamp"
-  echo "install-kube: kustomize-controller built in $(( $(date +%s) - start ))s" >&2
+  chmod u+w "$dest"/crds/*.yaml
+  echo "argo-cd $version" > "$stamp"
+  echo "install-kube: Argo CD built in $(( $(date +%s) - start ))s" >&2
 }
 
 modules=("$@")
@@ -132,3 +164,4 @@ for module in "${modules[@]}"; do
 done
 build_kwok
 build_flux
+build_argocd

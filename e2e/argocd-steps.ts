@@ -1,0 +1,115 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { environmentOutdir } from '../lib/config/loader';
+import { Manifest } from '../lib/manifests/manifest';
+import { POD_SECURITY_ENFORCE_LABEL, SYNC_WAVE_ANNOTATION } from '../lib/manifests/metadata';
+import { APPLICATION, ArgoCd } from './argocd';
+import { expectSuccess, step, synthWith } from './check';
+import { claimBound, deploymentAvailable, getJson, jobComplete, waitFor } from './converge';
+import { GitRepository } from './git-repository';
+import { readInstall } from './lifecycle';
+import { LocalCluster } from './local-cluster';
+
+/*
+ * Argo CD following the e2e's Git repository: the lab synced and healthy by Argo CD's own rules, in the
+ * order its sync waves give, a deleted Deployment put back (selfHeal), a commit flowing through, and the
+ * volume and claim kept when the Application moves to another folder.
+ */
+
+const TRACKING_ANNOTATION = 'argocd.argoproj.io/tracking-id';
+
+/** The wave each object of the folder carries (0 without one), by "Kind/name" (each unique in one install's folder). */
+function wavesOf(manifests: readonly Manifest[]): Map<string, number> {
+  return new Map(manifests.map((m) => [`${m.kind}/${m.metadata.name}`, Number(m.metadata.annotations?.[SYNC_WAVE_ANNOTATION] ?? 0)]));
+}
+
+export function argoCdSteps(cluster: LocalCluster): { objects: number; commits: number } {
+  const { kubectl } = cluster;
+  expectSuccess(kubectl(['label', '--overwrite', 'namespace', 'default', `${POD_SECURITY_ENFORCE_LABEL}=privileged`]), 'label default');
+  const outdir = synthWith({ SYNTH_ENVIRONMENTS: 'lab' });
+  const lab = readInstall(environmentOutdir(outdir, 'lab'));
+  const changedOutdir = synthWith({ SYNTH_ENVIRONMENTS: 'lab', BOOK_OWNER_UID: '1001', BOOK_OWNER_GID: '1001' });
+  const changed = readInstall(environmentOutdir(changedOutdir, 'lab'));
+  const otherOutdir = synthWith({ SYNTH_ENVIRONMENTS: 'staging', BOOK_PROMETHEUS_NODE_EXPORTER: 'false' });
+  const other = readInstall(environmentOutdir(otherOutdir, 'staging'));
+  let commits = 0;
+  try {
+    const repository = GitRepository.serve(cluster);
+    const argo = ArgoCd.start(cluster);
+    let commit = repository.commit('the lab as synthesized', { dist: lab.folder });
+    commits += 1;
+    argo.application(repository.url);
+
+    step('Argo CD syncs dist/ from Git: Synced and Healthy by its own rules (claim Bound, Job Complete, Deployments available)', () => {
+      argo.waitSynced(commit);
+      waitFor('claim Bound', claimBound(kubectl, lab.namespace, lab.claim));
+      waitFor('Job Complete', jobComplete(kubectl, lab.namespace, lab.job));
+      for (const deployment of lab.deployments) waitFor(`${deployment} Available`, deploymentAvailable(kubectl, lab.namespace, deployment));
+    });
+
+    step('the sync ran wave by wave, as the operation\'s result lists it: storage, then the prep Job, then the chart', () => {
+      const waves = wavesOf(lab.manifests);
+      const synced = argo.firstSyncOf(commit);
+      const order = synced.map((resource) => waves.get(`${resource.kind}/${resource.name}`));
+      if (synced.length !== lab.manifests.length || order.some((wave) => wave === undefined)) {
+        throw new Error(`the sync's ${synced.length} resources are not the folder's ${lab.manifests.length}: ${synced.map((r) => `${r.kind}/${r.name}`).join(', ')}`);
+      }
+      const sorted = [...order].sort((a, b) => (a as number) - (b as number));
+      if (JSON.stringify(order) !== JSON.stringify(sorted)) throw new Error(`synced out of wave order: ${order.join(' ')}`);
+      if (new Set(order).size < 3) throw new Error(`fewer than three waves: ${[...new Set(order)].join(' ')}`);
+    });
+
+    step('Argo CD tracks by annotation: every object carries its tracking id, the chart\'s app.kubernetes.io/instance labels stay the chart\'s', () => {
+      const objects = getJson<{ items: Manifest[] }>(kubectl, ['-n', lab.namespace, 'get', 'deployments,daemonsets,services,configmaps']).items
+        .filter((object) => (object.metadata.labels as Record<string, string> | undefined)?.['app.kubernetes.io/part-of'] === 'prometheus-book'
+          || (object.metadata.labels as Record<string, string> | undefined)?.release === 'prometheus');
+      const untracked = objects.filter((object) => !object.metadata.annotations?.[TRACKING_ANNOTATION]?.startsWith(`${APPLICATION}:`));
+      if (objects.length === 0 || untracked.length > 0) throw new Error(`not tracked: ${untracked.map((o) => o.metadata.name).join(', ')}`);
+      const relabelled = objects.filter((object) => {
+        const instance = (object.metadata.labels as Record<string, string> | undefined)?.['app.kubernetes.io/instance'];
+        return instance !== undefined && instance !== 'prometheus';
+      });
+      if (relabelled.length > 0) throw new Error(`instance label rewritten on ${relabelled.map((o) => o.metadata.name).join(', ')}`);
+    });
+
+    step('a Deployment deleted by hand comes back (selfHeal)', () => {
+      const server = lab.deployments.find((name) => name.endsWith('-server')) as string;
+      const before = getJson<Manifest>(kubectl, ['-n', lab.namespace, 'get', 'deployment', server]).metadata.uid;
+      expectSuccess(kubectl(['-n', lab.namespace, 'delete', 'deployment', server, '--wait=true']), `delete ${server}`);
+      waitFor(`${server} back`, () => {
+        const result = kubectl(['-n', lab.namespace, 'get', 'deployment', server, '-o', 'jsonpath={.metadata.uid}']);
+        return result.status === 0 && result.stdout !== before ? undefined : 'not back yet';
+      }, 240_000);
+      waitFor(`${server} Available`, deploymentAvailable(kubectl, lab.namespace, server));
+    });
+
+    step('a config change, synthesized and committed, flows through: the new Job Complete, the old one pruned', () => {
+      commit = repository.commit('owner 1001:1001', { dist: changed.folder });
+      commits += 1;
+      argo.refresh();
+      argo.waitSynced(commit);
+      waitFor('new Job Complete', jobComplete(kubectl, changed.namespace, changed.job));
+      const jobs = getJson<{ items: Manifest[] }>(kubectl, ['-n', changed.namespace, 'get', 'jobs']).items.map((job) => job.metadata.name);
+      if (jobs.includes(lab.job)) throw new Error(`the old Job ${lab.job} was not pruned: ${jobs.join(', ')}`);
+    });
+
+    step('the Application moved to another folder (dist-staging) prunes the lab\'s workloads, never its volume or claim (Prune=false)', () => {
+      const claim = getJson<Manifest & { spec: { volumeName: string } }>(kubectl, ['-n', lab.namespace, 'get', 'pvc', lab.claim]);
+      commit = repository.commit('a second environment', { 'dist-staging': other.folder });
+      commits += 1;
+      argo.application(repository.url, 'dist-staging');
+      argo.refresh();
+      // Synced it cannot be: the kept volume and claim are still the Application's, and no longer in its folder.
+      argo.waitSynced(commit, false);
+      waitFor('the other install\'s claim Bound', claimBound(kubectl, other.namespace, other.claim));
+      const left = getJson<{ items: Manifest[] }>(kubectl, ['-n', lab.namespace, 'get', 'deployments,jobs']).items;
+      if (left.length > 0) throw new Error(`the lab's workloads were not pruned: ${left.map((o) => o.metadata.name).join(', ')}`);
+      const kept = getJson<Manifest & { spec: { volumeName: string } }>(kubectl, ['-n', lab.namespace, 'get', 'pvc', lab.claim]);
+      expectSuccess(kubectl(['get', 'pv', claim.spec.volumeName]), 'the lab\'s volume');
+      if (kept.metadata.uid !== claim.metadata.uid) throw new Error('the lab\'s claim was replaced');
+    });
+  } finally {
+    for (const dir of [outdir, changedOutdir, otherOutdir]) fs.rmSync(path.dirname(dir), { recursive: true, force: true });
+  }
+  return { objects: lab.manifests.length, commits };
+}

@@ -152,6 +152,7 @@ export function fluxSteps(cluster: LocalCluster): { objects: number; commits: nu
       const before = resourceVersions(cluster, [lab.folder]);
       const brokenRevision = commit('storage twice', { dist: broken });
       const failed = flux.waitFailed(KUSTOMIZATION, brokenRevision);
+      process.stdout.write(`# kustomize-controller: ${failed.message.split('\n')[0]}\n`);
       if (!/PersistentVolumeClaim.*prometheus-server|already registered id|may not add resource/.test(failed.message)) {
         throw new Error(`refused for another reason: ${failed.message}`);
       }

@@ -4,7 +4,7 @@ import { NOBODY, PrometheusChartName } from '../support/rules';
 
 /*
  * What the charts' values cannot express and this app changes in its output, one patch per row; each
- * is in docs/deviations.md. The values (values.ts) set what they can: resources, pull
+ * is in docs/deviations.md. The values (translations.ts) set what they can: resources, pull
  * policy, the server's and node-exporter's users.
  */
 

@@ -16,7 +16,10 @@ export function findBySuffix(manifests: readonly Manifest[], kind: string, suffi
   return manifests.find((manifest) => manifest.kind === kind && manifest.metadata.name.endsWith(suffix));
 }
 
-/** A container as rendered (plain JSON: quantities are strings), as far as this app reads it. */
+/**
+ * A container as rendered (plain JSON: quantities are strings), as far as this app reads it. The types of
+ * imports/k8s describe construct props instead, where a quantity is a `Quantity` object.
+ */
 export interface Container {
   name: string;
   image?: string;

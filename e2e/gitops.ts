@@ -116,6 +116,10 @@ export function fluxSteps(cluster: LocalCluster): { objects: number; commits: nu
       commits += 1;
       return flux.fetch(repository.commit(message, folders));
     };
+    const revertLast = () => {
+      commits += 1;
+      return flux.fetch(repository.revertLast());
+    };
     let revision = commit('the lab as synthesized', { dist: lab.folder });
     flux.kustomization();
 
@@ -138,8 +142,7 @@ export function fluxSteps(cluster: LocalCluster): { objects: number; commits: nu
     });
 
     step('a revert commit rolls it back: the first Job Complete again, the changed one pruned', () => {
-      commits += 1;
-      revision = flux.fetch(repository.revertLast());
+      revision = revertLast();
       flux.waitReady(KUSTOMIZATION, revision);
       waitFor('the first Job Complete again', jobComplete(cluster.kubectl, lab.namespace, lab.job));
       const jobs = jobNames(cluster, lab.namespace);
@@ -160,8 +163,7 @@ export function fluxSteps(cluster: LocalCluster): { objects: number; commits: nu
       const after = resourceVersions(cluster, [lab.folder]);
       const moved = Object.keys(after).filter((key) => after[key] !== before[key]);
       if (moved.length > 0) throw new Error(`changed by the refused commit:\n${moved.join('\n')}`);
-      commits += 1;
-      revision = flux.fetch(repository.revertLast());
+      revision = revertLast();
       flux.waitReady(KUSTOMIZATION, revision);
     });
 

@@ -120,8 +120,10 @@ export function fluxSteps(cluster: LocalCluster): { objects: number; commits: nu
       commits += 1;
       return flux.fetch(repository.revertLast());
     };
-    let revision = commit('the lab as synthesized', { dist: lab.folder });
+    // A second install follows its own folder of the same repository from the start, beside the lab (checked last).
+    let revision = commit('the lab and a second install as synthesized', { 'dist': lab.folder, 'dist-staging': second.folder });
     flux.kustomization();
+    flux.kustomization(`${KUSTOMIZATION}-staging`, 'dist-staging');
 
     step('Flux clones the commit over HTTP and reconciles dist/ to Ready at its revision (prune, wait), the folder\'s objects as its inventory', () => {
       flux.waitReady(KUSTOMIZATION, revision);
@@ -187,9 +189,7 @@ export function fluxSteps(cluster: LocalCluster): { objects: number; commits: nu
       if (now !== kept) throw new Error(`the data moved: ${kept} -> ${now}`);
     });
 
-    step(`a second install follows its own folder (dist-staging, namespace ${SECOND.namespace}): both Kustomizations Ready, a second reconcile changes nothing`, () => {
-      revision = commit('a second install', { 'dist-staging': second.folder });
-      flux.kustomization(`${KUSTOMIZATION}-staging`, 'dist-staging');
+    step(`a second install followed its own folder all along (dist-staging, namespace ${SECOND.namespace}): both Kustomizations Ready at the last commit, a second reconcile changes nothing`, () => {
       flux.waitReady(`${KUSTOMIZATION}-staging`, revision);
       flux.waitReady(KUSTOMIZATION, revision);
       waitFor('the second claim Bound', claimBound(cluster.kubectl, second.namespace, second.claim));

@@ -7,7 +7,7 @@ import { PROJECT_ROOT } from '../lib/support/project-root';
 import { expectSuccess } from './check';
 import { crdEstablished, getJson, Probe, waitFor } from './converge';
 import { GitRepository } from './git-repository';
-import { LocalCluster } from './local-cluster';
+import { LocalCluster, logEnd } from './local-cluster';
 import { freePorts } from './processes';
 
 /*
@@ -85,7 +85,7 @@ export class Flux {
       if (status?.artifact?.revision === revision) return undefined;
       const ready = status?.conditions?.find((condition) => condition.type === 'Ready');
       return `artifact ${status?.artifact?.revision ?? '(none)'}; Ready ${ready?.status ?? '(none)'}: ${ready?.message ?? ''}`
-        + (ready ? '' : `; source-controller's log ends: ${lastLines(path.join(this.cluster.workdir, 'source-controller.log'))}`);
+        + (ready ? '' : `; source-controller's log ends: ${logEnd(path.join(this.cluster.workdir, 'source-controller.log'), 3).join(' | ')}`);
     }, 120_000);
     return revision;
   }
@@ -163,8 +163,4 @@ export function folderInventory(folder: string): string[] {
 
 function readDeployed(file: string): Manifest {
   return parseYaml(fs.readFileSync(path.join(DEPLOY, file), 'utf8')) as Manifest;
-}
-
-function lastLines(log: string): string {
-  return fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n').slice(-3).join(' | ') : '(no log)';
 }

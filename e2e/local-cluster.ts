@@ -241,10 +241,12 @@ async function waitUntilReady(kubectl: LocalCluster['kubectl'], processes: Child
 }
 
 function tailLogs(dir: string): string {
-  return fs.readdirSync(dir).filter((file) => file.endsWith('.log')).map((file) => {
-    const lines = fs.readFileSync(path.join(dir, file), 'utf8').trim().split('\n').slice(-15);
-    return `--- ${file}\n${lines.join('\n')}`;
-  }).join('\n');
+  return fs.readdirSync(dir).filter((file) => file.endsWith('.log')).map((file) => `--- ${file}\n${logEnd(path.join(dir, file), 15).join('\n')}`).join('\n');
+}
+
+/** The last lines of a server's log (none while it has written none). */
+export function logEnd(log: string, lines: number): string[] {
+  return fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n').slice(-lines) : [];
 }
 
 async function stopAll(processes: ChildProcess[]): Promise<void> {

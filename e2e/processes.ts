@@ -31,7 +31,7 @@ export function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-/** The port a server of the e2e printed first into its log (static-server.js and git-http-server.js print it). */
+/** The port a server of the e2e printed first into its log (git-http-server.js prints it). */
 export function waitForPort(log: string, what: string): number {
   for (let waited = 0; waited < 10_000; waited += 50) {
     const port = Number(/^(\d+)$/m.exec(fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '')?.[1]);

@@ -1,14 +1,13 @@
 import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { TOOLS_BIN } from '../lib/helm/helm-binary';
 import { apiServerFlags, Release } from './releases';
 import { PROJECT_ROOT } from '../lib/support/project-root';
 import { addNodes, SimulatedNode, startNodeSimulation } from './simulated-nodes';
-import { claimFolder, isAbandoned } from './processes';
+import { claimFolder, freePorts, isAbandoned } from './processes';
 
 /**
  * A Kubernetes API server with its etcd, on 127.0.0.1 only, for end-to-end tests; with `nodes`, also
@@ -64,7 +63,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   const killAll = (): void => processes.forEach((child) => signalGroup(child, 'SIGKILL'));
   process.once('exit', killAll);
   try {
-    const [etcdClientPort, etcdPeerPort, apiPort] = await freePorts(3);
+    const [etcdClientPort, etcdPeerPort, apiPort] = freePorts(3);
     const token = randomBytes(24).toString('hex');
     makeCredentials(workdir, token);
     processes.push(startEtcd(workdir, etcdClientPort, etcdPeerPort));
@@ -104,18 +103,6 @@ function kubectlFor(kubeconfig: string, release: Release): LocalCluster['kubectl
     const result = spawnSync(path.join(release.bin, 'kubectl'), ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8', input, timeout: 120_000 });
     return { status: result.status, stdout: result.stdout ?? '', stderr: result.stderr ?? (result.error?.message ?? '') };
   };
-}
-
-/** Ports the kernel hands out as free on 127.0.0.1 (bound, read, released). */
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: count }, () => new Promise<net.Server>((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve(server));
-  })));
-  const ports = servers.map((server) => (server.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return ports;
 }
 
 /** A CA, a serving certificate for 127.0.0.1, a service-account key pair and a static admin token. */

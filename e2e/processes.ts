@@ -41,10 +41,26 @@ export function waitForPort(log: string, what: string): number {
   throw new Error(`${what} printed no port: ${fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : 'no log'}`);
 }
 
-/** Ports free on 127.0.0.1 right now, for servers that must be told theirs (source-controller's storage, Argo CD's). */
+/**
+ * Ports free on 127.0.0.1 right now, for servers that must be told theirs. Picked below the kernel's
+ * ephemeral range (32768 and up by default): a port from that range, released and handed to a server
+ * later, can meanwhile become the local end of any outgoing connection on this machine, which is how
+ * etcd once found its port taken while other parts of the e2e ran.
+ */
 export function freePorts(count: number): number[] {
-  const probe = `const net = require('net'); const servers = [];
-for (let i = 0; i < ${count}; i += 1) servers.push(net.createServer().listen(0, '127.0.0.1'));
-setTimeout(() => { console.log(servers.map((s) => s.address().port).join(' ')); servers.forEach((s) => s.close()); }, 50);`;
-  return spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8' }).stdout.trim().split(' ').map(Number);
+  const probe = `const net = require('net');
+const ports = new Set(); const servers = [];
+function next() {
+  if (servers.length === ${count}) { console.log(servers.map((s) => s.address().port).join(' ')); servers.forEach((s) => s.close()); return; }
+  let port; do { port = 20000 + Math.floor(Math.random() * 12000); } while (ports.has(port));
+  ports.add(port);
+  const server = net.createServer();
+  server.once('error', next);
+  server.listen(port, '127.0.0.1', () => { servers.push(server); next(); });
+}
+next();`;
+  const result = spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8' });
+  const ports = result.stdout.trim().split(' ').map(Number);
+  if (ports.length !== count || !ports.every((port) => port > 0)) throw new Error(`no free ports on 127.0.0.1: ${result.stderr}`);
+  return ports;
 }

@@ -24,6 +24,8 @@ export interface LocalCluster {
   readonly kubectlPath: string;
   /** The cluster's work folder, removed when it stops. */
   readonly workdir: string;
+  /** The API server's port, on 127.0.0.1 and on the pod-facing address. */
+  readonly apiPort: number;
   /** Starts another server beside the cluster (logging to `<name>.log` in the work folder), stopped with it. */
   startServer(name: string, executable: string, args: string[], env?: NodeJS.ProcessEnv): void;
   /** Stops the server and etcd and removes every file they used. */
@@ -52,6 +54,12 @@ export interface LocalClusterOptions {
   readonly release: Release;
   /** Nodes for kwok to simulate; with any, the controllers and the scheduler run too. @default none: the API only */
   readonly nodes?: readonly SimulatedNode[];
+  /**
+   * An address of the network namespace this process runs in (one the e2e made, see e2e/pod-network.ts) that
+   * the API server listens on and advertises besides 127.0.0.1, for the pods e2e/pod-runner.ts starts.
+   * @default none: 127.0.0.1 only
+   */
+  readonly podFacingAddress?: string;
 }
 
 /** Starts etcd and kube-apiserver, and the rest the options ask for; the returned cluster answers /readyz. */
@@ -65,9 +73,9 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   try {
     const [etcdClientPort, etcdPeerPort, apiPort] = freePorts(3);
     const token = randomBytes(24).toString('hex');
-    makeCredentials(workdir, token);
+    makeCredentials(workdir, token, options.podFacingAddress);
     processes.push(startEtcd(workdir, etcdClientPort, etcdPeerPort));
-    processes.push(startApiServer(workdir, etcdClientPort, apiPort, options.release));
+    processes.push(startApiServer(workdir, etcdClientPort, apiPort, options.release, options.podFacingAddress));
     const kubeconfig = writeKubeconfig(workdir, apiPort, token);
     const kubectl = kubectlFor(kubeconfig, options.release);
     await waitUntilReady(kubectl, processes, workdir);
@@ -81,6 +89,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       kubectl,
       kubectlPath: path.join(options.release.bin, 'kubectl'),
       workdir,
+      apiPort,
       startServer: (name, executable, args, env) => {
         processes.push(startLogged(workdir, name, executable, args, env));
       },
@@ -105,14 +114,15 @@ function kubectlFor(kubeconfig: string, release: Release): LocalCluster['kubectl
   };
 }
 
-/** A CA, a serving certificate for 127.0.0.1, a service-account key pair and a static admin token. */
-function makeCredentials(dir: string, token: string): void {
+/** A CA, a serving certificate for 127.0.0.1 (and the pod-facing address), a service-account key pair and a static admin token. */
+function makeCredentials(dir: string, token: string, podFacingAddress: string | undefined): void {
   const openssl = (...args: string[]): void => {
     execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   };
   openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=local-cluster-ca');
   openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=kube-apiserver');
-  fs.writeFileSync(path.join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  const addresses = ['IP:127.0.0.1', ...(podFacingAddress ? [`IP:${podFacingAddress}`] : []), 'DNS:localhost'];
+  fs.writeFileSync(path.join(dir, 'server.ext'), `subjectAltName=${addresses.join(',')}\n`);
   openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
     '-out', 'server.crt', '-days', '1', '-extfile', 'server.ext');
   openssl('genrsa', '-out', 'sa.key', '2048');
@@ -156,12 +166,13 @@ const POD_SECURITY_BASELINE = {
   }],
 };
 
-function startApiServer(dir: string, etcdPort: number, apiPort: number, release: Release): ChildProcess {
+function startApiServer(dir: string, etcdPort: number, apiPort: number, release: Release, podFacingAddress: string | undefined): ChildProcess {
   const admission = path.join(dir, 'admission.json');
   fs.writeFileSync(admission, JSON.stringify(POD_SECURITY_BASELINE));
   return startLogged(dir, 'kube-apiserver', path.join(release.bin, 'kube-apiserver'), [
     `--etcd-servers=http://127.0.0.1:${etcdPort}`,
-    '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1', `--secure-port=${apiPort}`,
+    // Every address of the namespace when pods must reach it: that namespace is the e2e's own.
+    `--bind-address=${podFacingAddress ? '0.0.0.0' : '127.0.0.1'}`, `--advertise-address=${podFacingAddress ?? '127.0.0.1'}`, `--secure-port=${apiPort}`,
     `--cert-dir=${path.join(dir, 'certs')}`,
     `--tls-cert-file=${path.join(dir, 'server.crt')}`, `--tls-private-key-file=${path.join(dir, 'server.key')}`,
     `--token-auth-file=${path.join(dir, 'tokens.csv')}`, '--authorization-mode=RBAC',
@@ -174,7 +185,7 @@ function startApiServer(dir: string, etcdPort: number, apiPort: number, release:
 }
 
 /** Stops the server when this process ends in a way it cannot handle (SIGKILL, say). */
-const TIED_TO_PARENT = path.join(PROJECT_ROOT, 'e2e', 'tied-to-parent.sh');
+export const TIED_TO_PARENT = path.join(PROJECT_ROOT, 'e2e', 'tied-to-parent.sh');
 
 /** Starts a server in a process group of its own, logging to `<name>.log` in the folder. */
 function startLogged(dir: string, name: string, executable: string, args: string[], env?: NodeJS.ProcessEnv): ChildProcess {

@@ -25,6 +25,8 @@ import { argoWavesStep, convergedSteps, readInstall, storedAsWritten, releasedVo
 import { LocalCluster, LocalClusterOptions, startLocalCluster } from './local-cluster';
 import { Release, selectedReleases } from './releases';
 import { upgradeSteps } from './upgrade';
+import { PodRunner } from './pod-runner';
+import { ProgramsRun, programsSteps } from './programs-steps';
 import { BOOK_LAB_NODES } from './simulated-nodes';
 
 /*
@@ -177,17 +179,49 @@ function ownNamespaceSteps(cluster: LocalCluster): void {
   convergedSteps(cluster, readInstall(environmentOutdir(path.join(PROJECT_ROOT, 'dist'), OTHER.environment)), BOOK_LAB_NODES);
 }
 
-async function withCluster<T>(options: LocalClusterOptions, body: (cluster: LocalCluster) => T): Promise<T> {
+async function withCluster<T>(options: LocalClusterOptions, body: (cluster: LocalCluster) => T | Promise<T>): Promise<T> {
   const started = Date.now();
   const cluster = await startLocalCluster(options);
   const simulation = `, kube-controller-manager, kube-scheduler and kwok with ${options.nodes?.length} nodes`;
   const parts = `etcd and kube-apiserver ${options.release.version}${options.nodes ? simulation : ''}`;
   process.stdout.write(`# ${parts} up on 127.0.0.1 in ${((Date.now() - started) / 1000).toFixed(1)}s (${os.cpus().length} cores)\n`);
   try {
-    return body(cluster);
+    return await body(cluster);
   } finally {
     await cluster.stop();
   }
+}
+
+/**
+ * The install's own programs (e2e/pod-runner.ts), in this part's own network namespace where m-k8s's address
+ * is the API server's: the lab; on the newest release, then today's install on a fresh control plane and the
+ * same export, so today's Prometheus opens the data the book's wrote.
+ */
+async function programsPart(release: Release): Promise<string> {
+  const controlPlane = BOOK_LAB_NODES.find((node) => node.controlPlane)?.internalIp ?? '';
+  PodRunner.createNetwork(controlPlane);
+  const environments = release === selectedReleases().slice(-1)[0] ? [ENVIRONMENT, TODAY] : [ENVIRONMENT];
+  const outdir = synthWith({ SYNTH_ENVIRONMENTS: environments.join(',') });
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-programs-'));
+  const runs: ProgramsRun[] = [];
+  try {
+    prove(release, outdir);
+    for (const environment of environments) {
+      process.stdout.write(`# ${environment}: its programs, from the pods the API server stores\n`);
+      runs.push(await withCluster({ release, nodes: BOOK_LAB_NODES, podFacingAddress: controlPlane }, async (cluster) => {
+        const runner = new PodRunner(cluster, BOOK_LAB_NODES, path.join(scratch, 'nfs'), path.join(scratch, environment));
+        try {
+          return programsSteps(cluster, runner, readInstall(environmentOutdir(outdir, environment)), BOOK_LAB_NODES, runs[runs.length - 1]);
+        } finally {
+          await runner.stopAll();
+        }
+      }));
+    }
+  } finally {
+    fs.rmSync(path.dirname(outdir), { recursive: true, force: true });
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+  return `Prometheus ${runs.map((run) => `${run.version} (${run.targetsUp} targets up)`).join(' then ')} ran from the stored pods on ${release.version}`;
 }
 
 /** The cdk8s CLI's own way: one valid stream of the default environment's objects, dist/ untouched. */
@@ -210,7 +244,7 @@ function labOutputFor(release: Release, labTarget: string): { outdir: string; te
 }
 
 /** One cluster's worth of checks: run by a process of its own, side by side with the others. */
-type Part = 'lab' | 'flux' | 'argocd' | 'staging' | 'upgrade';
+type Part = 'lab' | 'flux' | 'argocd' | 'staging' | 'upgrade' | 'programs';
 
 function configuredTargets(): Map<string, string> {
   return new Map(loadEnvironments({ configDir: CONFIG_DIR, env: {} }).map((e) => [e.name, e.config.kubernetesVersion]));
@@ -228,6 +262,8 @@ async function runPart(part: Part, release: Release): Promise<void> {
     const argo = await withCluster({ release, nodes: BOOK_LAB_NODES }, argoCdSteps);
     facts.push(`Argo CD ${argoCdVersion()}: ${argo.commits} commits followed from Git, the lab's ${argo.objects} objects Synced and Healthy, `
       + `selfHeal, on ${release.version}`);
+  } else if (part === 'programs') {
+    facts.push(await programsPart(release));
   } else if (part === 'upgrade') {
     // The lab and today, both synthesized for this release's target.
     const outdir = synthWith({ SYNTH_ENVIRONMENTS: `${ENVIRONMENT},${TODAY}` });
@@ -329,6 +365,10 @@ async function main(): Promise<void> {
       },
     ] : []),
     { title: `Kubernetes ${release.version}: the book's install upgraded to today's chart`, env: { E2E_PART: 'upgrade', E2E_KUBE: release.module } },
+    {
+      title: `Kubernetes ${release.version}: the programs of ${release === newest ? 'the lab, then today,' : 'the lab'} run from the stored pods`,
+      env: { E2E_PART: 'programs', E2E_KUBE: release.module }, ownNetwork: true,
+    },
     ...(targets.get(OTHER.environment) === release.target
       ? [{ title: `Kubernetes ${release.version}: ${OTHER.environment}, in namespace ${OTHER.namespace}`, env: { E2E_PART: 'staging', E2E_KUBE: release.module } }]
       : []),

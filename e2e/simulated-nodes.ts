@@ -14,19 +14,23 @@ export interface SimulatedNode {
   readonly memory: string;
   /** Carries the control-plane role and the NoSchedule taint kubeadm has set since 1.25. */
   readonly controlPlane?: boolean;
+  /** The node's InternalIP: its host-network pods' address. */
+  readonly internalIp: string;
 }
 
 /** The book's Vagrant lab: m-k8s is the control plane, w1-k8s to w3-k8s are the workers. */
 export const BOOK_LAB_NODES: readonly SimulatedNode[] = [
-  { name: 'm-k8s', cpu: '2', memory: '3072Mi', controlPlane: true },
-  { name: 'w1-k8s', cpu: '1', memory: '2560Mi' },
-  { name: 'w2-k8s', cpu: '1', memory: '2560Mi' },
-  { name: 'w3-k8s', cpu: '1', memory: '2560Mi' },
+  { name: 'm-k8s', cpu: '2', memory: '3072Mi', controlPlane: true, internalIp: '192.168.1.10' },
+  { name: 'w1-k8s', cpu: '1', memory: '2560Mi', internalIp: '192.168.1.101' },
+  { name: 'w2-k8s', cpu: '1', memory: '2560Mi', internalIp: '192.168.1.102' },
+  { name: 'w3-k8s', cpu: '1', memory: '2560Mi', internalIp: '192.168.1.103' },
 ];
 
 /** The taint kubeadm puts on control-plane nodes. */
 const CONTROL_PLANE_TAINT = { key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' };
 const KWOK_ANNOTATION = 'kwok.x-k8s.io/node';
+/** Read by e2e/kwok-stages.yaml: the address kwok reports for the node. */
+export const INTERNAL_IP_ANNOTATION = 'e2e.prometheus-book/internal-ip';
 /** kwok's configuration: the stages that stand in for the kubelet. */
 const KWOK_STAGES = path.join(PROJECT_ROOT, 'e2e', 'kwok-stages.yaml');
 
@@ -86,7 +90,7 @@ function nodeObject(node: SimulatedNode): object {
     kind: 'Node',
     metadata: {
       name: node.name,
-      annotations: { [KWOK_ANNOTATION]: 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
+      annotations: { [KWOK_ANNOTATION]: 'fake', 'node.alpha.kubernetes.io/ttl': '0', [INTERNAL_IP_ANNOTATION]: node.internalIp },
       labels: {
         'kubernetes.io/hostname': node.name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', type: 'kwok',
         ...(node.controlPlane ? { 'node-role.kubernetes.io/control-plane': '' } : {}),

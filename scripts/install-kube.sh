@@ -4,7 +4,8 @@
 # kube-apiserver, kube-controller-manager, kube-scheduler and kubectl into tools/kube/<version>/; kwok,
 # which simulates the nodes, into tools/bin; and Flux's source-controller and kustomize-controller (the module
 # e2e/flux pins) with their CRDs into tools/flux/; Argo CD (the module e2e/argocd pins) into tools/argocd/, and
-# Debian's redis-server. The first build of each takes minutes; later
+# Debian's redis-server; and the programs the install's pods run (node_exporter, kube-state-metrics, the config
+# reloaders) into tools/programs/. The first build of each takes minutes; later
 # runs find the binaries and return at once.
 #
 # Usage: scripts/install-kube.sh [v1.27 v1.37 ...]   (default: $E2E_KUBE, else every module under e2e/kube)
@@ -151,6 +152,41 @@ build_argocd() {
   echo "install-kube: Argo CD built in $(( $(date +%s) - start ))s" >&2
 }
 
+# The programs the install's pods run, for the e2e's programs part (Prometheus itself comes with promtool, from
+# test/promtool/): each at its image's version, into tools/programs/<name>-<version>. `go install` where the
+# module allows it; through a pinned module under e2e/programs/ where it does not. configmap-reload v0.3.0, the
+# book's, is not served by the proxy: v0.14.0 (same flags, same `..data` trigger) stands in for it.
+PROGRAMS=(
+  "node_exporter v1.0.1 github.com/prometheus/node_exporter"
+  "node_exporter v1.12.1 github.com/prometheus/node_exporter"
+  "kube-state-metrics v1.9.7 k8s.io/kube-state-metrics"
+  "kube-state-metrics v2.20.0 k8s.io/kube-state-metrics/v2"
+  "configmap-reload v0.14.0 github.com/jimmidyson/configmap-reload"
+  "prometheus-config-reloader v0.93.1 github.com/prometheus-operator/prometheus-operator/cmd/prometheus-config-reloader"
+)
+
+build_programs() {
+  local dest="$root/tools/programs" entry name version package module start ldflags
+  mkdir -p "$dest"
+  for entry in "${PROGRAMS[@]}"; do
+    read -r name version package <<< "$entry"
+    if [[ -x "$dest/$name-$version" ]]; then continue; fi
+    require_go "$name $version"
+    start=$(date +%s)
+    echo "install-kube: building $name $version, which the e2e runs as the install's pods run it (first time only: under 2 minutes)" >&2
+    ldflags="-s -w -X github.com/prometheus/common/version.Version=${version#v}"
+    module="$root/e2e/programs/$name-$version"
+    if [[ -d "$module" ]]; then
+      (cd "$module" && GOFLAGS=-buildvcs=false go build -trimpath -ldflags "$ldflags" -o "$dest/.$name-$version.new" "$package")
+    else
+      GOBIN="$dest/.build" GOFLAGS=-buildvcs=false go install -trimpath -ldflags "$ldflags" "$package@$version"
+      mv "$dest/.build/$(basename "${package%/v[0-9]*}")" "$dest/.$name-$version.new"
+    fi
+    mv "$dest/.$name-$version.new" "$dest/$name-$version"
+    echo "install-kube: $name $version built in $(( $(date +%s) - start ))s" >&2
+  done
+}
+
 modules=("$@")
 if [[ ${#modules[@]} -eq 0 ]]; then
   if [[ -n "${E2E_KUBE:-}" ]]; then
@@ -165,3 +201,4 @@ done
 build_kwok
 build_flux
 build_argocd
+build_programs

@@ -1,0 +1,233 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Manifest, podSpecOf } from '../lib/manifests/manifest';
+import { parseYaml } from '../lib/manifests/yaml';
+import { POD_SECURITY_ENFORCE_LABEL } from '../lib/manifests/metadata';
+import { expectSuccess, step } from './check';
+import { getJson, Probe, waitFor } from './converge';
+import { Install, selectorOf } from './lifecycle';
+import { LocalCluster } from './local-cluster';
+import { PodRunner, RunningPod, StoredPod } from './pod-runner';
+import { sleepSync } from './processes';
+import { SimulatedNode } from './simulated-nodes';
+
+/*
+ * The install's own programs, run by e2e/pod-runner.ts from the pods the API server stores: the prep Job's
+ * command prepares the export; Prometheus starts with the rendered flags as the rendered user, keeps its data
+ * on the claim, finds the cluster through its ServiceAccount and scrapes what it finds; the reloader brings a
+ * ConfigMap change to the running server. Negatives: a data folder left to root stops the server; a flag
+ * Prometheus 3 removed stops it.
+ */
+
+/** What one install's run leaves for the next (today's server reads the book's data). */
+export interface ProgramsRun {
+  /** Prometheus' version, as its build info reports it. */
+  readonly version: string;
+  /** A moment (Unix seconds) at which the server had scraped itself: its data holds a sample from before. */
+  readonly scrapedAt: number;
+  /** Targets up at the end, by scrape URL. */
+  readonly targetsUp: number;
+}
+
+interface Target {
+  scrapeUrl: string;
+  health: string;
+  lastError: string;
+  labels: Record<string, string>;
+}
+
+/** GET on a URL from this namespace (the pods' addresses are routed to their bridge): status and body. */
+function httpGet(url: string, method = 'GET'): { status: number; body: string } {
+  const result = spawnSync('curl', ['-sS', '--max-time', '5', '-X', method, '-o', '-', '-w', '\n%{http_code}', url], { encoding: 'utf8' });
+  const output = result.stdout ?? '';
+  const split = output.lastIndexOf('\n');
+  return { status: Number(output.slice(split + 1)) || 0, body: output.slice(0, split) };
+}
+
+function apiGet<T>(server: string, endpoint: string): T {
+  const response = httpGet(`http://${server}:9090${endpoint}`);
+  if (response.status !== 200) throw new Error(`GET ${endpoint}: HTTP ${response.status} ${response.body.slice(0, 200)}`);
+  return (JSON.parse(response.body) as { data: T }).data;
+}
+
+/** The Deployment whose pods run the image's program, by a test on its containers' images. */
+function workload(install: Install, kind: string, image: RegExp): Manifest {
+  const found = install.manifests.find((m) => m.kind === kind && podSpecOf(m)?.containers.some((c) => image.test(c.image ?? '')));
+  if (!found) throw new Error(`no ${kind} in ${install.folder} runs an image matching ${image}`);
+  return found;
+}
+
+/** `/proc/<pid>/status` fields. */
+function processStatus(pid: number): Record<string, string> {
+  return Object.fromEntries(fs.readFileSync(`/proc/${pid}/status`, 'utf8').trim().split('\n').map((line) => {
+    const [key, ...value] = line.split(':');
+    return [key, value.join(':').trim()];
+  }));
+}
+
+/** Fails unless the running container runs as `uid`:`gid` with no capability, no new privileges and its root read-only. */
+function expectHardened(runner: PodRunner, running: RunningPod, container: string, uid: number, gid: number): void {
+  const pid = runner.programPid(running, container);
+  const status = processStatus(pid);
+  const where = `${running.pod.metadata.name}/${container} (pid ${pid})`;
+  if (status.Uid.split(/\s+/)[0] !== String(uid) || status.Gid.split(/\s+/)[0] !== String(gid)) {
+    throw new Error(`${where} runs as ${status.Uid} / ${status.Gid}, expected ${uid}:${gid}`);
+  }
+  for (const set of ['CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb']) {
+    if (!/^0+$/.test(status[set])) throw new Error(`${where} keeps capabilities: ${set} ${status[set]}`);
+  }
+  if (status.NoNewPrivs !== '1') throw new Error(`${where} may gain privileges (NoNewPrivs ${status.NoNewPrivs})`);
+  const root = fs.readFileSync(`/proc/${pid}/mountinfo`, 'utf8').split('\n').find((line) => line.split(' ')[4] === '/');
+  if (!root || !root.split(' ')[5].split(',').includes('ro')) throw new Error(`${where}: its root is not read-only: ${root}`);
+}
+
+/** Waits until the pod answers its own readiness probe (an HTTP GET on its address). */
+function waitReady(runner: PodRunner, running: RunningPod, container: string, timeoutMs = 90_000): void {
+  const spec = running.pod.spec.containers.find((c) => c.name === container) as { readinessProbe?: { httpGet?: { path: string; port: number | string } } } | undefined;
+  const probe = spec?.readinessProbe?.httpGet;
+  const ports = (running.pod.spec.containers.find((c) => c.name === container) as { ports?: Array<{ name?: string; containerPort: number }> }).ports ?? [];
+  const port = typeof probe?.port === 'number' ? probe.port : ports.find((p) => p.name === probe?.port)?.containerPort;
+  const url = `http://${running.pod.status.podIP}:${port}${probe?.path ?? '/'}`;
+  waitFor(`${running.pod.metadata.name}/${container} ready (${url})`, () => {
+    if (!runner.isRunning(running, container)) throw new Error(`${container} exited:\n${runner.logOf(running, container)}`);
+    return httpGet(url).status === 200 ? undefined : `not ready:\n${runner.logOf(running, container, 5)}`;
+  }, timeoutMs);
+}
+
+/** Waits for the container to exit; its log. */
+function waitExit(runner: PodRunner, running: RunningPod, container: string): string {
+  waitFor(`${container} exits`, () => (runner.isRunning(running, container) ? `still running:\n${runner.logOf(running, container)}` : undefined), 60_000);
+  return runner.logOf(running, container, 40);
+}
+
+/** Every pod of the install has an address from kwok (the Job's pod has run by kwok's stages). */
+function podsAddressed(cluster: LocalCluster, namespace: string): Probe {
+  return () => {
+    const pods = getJson<{ items: StoredPod[] }>(cluster.kubectl, ['get', 'pods', '-n', namespace]).items;
+    const missing = pods.filter((pod) => !pod.status.podIP).map((pod) => pod.metadata.name);
+    return pods.length === 0 ? 'no pods yet' : missing.length > 0 ? `no address: ${missing.join(', ')}` : undefined;
+  };
+}
+
+/**
+ * One install's programs on a cluster whose API server faces the pods at the control plane's address.
+ * `previous`: what the book's server left on the same export, which this (today's) server must read.
+ */
+export function programsSteps(cluster: LocalCluster, runner: PodRunner, install: Install, nodes: readonly SimulatedNode[],
+  previous?: ProgramsRun): ProgramsRun {
+  const { kubectl } = cluster;
+  const ns = install.namespace;
+  const server = workload(install, 'Deployment', /\/prometheus:v/);
+  const serverSpec = podSpecOf(server);
+  const uid = Number(serverSpec?.securityContext?.runAsUser);
+  const gid = Number(serverSpec?.securityContext?.runAsGroup);
+  const kubeStateMetrics = workload(install, 'Deployment', /kube-state-metrics:v/);
+  const pv = install.manifests.find((m) => m.kind === 'PersistentVolume')?.spec as { nfs: { server: string; path: string } };
+  const dataDir = runner.nfsPath(pv.nfs.server, pv.nfs.path);
+  const exportRoot = runner.nfsPath(pv.nfs.server, path.dirname(path.dirname(pv.nfs.path)));
+  let serverPod: RunningPod | undefined;
+  let version = '';
+
+  step(`applied as a user applies it; every pod has the address kwok gave it (the pods of ${nodes.length} nodes: ${nodes.map((n) => `${n.name} ${n.internalIp}`).join(', ')})`, () => {
+    expectSuccess(kubectl(['label', '--overwrite', 'namespace', ns, `${POD_SECURITY_ENFORCE_LABEL}=privileged`]), 'label namespace');
+    expectSuccess(kubectl(['apply', '-f', install.folder]), 'apply');
+    waitFor('pods addressed', podsAddressed(cluster, ns));
+  });
+
+  if (!previous) {
+    step(`the server on a data folder the Job has not prepared (root's, 0755) exits: permission denied, as the book's chown prevents`, () => {
+      fs.mkdirSync(dataDir, { recursive: true, mode: 0o755 });
+      const [name] = runner.podNames(ns, selectorOf(server) ?? '');
+      const running = runner.start(ns, name);
+      const log = waitExit(runner, running, 'prometheus-server');
+      if (!/permission denied/.test(log)) throw new Error(`exited for another reason:\n${log}`);
+      void runner.stop(running);
+    });
+  }
+
+  step(`the prep Job's own command, as root with only CHOWN, under a POSIX sh: the export's server folder owned ${uid}:${gid}`, () => {
+    const [jobPod] = runner.podNames(ns, `job-name=${install.job}`);
+    const result = runner.runToCompletion(ns, jobPod);
+    if (result.status !== 0) throw new Error(`the Job's command exited with ${result.status}: ${result.output}`);
+    const owner = fs.statSync(dataDir);
+    if (owner.uid !== uid || owner.gid !== gid) throw new Error(`${dataDir} is owned by ${owner.uid}:${owner.gid}: ${result.output}`);
+    if (!fs.statSync(exportRoot).isDirectory()) throw new Error(`no export at ${exportRoot}`);
+    process.stdout.write(`# the Job printed: ${result.output.trim()}\n`);
+  });
+
+  step('the server starts from the stored pod and answers its readiness probe; its flags are the rendered ones', () => {
+    const [name] = runner.podNames(ns, selectorOf(server) ?? '');
+    serverPod = runner.start(ns, name);
+    waitReady(runner, serverPod, 'prometheus-server');
+    const flags = apiGet<Record<string, string>>(serverPod.pod.status.podIP as string, '/api/v1/status/flags');
+    const container = serverSpec?.containers.find((c) => c.name === 'prometheus-server');
+    for (const arg of container?.args ?? []) {
+      const [flag, value] = arg.replace(/^--/, '').split('=');
+      const actual = flags[flag];
+      if (actual !== (value ?? 'true')) throw new Error(`flag ${flag}: the server runs with ${JSON.stringify(actual)}, the pod says ${JSON.stringify(value ?? 'true')}`);
+    }
+    version = apiGet<{ version: string }>(serverPod.pod.status.podIP as string, '/api/v1/status/buildinfo').version;
+  });
+
+  step(`the server and its reloader run hardened: their uids, no capability, no new privileges, a read-only root; the TSDB is written as ${uid}:${gid}`, () => {
+    const running = serverPod as RunningPod;
+    expectHardened(runner, running, 'prometheus-server', uid, gid);
+    const reloader = running.pod.spec.containers.find((c) => c.name !== 'prometheus-server');
+    if (reloader) expectHardened(runner, running, reloader.name, Number(reloader.securityContext?.runAsUser ?? uid), Number(reloader.securityContext?.runAsGroup ?? gid));
+    waitFor('the TSDB written', () => (fs.existsSync(path.join(dataDir, 'wal')) ? undefined : `no wal in ${dataDir}`), 30_000);
+    const wrongOwner = fs.readdirSync(dataDir).map((entry) => path.join(dataDir, entry)).filter((file) => fs.statSync(file).uid !== uid);
+    if (wrongOwner.length > 0) throw new Error(`not written as ${uid}: ${wrongOwner.join(', ')}`);
+  });
+
+  let targets: Target[] = [];
+  step(`node-exporter on ${nodes.length} nodes and kube-state-metrics start; the server discovers them through its ServiceAccount and scrapes them, itself and the API server`, () => {
+    const exporters = runner.podNames(ns, install.nodeExporterSelector ?? '').map((name) => runner.start(ns, name));
+    const [ksmName] = runner.podNames(ns, selectorOf(kubeStateMetrics) ?? '');
+    const ksm = runner.start(ns, ksmName);
+    for (const exporter of exporters) waitReady(runner, exporter, exporter.pod.spec.containers[0].name);
+    waitReady(runner, ksm, ksm.pod.spec.containers[0].name);
+    const expected = [
+      ...nodes.map((node) => `http://${node.internalIp}:9100/metrics`),
+      `http://${ksm.pod.status.podIP}:8080/metrics`,
+      `http://localhost:9090/metrics`,
+      `https://${nodes.find((n) => n.controlPlane)?.internalIp}:${cluster.apiPort}/metrics`,
+    ];
+    waitFor('the targets up', () => {
+      targets = apiGet<{ activeTargets: Target[] }>((serverPod as RunningPod).pod.status.podIP as string, '/api/v1/targets').activeTargets;
+      const down = expected.filter((url) => !targets.some((t) => t.scrapeUrl === url && t.health === 'up'));
+      return down.length === 0 ? undefined : `not up: ${down.map((url) => `${url} (${targets.find((t) => t.scrapeUrl === url)?.lastError ?? 'not discovered'})`).join('; ')}`;
+    }, 150_000);
+    const series = apiGet<{ result: unknown[] }>((serverPod as RunningPod).pod.status.podIP as string,
+      `/api/v1/query?query=${encodeURIComponent(`kube_pod_info{pod="${(serverPod as RunningPod).pod.metadata.name}"}`)}`).result;
+    if (series.length !== 1) throw new Error(`kube-state-metrics does not report the server's pod: ${JSON.stringify(series)}`);
+  });
+
+  if (previous) {
+    step(`the data the book's Prometheus ${previous.version} wrote on the claim is read by this one (${version}): its own build info, from before the upgrade`, () => {
+      const result = apiGet<{ result: Array<{ metric: Record<string, string> }> }>((serverPod as RunningPod).pod.status.podIP as string,
+        `/api/v1/query?query=prometheus_build_info&time=${previous.scrapedAt}`).result;
+      if (!result.some((sample) => sample.metric.version === previous.version)) throw new Error(`no sample of ${previous.version} at ${previous.scrapedAt}: ${JSON.stringify(result)}`);
+    });
+  }
+
+  step('a config change reaches the running server: the ConfigMap edited, the kubelet\'s `..data` swap, the reloader calls the server\'s /-/reload', () => {
+    const configMapName = (serverSpec?.volumes as Array<{ name: string; configMap?: { name: string } }>).find((v) => v.configMap)?.configMap?.name ?? '';
+    const configMap = getJson<Manifest & { data: Record<string, string> }>(kubectl, ['get', 'configmap', '-n', ns, configMapName]);
+    const config = parseYaml(configMap.data['prometheus.yml']) as { scrape_configs: object[] };
+    // JSON is YAML: Prometheus reads it as its config.
+    config.scrape_configs.push({ job_name: 'e2e-day2', static_configs: [{ targets: ['localhost:9090'] }] });
+    const changed = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: configMapName, namespace: ns }, data: { ...configMap.data, 'prometheus.yml': JSON.stringify(config, null, 2) } };
+    expectSuccess(kubectl(['apply', '-f', '-'], JSON.stringify(changed)), 'apply the changed ConfigMap');
+    runner.syncConfigMaps();
+    waitFor('the server runs the changed config', () => {
+      const yaml = apiGet<{ yaml: string }>((serverPod as RunningPod).pod.status.podIP as string, '/api/v1/status/config').yaml;
+      return yaml.includes('e2e-day2') ? undefined : 'not reloaded yet';
+    }, 60_000);
+  });
+
+  const scrapedAt = Math.floor(Date.now() / 1000);
+  // A moment after a scrape: the next install's server must find this second's sample of the build info.
+  sleepSync(1000);
+  return { version, scrapedAt, targetsUp: targets.filter((t) => t.health === 'up').length };
+}

@@ -180,7 +180,7 @@ function startApiServer(dir: string, etcdPort: number, apiPort: number, release:
     `--service-account-key-file=${path.join(dir, 'sa.pub')}`, `--service-account-signing-key-file=${path.join(dir, 'sa.key')}`,
     '--service-cluster-ip-range=10.96.0.0/24', '--allow-privileged=true', '--profiling=false',
     '--enable-priority-and-fairness=false', `--admission-control-config-file=${admission}`, '--v=0',
-    ...apiServerFlags(release),
+    ...apiServerFlags(release, podFacingAddress === undefined),
   ]);
 }
 

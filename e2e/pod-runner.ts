@@ -75,7 +75,7 @@ export interface StoredPod {
     containers: StoredContainer[];
     volumes?: StoredVolume[];
   };
-  status: { podIP?: string };
+  status: { podIP?: string; hostIP?: string };
 }
 
 /** A pod the runner started: its containers' processes, by container name. */
@@ -344,20 +344,25 @@ export class PodRunner {
     if (context.privileged) throw new Error(`container ${container.name} of ${pod.metadata.name} is privileged: the runner does not run those`);
     if (context.readOnlyRootFilesystem) mount('-o', 'remount,bind,ro', root);
 
-    const args = [...(command.length > 0 ? command : program.entrypoint), ...(container.args ?? [])];
+    const environment = this.environment(pod, container);
+    const variables = new Map(environment);
+    // The kubelet expands $(VAR) in the pod's command and args; the image's entrypoint is taken as it is.
+    const args = command.length > 0
+      ? [...command, ...(container.args ?? [])].map((arg) => expand(arg, variables))
+      : [...program.entrypoint, ...(container.args ?? []).map((arg) => expand(arg, variables))];
     return {
       command: ['nsenter', `--target=${holder}`, '--mount', '--net', 'chroot', root,
-        '/usr/bin/env', '-i', `--chdir=${program.workingDir}`, ...this.environment(pod, container),
+        '/usr/bin/env', '-i', `--chdir=${program.workingDir}`, ...environment.map(([name, value]) => `${name}=${value}`),
         '/usr/bin/setpriv', ...privileges(pod, context), '--', ...args],
       log: path.join(podDir, `${container.name}.log`),
     };
   }
 
   /** The container's environment as the kubelet sets it: its own variables, the API server's address, its hostname. */
-  private environment(pod: StoredPod, container: StoredContainer): string[] {
+  private environment(pod: StoredPod, container: StoredContainer): Array<[string, string]> {
     const fields: Record<string, string> = {
       'metadata.name': pod.metadata.name, 'metadata.namespace': pod.metadata.namespace, 'status.podIP': pod.status.podIP ?? '',
-      'spec.nodeName': pod.spec.nodeName,
+      'status.hostIP': pod.status.hostIP ?? '', 'spec.nodeName': pod.spec.nodeName,
     };
     const variables: Array<[string, string]> = [
       ['PATH', DEFAULT_PATH], ['HOSTNAME', pod.spec.hostNetwork ? pod.spec.nodeName : pod.metadata.name],
@@ -367,9 +372,9 @@ export class PodRunner {
     for (const variable of container.env ?? []) {
       const field = variable.valueFrom?.fieldRef?.fieldPath;
       if (field !== undefined && !(field in fields)) throw new Error(`env ${variable.name} of ${container.name}: fieldRef ${field} is not one the runner knows`);
-      variables.push([variable.name, field !== undefined ? fields[field] : variable.value ?? '']);
+      variables.push([variable.name, field !== undefined ? fields[field] : expand(variable.value ?? '', new Map(variables))]);
     }
-    return variables.map(([name, value]) => `${name}=${value}`);
+    return variables;
   }
 
   private volumeSource(pod: StoredPod, volume: StoredVolume): string {
@@ -441,6 +446,14 @@ export class PodRunner {
     }
     return dir;
   }
+}
+
+/** Kubernetes' variable references: `$(NAME)` becomes the variable's value where it is defined, `$$` a `$`. */
+function expand(text: string, variables: ReadonlyMap<string, string>): string {
+  return text.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (match, name?: string) => {
+    if (match === '$$') return '$';
+    return name !== undefined && variables.has(name) ? variables.get(name) as string : match;
+  });
 }
 
 /** setpriv's options for the merged pod and container security context. */

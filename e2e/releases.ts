@@ -55,8 +55,8 @@ function release(module: string): Release {
  * 127.0.0.1 ("cannot use public IP 127.0.0.1 with endpoint reconciler"), and a loopback server has no
  * endpoints to reconcile anyway. (Only the pinned releases are proven: 1.27 as it was, 1.37 so.)
  */
-export function apiServerFlags(release: Release): string[] {
-  return release.minor > 27 ? ['--endpoint-reconciler-type=none'] : [];
+export function apiServerFlags(release: Release, advertisesLoopback: boolean): string[] {
+  return release.minor > 27 && advertisesLoopback ? ['--endpoint-reconciler-type=none'] : [];
 }
 
 /**

@@ -23,7 +23,7 @@ import { argoCdVersion } from './argocd';
 import { fluxSteps, sharedClusterSteps } from './gitops';
 import { argoWavesStep, convergedSteps, readInstall, storedAsWritten, releasedVolumeStep, tolerationNegativeStep, uninstallStep } from './lifecycle';
 import { LocalCluster, LocalClusterOptions, startLocalCluster } from './local-cluster';
-import { Release, selectedReleases } from './releases';
+import { pinnedReleases, Release, selectedReleases } from './releases';
 import { upgradeSteps } from './upgrade';
 import { PodRunner } from './pod-runner';
 import { ProgramsRun, programsSteps } from './programs-steps';
@@ -200,7 +200,7 @@ async function withCluster<T>(options: LocalClusterOptions, body: (cluster: Loca
 async function programsPart(release: Release): Promise<string> {
   const controlPlane = BOOK_LAB_NODES.find((node) => node.controlPlane)?.internalIp ?? '';
   PodRunner.createNetwork(controlPlane);
-  const environments = release === selectedReleases().slice(-1)[0] ? [ENVIRONMENT, TODAY] : [ENVIRONMENT];
+  const environments = release.module === pinnedReleases().slice(-1)[0].module ? [ENVIRONMENT, TODAY] : [ENVIRONMENT];
   const outdir = synthWith({ SYNTH_ENVIRONMENTS: environments.join(',') });
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-programs-'));
   const runs: ProgramsRun[] = [];

@@ -44,6 +44,8 @@ interface StoredContainer {
   env?: Array<{ name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }>;
   securityContext?: SecurityContext;
   volumeMounts?: Array<{ name: string; mountPath: string; readOnly?: boolean; subPath?: string }>;
+  ports?: Array<{ name?: string; containerPort: number }>;
+  readinessProbe?: { httpGet?: { path?: string; port: number | string } };
 }
 
 interface StoredVolume {

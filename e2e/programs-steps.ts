@@ -84,10 +84,9 @@ function expectHardened(runner: PodRunner, running: RunningPod, container: strin
 
 /** Waits until the pod answers its own readiness probe (an HTTP GET on its address). */
 function waitReady(runner: PodRunner, running: RunningPod, container: string, timeoutMs = 90_000): void {
-  const spec = running.pod.spec.containers.find((c) => c.name === container) as { readinessProbe?: { httpGet?: { path: string; port: number | string } } } | undefined;
+  const spec = running.pod.spec.containers.find((c) => c.name === container);
   const probe = spec?.readinessProbe?.httpGet;
-  const ports = (running.pod.spec.containers.find((c) => c.name === container) as { ports?: Array<{ name?: string; containerPort: number }> }).ports ?? [];
-  const port = typeof probe?.port === 'number' ? probe.port : ports.find((p) => p.name === probe?.port)?.containerPort;
+  const port = typeof probe?.port === 'number' ? probe.port : spec?.ports?.find((p) => p.name === probe?.port)?.containerPort;
   const url = `http://${running.pod.status.podIP}:${port}${probe?.path ?? '/'}`;
   waitFor(`${running.pod.metadata.name}/${container} ready (${url})`, () => {
     if (!runner.isRunning(running, container)) throw new Error(`${container} exited:\n${runner.logOf(running, container)}`);
@@ -182,7 +181,10 @@ export function programsSteps(cluster: LocalCluster, runner: PodRunner, install:
     const running = serverPod as RunningPod;
     expectHardened(runner, running, 'prometheus-server', uid, gid);
     const reloader = running.pod.spec.containers.find((c) => c.name !== 'prometheus-server');
-    if (reloader) expectHardened(runner, running, reloader.name, Number(reloader.securityContext?.runAsUser ?? uid), Number(reloader.securityContext?.runAsGroup ?? gid));
+    if (reloader) {
+      const context = reloader.securityContext;
+      expectHardened(runner, running, reloader.name, Number(context?.runAsUser ?? uid), Number(context?.runAsGroup ?? gid));
+    }
     waitFor('the TSDB written', () => (fs.existsSync(path.join(dataDir, 'wal')) ? undefined : `no wal in ${dataDir}`), 30_000);
     const wrongOwner = fs.readdirSync(dataDir).map((entry) => path.join(dataDir, entry)).filter((file) => fs.statSync(file).uid !== uid);
     if (wrongOwner.length > 0) throw new Error(`not written as ${uid}: ${wrongOwner.join(', ')}`);

@@ -30,7 +30,7 @@ export const BOOK_LAB_NODES: readonly SimulatedNode[] = [
 const CONTROL_PLANE_TAINT = { key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' };
 const KWOK_ANNOTATION = 'kwok.x-k8s.io/node';
 /** Read by e2e/kwok-stages.yaml: the address kwok reports for the node. */
-export const INTERNAL_IP_ANNOTATION = 'e2e.prometheus-book/internal-ip';
+const INTERNAL_IP_ANNOTATION = 'e2e.prometheus-book/internal-ip';
 /** kwok's configuration: the stages that stand in for the kubelet. */
 const KWOK_STAGES = path.join(PROJECT_ROOT, 'e2e', 'kwok-stages.yaml');
 

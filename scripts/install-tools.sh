@@ -68,7 +68,8 @@ install_kustomize() {
 
 # promtool of each Prometheus release a chart runs (v2.19.0: the book's; v3.14.0: today's), one pinned module
 # each under test/promtool/ (Prometheus' go.mod has a replace, so `go install` refuses it), into
-# tools/bin/promtool-<version>; and every other tool such a module lists (2.19's tsdb) as <name>-<version>.
+# tools/bin/promtool-<version>; and every other tool such a module lists (2.19's tsdb; both releases' prometheus,
+# for the e2e's programs part) as <name>-<version>.
 # The module's first lines name the release and the build tags (3.14: Prometheus' own tags that leave out
 # every service discovery but Kubernetes', the only one the configs use: 4 minutes instead of 10).
 install_promtool() {
@@ -84,7 +85,9 @@ install_promtool() {
         continue
       fi
       require_go
-      echo "install-tools: building $name $version with $(go version | cut -d' ' -f3) into tools/bin, which npm test runs over each environment's Prometheus config and data (first time only: about 4-6 minutes each on two cores)" >&2
+      local purpose="which npm test runs over each environment's Prometheus config and data"
+      [[ $name == prometheus ]] && purpose="the server the e2e runs as the install's server pods run it"
+      echo "install-tools: building $name $version with $(go version | cut -d' ' -f3) into tools/bin, $purpose (first time only: about 4-6 minutes each on two cores)" >&2
       start=$(date +%s)
       rm -f "$dest" "$stamp"
       (cd "$module" && GOFLAGS=-buildvcs=false go build -trimpath -tags "$tags" \

@@ -281,8 +281,15 @@ export class PodRunner {
     return childPid(child);
   }
 
+  /** Starts a namespace holder and returns once it holds them: unshare and nsenter exec `sleep` only after entering. */
   private spawnHolder(command: string[]): ChildProcess {
-    return spawn('bash', [TIED_TO_PARENT, String(process.pid), ...command], { stdio: 'ignore', detached: true });
+    const child = spawn('bash', [TIED_TO_PARENT, String(process.pid), ...command], { stdio: 'ignore', detached: true });
+    const pid = childPid(child);
+    for (let waited = 0; readComm(pid) !== 'sleep'; waited += 10) {
+      if (waited > 10_000) throw new Error(`${command.join(' ')} did not come up`);
+      sleepSync(10);
+    }
+    return child;
   }
 
   private release(holder: number): void {
@@ -483,6 +490,14 @@ function childPid(launcher: ChildProcess): number {
     sleepSync(20);
   }
   throw new Error(`${launcher.spawnargs.slice(3).join(' ')} did not start`);
+}
+
+function readComm(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
 }
 
 function childPidOrZero(launcher: ChildProcess): number {

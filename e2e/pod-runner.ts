@@ -86,6 +86,8 @@ export interface RunningPod {
   readonly processes: Map<string, ChildProcess>;
   /** The folder its containers' roots, volumes and logs are in. */
   readonly dir: string;
+  /** The process holding its namespaces. */
+  readonly holder: number;
 }
 
 /** One container's way to start: the command (run as root in this namespace) and the folder it logs to. */
@@ -161,18 +163,30 @@ export class PodRunner {
     const pod = this.readPod(namespace, name);
     const holder = this.sandbox(pod);
     const dir = this.podDir(pod);
-    const processes = new Map<string, ChildProcess>();
-    for (const container of pod.spec.containers) {
-      const launch = this.prepare(pod, container, holder);
-      const log = fs.openSync(launch.log, 'a');
-      const child = spawn('bash', [TIED_TO_PARENT, String(process.pid), ...launch.command],
-        { stdio: ['ignore', log, log], detached: true });
-      fs.closeSync(log);
-      processes.set(container.name, child);
-    }
-    const running = { pod, processes, dir };
+    const running = { pod, processes: new Map<string, ChildProcess>(), dir, holder };
+    for (const container of pod.spec.containers) this.launch(running, container);
     this.running.push(running);
     return running;
+  }
+
+  /** Stops a container's program and starts it again in its pod, as the kubelet restarts a container. */
+  restart(running: RunningPod, container: string): void {
+    running.processes.get(container)?.kill('SIGTERM');
+    for (let waited = 0; this.isRunning(running, container); waited += 100) {
+      if (waited > 15_000) throw new Error(`${container} of ${running.pod.metadata.name} did not stop`);
+      sleepSync(100);
+    }
+    const spec = running.pod.spec.containers.find((candidate) => candidate.name === container);
+    if (!spec) throw new Error(`pod ${running.pod.metadata.name} has no container ${container}`);
+    this.launch(running, spec);
+  }
+
+  private launch(running: RunningPod, container: StoredContainer): void {
+    const launch = this.prepare(running.pod, container, running.holder);
+    const log = fs.openSync(launch.log, 'a');
+    const child = spawn('bash', [TIED_TO_PARENT, String(process.pid), ...launch.command], { stdio: ['ignore', log, log], detached: true });
+    fs.closeSync(log);
+    running.processes.set(container.name, child);
   }
 
   /** Runs the pod's one container to its end (a Job's pod): its exit status and output. */

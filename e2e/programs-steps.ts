@@ -66,8 +66,14 @@ function processStatus(pid: number): Record<string, string> {
   }));
 }
 
-/** Fails unless the running container runs as `uid`:`gid` with no capability, no new privileges and its root read-only. */
-function expectHardened(runner: PodRunner, running: RunningPod, container: string, uid: number, gid: number): void {
+/**
+ * Fails unless the running container runs as the uid and gid its pod asks for, with no capability, no new
+ * privileges and its root read-only (what the install's hardening renders for every long-running container).
+ */
+function expectHardened(runner: PodRunner, running: RunningPod, container: string): void {
+  const context = { ...running.pod.spec.securityContext, ...running.pod.spec.containers.find((c) => c.name === container)?.securityContext };
+  const uid = context.runAsUser ?? 0;
+  const gid = context.runAsGroup ?? 0;
   const pid = runner.programPid(running, container);
   const status = processStatus(pid);
   const where = `${running.pod.metadata.name}/${container} (pid ${pid})`;
@@ -103,13 +109,18 @@ function waitExit(runner: PodRunner, running: RunningPod, container: string): st
 type PodStatus = StoredPod & { status: { phase?: string; conditions?: Array<{ type: string; status: string }> } };
 
 /**
- * Every pod of the install has its address and is Ready (the Job's has Succeeded) as kwok reports them: the
- * Endpoints the server discovers are whole before it starts. (Prometheus 2.19 on 1.37 was seen to miss
- * node-exporter's Endpoints filled in after its first list; see docs/testing.md.)
+ * Every pod of the install has its address and is Ready (the Job's has Succeeded) as kwok reports them. kwok
+ * sometimes gives a host-network pod its default node IP (127.0.0.1, its `--node-ip`) instead of its node's; the
+ * endpoints controller leaves a loopback address out of the Endpoints, so the server would not find that
+ * node-exporter. Such a pod is deleted, and its DaemonSet makes another, as a node's restart would.
  */
-function podsReady(cluster: LocalCluster, namespace: string): Probe {
+function podsReady(cluster: LocalCluster, namespace: string, nodes: readonly SimulatedNode[]): Probe {
   return () => {
     const pods = getJson<{ items: PodStatus[] }>(cluster.kubectl, ['get', 'pods', '-n', namespace]).items;
+    const misaddressed = pods.filter((pod) => pod.spec.hostNetwork && pod.status.podIP
+      && pod.status.podIP !== nodes.find((node) => node.name === pod.spec.nodeName)?.internalIp);
+    for (const pod of misaddressed) expectSuccess(cluster.kubectl(['delete', 'pod', '-n', namespace, pod.metadata.name, '--wait=false']), 'delete pod');
+    if (misaddressed.length > 0) return `given kwok's default address, deleted: ${misaddressed.map((pod) => pod.metadata.name).join(', ')}`;
     const ready = (pod: PodStatus): boolean => pod.status.phase === 'Succeeded'
       || (pod.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
     const missing = pods.filter((pod) => !pod.status.podIP || !ready(pod)).map((pod) => pod.metadata.name);
@@ -139,7 +150,7 @@ export function programsSteps(cluster: LocalCluster, runner: PodRunner, install:
   step(`applied as a user applies it; every pod Ready with the address kwok gave it (the pods of ${nodes.length} nodes: ${nodes.map((n) => `${n.name} ${n.internalIp}`).join(', ')})`, () => {
     expectSuccess(kubectl(['label', '--overwrite', 'namespace', ns, `${POD_SECURITY_ENFORCE_LABEL}=privileged`]), 'label namespace');
     expectSuccess(kubectl(['apply', '-f', install.folder]), 'apply');
-    waitFor('pods ready', podsReady(cluster, ns));
+    waitFor('pods ready', podsReady(cluster, ns, nodes));
   });
 
   if (!previous) {
@@ -179,25 +190,21 @@ export function programsSteps(cluster: LocalCluster, runner: PodRunner, install:
 
   step(`the server and its reloader run hardened: their uids, no capability, no new privileges, a read-only root; the TSDB is written as ${uid}:${gid}`, () => {
     const running = serverPod as RunningPod;
-    expectHardened(runner, running, 'prometheus-server', uid, gid);
-    const reloader = running.pod.spec.containers.find((c) => c.name !== 'prometheus-server');
-    if (reloader) {
-      const context = reloader.securityContext;
-      expectHardened(runner, running, reloader.name, Number(context?.runAsUser ?? uid), Number(context?.runAsGroup ?? gid));
-    }
+    for (const container of running.pod.spec.containers) expectHardened(runner, running, container.name);
     waitFor('the TSDB written', () => (fs.existsSync(path.join(dataDir, 'wal')) ? undefined : `no wal in ${dataDir}`), 30_000);
     const wrongOwner = fs.readdirSync(dataDir).map((entry) => path.join(dataDir, entry)).filter((file) => fs.statSync(file).uid !== uid);
     if (wrongOwner.length > 0) throw new Error(`not written as ${uid}: ${wrongOwner.join(', ')}`);
   });
 
   let targets: Target[] = [];
-  let runsAt: number | undefined;
-  step(`node-exporter on ${nodes.length} nodes and kube-state-metrics start; the server discovers them through its ServiceAccount and scrapes them, itself and the API server`, () => {
+  step(`node-exporter on ${nodes.length} nodes and kube-state-metrics start hardened (their uids, no capability, a read-only root); the server discovers them through its ServiceAccount and scrapes them, itself and the API server`, () => {
     const exporters = runner.podNames(ns, install.nodeExporterSelector ?? '').map((name) => runner.start(ns, name));
     const [ksmName] = runner.podNames(ns, selectorOf(kubeStateMetrics) ?? '');
     const ksm = runner.start(ns, ksmName);
-    for (const exporter of exporters) waitReady(runner, exporter, exporter.pod.spec.containers[0].name);
-    waitReady(runner, ksm, ksm.pod.spec.containers[0].name);
+    for (const pod of [...exporters, ksm]) {
+      waitReady(runner, pod, pod.pod.spec.containers[0].name);
+      expectHardened(runner, pod, pod.pod.spec.containers[0].name);
+    }
     const expected = [
       ...nodes.map((node) => `http://${node.internalIp}:9100/metrics`),
       `http://${ksm.pod.status.podIP}:8080/metrics`,
@@ -237,27 +244,53 @@ export function programsSteps(cluster: LocalCluster, runner: PodRunner, install:
     }, 60_000);
   });
 
+  step('without its ClusterRoleBinding the restarted server\'s discovery is refused (forbidden for its ServiceAccount), nothing found; applied again, it finds the node exporters', () => {
+    const running = serverPod as RunningPod;
+    const account = running.pod.spec.serviceAccountName ?? 'default';
+    const binding = install.manifests.find((m) => m.kind === 'ClusterRoleBinding'
+      && (m as Manifest & { subjects?: Array<{ name: string }> }).subjects?.some((subject) => subject.name === account));
+    if (!binding) throw new Error(`no ClusterRoleBinding for ServiceAccount ${account} in ${install.folder}`);
+    expectSuccess(kubectl(['delete', 'clusterrolebinding', binding.metadata.name]), 'delete the binding');
+    // The discovery lists when the server starts: restarted, it finds the binding gone.
+    runner.restart(running, 'prometheus-server');
+    const refused = new RegExp(`forbidden: User \\W{0,3}system:serviceaccount:${ns}:${account}\\W{0,3} cannot (list|watch) resource`);
+    waitFor('discovery refused', () => (refused.test(runner.logOf(running, 'prometheus-server', 200)) ? undefined
+      : `no ${refused} in its log:\n${runner.logOf(running, 'prometheus-server', 6)}`), 60_000);
+    const discovered = (): number => apiGet<{ activeTargets: Target[] }>(running.pod.status.podIP as string, '/api/v1/targets').activeTargets
+      .filter((t) => nodes.some((node) => t.scrapeUrl === `http://${node.internalIp}:9100/metrics`)).length;
+    waitReady(runner, running, 'prometheus-server');
+    if (discovered() !== 0) throw new Error('node-exporter discovered without the binding');
+    expectSuccess(kubectl(['apply', '-f', install.folder]), 'apply the install again');
+    waitFor('node-exporter discovered again', () => {
+      const found = discovered();
+      return found === nodes.length ? undefined : `${found} of ${nodes.length} node exporters discovered`;
+    }, 90_000);
+  });
+
   if (/^3\./.test(version)) {
-    step('Prometheus 3 refuses a flag it removed: the server pod given the book-era `--storage.tsdb.retention` exits naming it', () => {
-      const running = serverPod as RunningPod;
-      const index = running.pod.spec.containers.findIndex((c) => c.name === 'prometheus-server');
-      const patch = [{ op: 'add', path: `/spec/template/spec/containers/${index}/args/-`, value: '--storage.tsdb.retention=15d' }];
-      expectSuccess(kubectl(['patch', 'deployment', '-n', ns, server.metadata.name, '--type=json', '-p', JSON.stringify(patch)]), 'patch the server');
-      let name = '';
-      waitFor('the patched pod', () => {
-        name = runner.podNames(ns, selectorOf(server) ?? '').find((candidate) => candidate !== running.pod.metadata.name) ?? '';
-        return name ? undefined : 'not created yet';
-      });
-      const scrapedAt = Math.floor(Date.now() / 1000);
-      void runner.stop(running);
-      const patched = runner.start(ns, name);
-      const log = waitExit(runner, patched, 'prometheus-server');
+    step('Prometheus 3 refuses a flag it removed: the server\'s pod, given the book-era `--storage.tsdb.retention`, exits naming it', () => {
+      // A pod of its own (no labels: no Service selects it), the stored server pod's spec with the flag added; the
+      // admission adds its own token volume again. It stops at the flag, before it opens any file.
+      const stored = (serverPod as RunningPod).pod;
+      const isToken = (name: string): boolean => name.startsWith('kube-api-access-');
+      const spec = {
+        ...stored.spec,
+        volumes: (stored.spec.volumes ?? []).filter((volume) => !isToken(volume.name)),
+        containers: stored.spec.containers.map((container) => ({
+          ...container,
+          volumeMounts: (container.volumeMounts ?? []).filter((mount) => !isToken(mount.name)),
+          args: container.name === 'prometheus-server' ? [...(container.args ?? []), '--storage.tsdb.retention=15d'] : container.args,
+        })),
+      };
+      const name = `${stored.metadata.name.slice(0, 40)}-removed-flag`;
+      const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns }, spec };
+      expectSuccess(kubectl(['create', '-f', '-'], JSON.stringify(pod)), 'create the pod with the removed flag');
+      const log = waitExit(runner, runner.start(ns, name), 'prometheus-server');
       if (!/unknown long flag '--storage\.tsdb\.retention'/.test(log)) throw new Error(`exited for another reason:\n${log}`);
-      runsAt = scrapedAt;
     });
   }
 
-  const scrapedAt = runsAt ?? Math.floor(Date.now() / 1000);
+  const scrapedAt = Math.floor(Date.now() / 1000);
   // A moment after a scrape: the next install's server must find this second's sample of the build info.
   sleepSync(1000);
   return { version, scrapedAt, targetsUp: targets.filter((t) => t.health === 'up').length };

@@ -85,7 +85,10 @@ export class ArgoCd {
     });
     cluster.startServer('argocd-application-controller', binary, [
       ...common, `--repo-server=127.0.0.1:${repoServer}`, '--repo-server-plaintext', `--metrics-port=${controllerMetrics}`, `--namespace=${NAMESPACE}`,
-      '--status-processors=4', '--operation-processors=2',
+      // selfHeal's first attempt 10 s after a drift instead of 2 s: under the suite's load a selfHeal sync of the two
+      // Deployments right after the first sync once replaced that sync's result, which the wave check reads,
+      // before a poll saw it. selfHeal itself is still checked.
+      '--status-processors=4', '--operation-processors=2', '--self-heal-backoff-timeout-seconds=10',
     ], { ARGOCD_BINARY_NAME: 'argocd-application-controller', ARGOCD_FAKE_IN_CLUSTER: 'true', KUBECONFIG: cluster.kubeconfig });
     return new ArgoCd(cluster);
   }

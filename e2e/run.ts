@@ -365,11 +365,10 @@ async function main(): Promise<void> {
       },
     ] : []),
     { title: `Kubernetes ${release.version}: the book's install upgraded to today's chart`, env: { E2E_PART: 'upgrade', E2E_KUBE: release.module } },
-    // Opt-in until Prometheus 2.19's discovery on 1.37 is understood (docs/testing.md): E2E_PROGRAMS=1.
-    ...(process.env.E2E_PROGRAMS === '1' ? [{
+    {
       title: `Kubernetes ${release.version}: the programs of ${release === newest ? 'the lab, then today,' : 'the lab'} run from the stored pods`,
       env: { E2E_PART: 'programs', E2E_KUBE: release.module }, ownNetwork: true,
-    }] : []),
+    },
     ...(targets.get(OTHER.environment) === release.target
       ? [{ title: `Kubernetes ${release.version}: ${OTHER.environment}, in namespace ${OTHER.namespace}`, env: { E2E_PART: 'staging', E2E_KUBE: release.module } }]
       : []),

@@ -269,12 +269,13 @@ export function programsSteps(cluster: LocalCluster, runner: PodRunner, install:
 
   if (/^3\./.test(version)) {
     step('Prometheus 3 refuses a flag it removed: the server\'s pod, given the book-era `--storage.tsdb.retention`, exits naming it', () => {
-      // A pod of its own (no labels: no Service selects it), the stored server pod's spec with the flag added; the
-      // admission adds its own token volume again. It stops at the flag, before it opens any file.
+      // A pod of its own (no labels: no Service selects it), the stored server pod's spec with the flag added, for the
+      // scheduler to place; the admission adds its own token volume again. It stops at the flag, before it opens any file.
       const stored = (serverPod as RunningPod).pod;
       const isToken = (name: string): boolean => name.startsWith('kube-api-access-');
+      const { nodeName: _scheduled, ...unscheduled } = stored.spec;
       const spec = {
-        ...stored.spec,
+        ...unscheduled,
         volumes: (stored.spec.volumes ?? []).filter((volume) => !isToken(volume.name)),
         containers: stored.spec.containers.map((container) => ({
           ...container,

@@ -1,7 +1,7 @@
 import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { getJson } from './converge';
+import { getJson, waitFor } from './converge';
 import { imageProgram } from './image-programs';
 import { LocalCluster, TIED_TO_PARENT } from './local-cluster';
 import { sleepSync } from './processes';
@@ -87,7 +87,14 @@ export interface RunningPod {
   /** The folder its containers' roots, volumes and logs are in. */
   readonly dir: string;
   /** The process holding its namespaces. */
-  readonly holder: number;
+  readonly holder: Holder;
+}
+
+/** A process (`sleep`, under tied-to-parent.sh) that holds namespaces for as long as it lives. */
+interface Holder {
+  readonly launcher: ChildProcess;
+  /** The `sleep` itself: the pid nsenter enters. */
+  readonly pid: number;
 }
 
 /** One container's way to start: the command (run as root in this namespace) and the folder it logs to. */
@@ -111,8 +118,8 @@ function inFreshNetworkNamespace(): boolean {
 export class PodRunner {
   private readonly running: RunningPod[] = [];
   /** Per worker node, the process holding its network namespace (m-k8s is this process's own). */
-  private readonly nodeNamespaces = new Map<string, ChildProcess>();
-  private readonly holders: ChildProcess[] = [];
+  private readonly nodeNamespaces = new Map<string, Holder>();
+  private readonly holders: Holder[] = [];
   private interfaces = 0;
 
   /**
@@ -144,12 +151,12 @@ export class PodRunner {
 
   /** The pod as the API server stores it, once kwok has given it an address. */
   readPod(namespace: string, name: string): StoredPod {
-    for (let waited = 0; ; waited += 250) {
-      const pod = getJson<StoredPod>(this.cluster.kubectl, ['get', 'pod', '-n', namespace, name]);
-      if (pod.status.podIP) return pod;
-      if (waited > 60_000) throw new Error(`pod ${namespace}/${name} has no address after 60s`);
-      sleepSync(250);
-    }
+    let pod: StoredPod | undefined;
+    waitFor(`pod ${namespace}/${name} addressed`, () => {
+      pod = getJson<StoredPod>(this.cluster.kubectl, ['get', 'pod', '-n', namespace, name]);
+      return pod.status.podIP ? undefined : 'no address yet';
+    }, 60_000);
+    return pod as StoredPod;
   }
 
   /** The names of the pods matching a label selector, sorted. */
@@ -172,10 +179,7 @@ export class PodRunner {
   /** Stops a container's program and starts it again in its pod, as the kubelet restarts a container. */
   restart(running: RunningPod, container: string): void {
     running.processes.get(container)?.kill('SIGTERM');
-    for (let waited = 0; this.isRunning(running, container); waited += 100) {
-      if (waited > 15_000) throw new Error(`${container} of ${running.pod.metadata.name} did not stop`);
-      sleepSync(100);
-    }
+    waitFor(`${container} of ${running.pod.metadata.name} stopped`, () => (this.isRunning(running, container) ? 'still running' : undefined), 15_000);
     const spec = running.pod.spec.containers.find((candidate) => candidate.name === container);
     if (!spec) throw new Error(`pod ${running.pod.metadata.name} has no container ${container}`);
     this.launch(running, spec);
@@ -196,7 +200,7 @@ export class PodRunner {
     const [container] = pod.spec.containers;
     const launch = this.prepare(pod, container, holder);
     const result = spawnSync(launch.command[0], launch.command.slice(1), { encoding: 'utf8', timeout: 60_000 });
-    this.release(holder);
+    void stopProcess(holder.launcher);
     return { status: result.status, output: `${result.stdout}${result.stderr}` };
   }
 
@@ -221,9 +225,8 @@ export class PodRunner {
 
   /** The pid of a container's program (the process the launch command became). */
   programPid(running: RunningPod, container: string): number {
-    const launcher = running.processes.get(container)?.pid;
-    const children = launcher ? fs.readFileSync(`/proc/${launcher}/task/${launcher}/children`, 'utf8').trim() : '';
-    const pid = Number(children.split(' ')[0]);
+    const launcher = running.processes.get(container);
+    const pid = launcher ? childPidOrZero(launcher) : 0;
     if (!pid) throw new Error(`container ${container} of ${running.pod.metadata.name} is not running:\n${this.logOf(running, container)}`);
     return pid;
   }
@@ -240,7 +243,7 @@ export class PodRunner {
     }
   }
 
-  /** Stops a pod's containers (SIGTERM, then SIGKILL after tied-to-parent.sh's grace) and its namespaces. */
+  /** Stops a pod's containers (SIGTERM, then SIGKILL after tied-to-parent.sh's grace); stopAll ends its namespaces. */
   async stop(running: RunningPod): Promise<void> {
     await Promise.all([...running.processes.values()].map((child) => stopProcess(child)));
     this.running.splice(this.running.indexOf(running), 1);
@@ -249,7 +252,7 @@ export class PodRunner {
   /** Stops every pod and namespace holder it started. */
   async stopAll(): Promise<void> {
     for (const running of [...this.running]) await this.stop(running);
-    await Promise.all([...this.holders, ...this.nodeNamespaces.values()].map((child) => stopProcess(child)));
+    await Promise.all([...this.holders, ...this.nodeNamespaces.values()].map((holder) => stopProcess(holder.launcher)));
     this.holders.length = 0;
     this.nodeNamespaces.clear();
   }
@@ -261,7 +264,7 @@ export class PodRunner {
   }
 
   /** A process holding the pod's mount namespace, and its network namespace unless it shares its node's. */
-  private sandbox(pod: StoredPod): number {
+  private sandbox(pod: StoredPod): Holder {
     const node = this.nodes.find((candidate) => candidate.name === pod.spec.nodeName);
     if (!node) throw new Error(`pod ${pod.metadata.name} is on ${pod.spec.nodeName}, not a node of the lab`);
     const unshare = ['unshare', '--mount', '--propagation', 'private'];
@@ -274,41 +277,35 @@ export class PodRunner {
       command = ['nsenter', `--net=/proc/${this.nodeNamespace(node)}/ns/net`, ...unshare, 'sleep', 'infinity'];
     }
     const holder = this.hold(command);
-    if (!pod.spec.hostNetwork) this.plugIn(holder, pod.status.podIP as string);
+    if (!pod.spec.hostNetwork) this.plugIn(holder.pid, pod.status.podIP as string);
     return holder;
   }
 
   /** The pid of the process holding a worker node's network namespace, made on first use. */
   private nodeNamespace(node: SimulatedNode): number {
     const existing = this.nodeNamespaces.get(node.name);
-    if (existing) return childPid(existing);
-    const child = this.spawnHolder(['unshare', '--net', 'sleep', 'infinity']);
-    this.nodeNamespaces.set(node.name, child);
-    const pid = childPid(child);
-    this.plugIn(pid, node.internalIp);
-    return pid;
+    if (existing) return existing.pid;
+    const holder = this.spawnHolder(['unshare', '--net', 'sleep', 'infinity']);
+    this.nodeNamespaces.set(node.name, holder);
+    this.plugIn(holder.pid, node.internalIp);
+    return holder.pid;
   }
 
-  private hold(command: string[]): number {
-    const child = this.spawnHolder(command);
-    this.holders.push(child);
-    return childPid(child);
+  private hold(command: string[]): Holder {
+    const holder = this.spawnHolder(command);
+    this.holders.push(holder);
+    return holder;
   }
 
   /** Starts a namespace holder and returns once it holds them: unshare and nsenter exec `sleep` only after entering. */
-  private spawnHolder(command: string[]): ChildProcess {
-    const child = spawn('bash', [TIED_TO_PARENT, String(process.pid), ...command], { stdio: 'ignore', detached: true });
-    const pid = childPid(child);
+  private spawnHolder(command: string[]): Holder {
+    const launcher = spawn('bash', [TIED_TO_PARENT, String(process.pid), ...command], { stdio: 'ignore', detached: true });
+    const pid = childPid(launcher);
     for (let waited = 0; readComm(pid) !== 'sleep'; waited += 10) {
       if (waited > 10_000) throw new Error(`${command.join(' ')} did not come up`);
       sleepSync(10);
     }
-    return child;
-  }
-
-  private release(holder: number): void {
-    const child = this.holders.find((candidate) => candidate.pid !== undefined && childPidOrZero(candidate) === holder);
-    if (child) void stopProcess(child);
+    return { launcher, pid };
   }
 
   /** A veth pair from the bridge into the namespace, with the address as the namespace's only one. */
@@ -326,7 +323,7 @@ export class PodRunner {
   }
 
   /** The container's root, volumes and token mounted in the holder's mount namespace; the command that starts it. */
-  private prepare(pod: StoredPod, container: StoredContainer, holder: number): Launch {
+  private prepare(pod: StoredPod, container: StoredContainer, holder: Holder): Launch {
     const program = imageProgram(container.image);
     const podDir = this.podDir(pod);
     const root = path.join(podDir, container.name);
@@ -358,7 +355,7 @@ export class PodRunner {
       mountpoints.push([this.volumeSource(pod, volume), mount.mountPath, mount.readOnly === true || alwaysReadOnly]);
     }
 
-    const mount = (...args: string[]): string => system('nsenter', [`--target=${holder}`, '--mount', 'mount', ...args]);
+    const mount = (...args: string[]): string => system('nsenter', [`--target=${holder.pid}`, '--mount', 'mount', ...args]);
     mount('--bind', root, root);
     for (const [source, target, readOnly] of mountpoints) {
       mount('--bind', ...(readOnly ? ['-o', 'ro'] : []), source, inRoot(target));
@@ -374,7 +371,7 @@ export class PodRunner {
       ? [...command, ...(container.args ?? [])].map((arg) => expand(arg, variables))
       : [...program.entrypoint, ...(container.args ?? []).map((arg) => expand(arg, variables))];
     return {
-      command: ['nsenter', `--target=${holder}`, '--mount', '--net', 'chroot', root,
+      command: ['nsenter', `--target=${holder.pid}`, '--mount', '--net', 'chroot', root,
         '/usr/bin/env', '-i', `--chdir=${program.workingDir}`, ...environment.map(([name, value]) => `${name}=${value}`),
         '/usr/bin/setpriv', ...privileges(pod, context), '--', ...args],
       log: path.join(podDir, `${container.name}.log`),

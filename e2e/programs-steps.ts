@@ -106,7 +106,10 @@ function waitExit(runner: PodRunner, running: RunningPod, container: string): st
   return runner.logOf(running, container, 40);
 }
 
-type PodStatus = StoredPod & { status: { phase?: string; conditions?: Array<{ type: string; status: string }> } };
+type PodStatus = StoredPod & {
+  metadata: { deletionTimestamp?: string };
+  status: { phase?: string; conditions?: Array<{ type: string; status: string }> };
+};
 
 /**
  * Every pod of the install has its address and is Ready (the Job's has Succeeded) as kwok reports them. kwok
@@ -116,10 +119,12 @@ type PodStatus = StoredPod & { status: { phase?: string; conditions?: Array<{ ty
  */
 function podsReady(cluster: LocalCluster, namespace: string, nodes: readonly SimulatedNode[]): Probe {
   return () => {
-    const pods = getJson<{ items: PodStatus[] }>(cluster.kubectl, ['get', 'pods', '-n', namespace]).items;
+    // A pod being deleted (one of those below, say) is gone soon: what replaces it is waited for instead.
+    const pods = getJson<{ items: PodStatus[] }>(cluster.kubectl, ['get', 'pods', '-n', namespace]).items
+      .filter((pod) => !pod.metadata.deletionTimestamp);
     const misaddressed = pods.filter((pod) => pod.spec.hostNetwork && pod.status.podIP
       && pod.status.podIP !== nodes.find((node) => node.name === pod.spec.nodeName)?.internalIp);
-    for (const pod of misaddressed) expectSuccess(cluster.kubectl(['delete', 'pod', '-n', namespace, pod.metadata.name, '--wait=false']), 'delete pod');
+    for (const pod of misaddressed) expectSuccess(cluster.kubectl(['delete', 'pod', '-n', namespace, pod.metadata.name, '--wait=false', '--ignore-not-found']), 'delete pod');
     if (misaddressed.length > 0) return `given kwok's default address, deleted: ${misaddressed.map((pod) => pod.metadata.name).join(', ')}`;
     const ready = (pod: PodStatus): boolean => pod.status.phase === 'Succeeded'
       || (pod.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');

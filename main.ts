@@ -14,7 +14,6 @@ void synthesize((environment) => {
     outdir: environment.outdir,
     outputFileExtension: '.k8s.yaml',
     yamlOutputType: environment.singleFile ? YamlOutputType.FILE_PER_APP : YamlOutputType.FILE_PER_CHART,
-    recordConstructMetadata: false,
   });
   const storage = new StorageChart(app, 'storage', environment.config);
   const directoryPrep = new NfsDirectoryPrepChart(app, 'nfs-directory-prep', environment.config);

@@ -167,6 +167,18 @@ export function programsSteps(cluster: LocalCluster, runner: PodRunner, install:
       if (!/permission denied/.test(log)) throw new Error(`exited for another reason:\n${log}`);
       void runner.stop(running);
     });
+
+    step('the prep Job\'s own command on an export that squashes root (root as nobody, no CHOWN): one line naming the folder, the owner and no_root_squash', () => {
+      const [jobPod] = runner.podNames(ns, `job-name=${install.job}`);
+      const squashed = { runAsUser: 65534, runAsGroup: 65534, capabilities: { drop: ['ALL'] } };
+      const result = runner.runToCompletion(ns, jobPod, squashed);
+      const expected = `cannot give /export/${path.relative(exportRoot, dataDir)} to ${uid}:${gid} (Operation not permitted): the Job runs as root, `
+        + 'and the NFS export must let root do that: export it with no_root_squash (its line in /etc/exports on the NFS server, then exportfs -r)';
+      if (result.status !== 1 || result.output.trim() !== expected) throw new Error(`the Job's command exited with ${result.status}: ${result.output}`);
+      const owner = fs.statSync(dataDir);
+      if (owner.uid !== 0) throw new Error(`${dataDir} is owned by ${owner.uid}:${owner.gid}: a squashed root changed it`);
+      process.stdout.write(`# the Job printed: ${result.output.trim()}\n`);
+    });
   }
 
   step(`the prep Job's own command, as root with only CHOWN, under a POSIX sh: the export's server folder owned ${uid}:${gid}`, () => {

@@ -18,6 +18,13 @@ for name in "$@"; do
     *) echo "build: unknown bundle \"$name\": expected one of $all" >&2; exit 2 ;;
   esac
 done
+# Each bundle is written beside build/ and renamed into it, so that a synth started at the same time reads
+# the old bundle or the new one whole, never one being written.
+fresh="build/.bundles-$$"
+trap 'rm -rf "$fresh"' EXIT
 # shellcheck disable=SC2086 # one word per entry point
-exec node_modules/.bin/esbuild $entries --bundle --platform=node --target=node20 --format=cjs --outdir=build \
+node_modules/.bin/esbuild $entries --bundle --platform=node --target=node20 --format=cjs --outdir="$fresh" \
   --log-level=warning --legal-comments=none
+for bundle in "$fresh"/*.js; do
+  mv -f "$bundle" build/
+done

@@ -4,7 +4,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Chart, Testing } from 'cdk8s';
 import { findHelm, HelmBinary } from '../lib/helm/helm-binary';
+import { dump } from 'js-yaml';
 import { Manifest } from '../lib/manifests/manifest';
+import { parseYaml } from '../lib/manifests/yaml';
 import { PROJECT_ROOT } from '../lib/support/project-root';
 
 /** The offline mirror of the book's chart repository, beside the project. */
@@ -106,4 +108,25 @@ export function countingHelm(dir: string): { helm: HelmBinary; calls: () => numb
   fs.writeFileSync(wrapper, `#!/bin/sh\necho x >> '${counter}'\nexec '${real.path}' "$@"\n`, { mode: 0o755 });
   const calls = () => (fs.existsSync(counter) ? fs.readFileSync(counter, 'utf8').trim().split('\n').length : 0);
   return { helm: { ...real, path: wrapper, identity: `${real.identity}|counted` }, calls };
+}
+
+/** The cdk8s CLI as installed, the program `npx cdk8s` runs. */
+export const CDK8S_CLI = path.join(PROJECT_ROOT, 'node_modules', 'cdk8s-cli', 'bin', 'cdk8s');
+
+/**
+ * Makes `workdir` a place to run `cdk8s synth` in, as a user runs it in the project: the project's cdk8s.yaml,
+ * with the project-relative paths of its app command made absolute and its `output` (the CLI's scratch folder)
+ * at `scratch`. The CLI run there writes dist/ and dist-<name>/ into `workdir`.
+ */
+export function prepareCliWorkdir(workdir: string, scratch: string): void {
+  const config = parseYaml(fs.readFileSync(path.join(PROJECT_ROOT, 'cdk8s.yaml'), 'utf8')) as { app: string; output: string };
+  const app = config.app.replace(/(^|[\s=])(scripts|build|\.cache)\//g, `$1${PROJECT_ROOT}/$2/`);
+  fs.mkdirSync(workdir, { recursive: true });
+  fs.writeFileSync(path.join(workdir, 'cdk8s.yaml'), dump({ ...config, app, output: scratch }));
+}
+
+/** The environment of a CLI run: no CDK8S_OUTDIR of the caller's, and no upgrade check (it asks the npm registry). */
+export function cliEnvironment(env: Record<string, string>): NodeJS.ProcessEnv {
+  const { CDK8S_OUTDIR: _ignored, ...inherited } = process.env;
+  return { ...inherited, CDK8S_CHECK_UPGRADE: 'false', ...env };
 }

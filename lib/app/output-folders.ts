@@ -5,9 +5,11 @@ import { isAlive } from '../support/processes';
 /*
  * dist/ and dist-<name>/ are replaced whole or not at all: each app writes a folder beside its target,
  * and only once every app has synthesized is each put in place by two renames (the old folder aside,
- * the new one in). Between those two renames the target is missing for a moment; a synth killed right
- * then leaves the old folder aside, and the next synth puts it back. Every folder a synth makes carries
- * its pid, so that the next synth tells what a killed one left from what a running one still uses.
+ * the new one in). The folders set aside are removed only once every target holds its new folder; a
+ * publish that fails part way puts every target back as it was before it reports the failure. Between
+ * the two renames of a target it is missing for a moment; a synth killed right then leaves the old
+ * folder aside, and the next synth puts it back. Every folder a synth makes carries its pid, so that the
+ * next synth tells what a killed one left from what a running one still uses.
  *
  * Synths running at once on one checkout need no lock: when a rename finds another synth's folder
  * already in place, that one is set aside too and the rename is tried again, so the last synth to
@@ -40,9 +42,23 @@ export class OutputFolders {
     this.staging = targets.map((target) => besideTarget(target, STAGED));
   }
 
-  /** Puts every staging folder in place of its target and removes the folders they replace. */
+  /**
+   * Puts every staging folder in place of its target, then removes the folders they replaced. When a
+   * rename fails, every target already replaced gets its old folder back before the error is thrown.
+   */
   public publish(): void {
-    this.targets.forEach((target, index) => replace(target, this.staging[index]));
+    const replaced: number[] = [];
+    try {
+      this.targets.forEach((target, index) => {
+        replace(target, this.staging[index]);
+        replaced.push(index);
+      });
+    } catch (error) {
+      const failed = replaced.length;
+      for (const index of [failed, ...replaced.reverse()]) putBack(this.targets[index], this.staging[index]);
+      throw error;
+    }
+    for (const target of this.targets) fs.rmSync(besideTarget(target, SET_ASIDE), { recursive: true, force: true });
   }
 
   /** Removes the staging folders; the targets stay as they were. */
@@ -56,6 +72,7 @@ function besideTarget(target: string, role: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}-${role}-${process.pid}`);
 }
 
+/** The old target aside, the staging folder in its place; the old one stays aside until every target is in. */
 function replace(target: string, staging: string): void {
   const setAside = besideTarget(target, SET_ASIDE);
   for (;;) {
@@ -64,7 +81,21 @@ function replace(target: string, staging: string): void {
     // Another synth put its folder in place between the two renames: set that one aside too.
     if (ignore(['ENOTEMPTY', 'EEXIST'], () => fs.renameSync(staging, target))) break;
   }
-  fs.rmSync(setAside, { recursive: true, force: true });
+}
+
+/**
+ * Undoes {@link replace} as far as it got: this synth's folder back to staging (where discard removes it),
+ * the folder set aside back in place. Best effort: a target it cannot restore is restored by the next synth.
+ */
+function putBack(target: string, staging: string): void {
+  const setAside = besideTarget(target, SET_ASIDE);
+  try {
+    if (!fs.existsSync(setAside)) return;
+    if (!fs.existsSync(staging)) fs.renameSync(target, staging);
+    fs.renameSync(setAside, target);
+  } catch {
+    // Left as it is: the folder set aside carries this synth's pid, and the next synth puts it back.
+  }
 }
 
 /**

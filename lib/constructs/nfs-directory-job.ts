@@ -12,16 +12,25 @@ const EXPORT_MOUNT_PATH = '/export';
  * The Job's whole program. It is a constant: every input reaches it as an environment variable and
  * is only ever expanded inside double quotes, so no config value becomes shell syntax. Running it
  * twice is safe: `mkdir -p` accepts an existing directory, and chown runs only when the owner differs.
+ * An export that squashes root (the NFS default) refuses root's mkdir and chown; the Job then says so
+ * in one line with the fix, instead of the shell's bare "Operation not permitted".
  */
 export const PREPARE_DIRECTORY_SCRIPT = [
   'set -eu',
+  'squashed() {',
+  '  echo "$1 (${2##*: }): the Job runs as root, and the NFS export must let root do that: export it with no_root_squash' +
+    ' (its line in /etc/exports on the NFS server, then exportfs -r)" >&2',
+  '  exit 1',
+  '}',
   'if [ -L "$DATA_DIR" ]; then echo "refusing to prepare $DATA_DIR: it is a symbolic link" >&2; exit 1; fi',
-  'mkdir -p -- "$DATA_DIR"',
+  'if ! error=$(mkdir -p -- "$DATA_DIR" 2>&1); then squashed "cannot create $DATA_DIR" "$error"; fi',
   'current_owner=$(stat -c %u:%g -- "$DATA_DIR")',
   'if [ "$current_owner" = "$OWNER_UID:$OWNER_GID" ]; then',
   '  echo "$DATA_DIR is owned by $current_owner already; nothing to change"',
   'else',
-  '  chown -- "$OWNER_UID:$OWNER_GID" "$DATA_DIR"',
+  '  if ! error=$(chown -- "$OWNER_UID:$OWNER_GID" "$DATA_DIR" 2>&1); then',
+  '    squashed "cannot give $DATA_DIR to $OWNER_UID:$OWNER_GID" "$error"',
+  '  fi',
   '  echo "$DATA_DIR owner changed from $current_owner to $OWNER_UID:$OWNER_GID"',
   'fi',
 ].join('\n');

@@ -92,6 +92,8 @@ export function startTemplate(invocation: HelmInvocation): RunningTemplate {
       // Already gone, or never started (the 'error' event says why).
     }
   };
+  // helm is not in synth's process group, so a signal that stops synth does not reach it: synth's exit does.
+  process.once('exit', stop);
   const output = new Promise<string>((resolve, reject) => {
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
@@ -105,10 +107,12 @@ export function startTemplate(invocation: HelmInvocation): RunningTemplate {
     child.stdin.on('error', () => undefined);
     child.once('error', (error) => {
       clearTimeout(timer);
+      process.off('exit', stop);
       reject(new UserError(`${describe(invocation)} could not run (${invocation.helm.path}): ${error.message}`));
     });
     child.once('close', (status) => {
       clearTimeout(timer);
+      process.off('exit', stop);
       if (timedOut) return reject(helmTimedOut(describe(invocation), timeoutMs));
       try {
         checkExit(invocation, status, Buffer.concat(stderr).toString('utf8'));

@@ -21,11 +21,33 @@ import { checkUpgrade } from './upgrade-checks';
  */
 export function runPreflight(kubectl: Kubectl, folder: string, env: NodeJS.ProcessEnv = process.env): CheckResult[] {
   const manifests = readFolder(folder);
+  const unreachable = checkReachable(kubectl);
+  if (unreachable) return [unreachable];
   const results = [checkHelm(env), checkNamespace(kubectl, manifests)];
   if (manifests.some(isLoadBalancer)) results.push(checkMetalLb(kubectl));
   results.push(...checkPodSecurity(kubectl, manifests), ...checkSharedCluster(kubectl, manifests));
   results.push(...checkStorage(kubectl, manifests, folder), ...checkPrepJob(kubectl, manifests), ...checkUpgrade(kubectl, manifests, folder));
   return results;
+}
+
+/**
+ * The API server kubectl talks to answers at all. When it does not, every other check would fail with the same
+ * error, so this one line, naming the server and context kubectl used, stands for all of them.
+ */
+function checkReachable(kubectl: Kubectl): CheckResult | undefined {
+  const version = kubectl.run(['get', '--raw', '/version']);
+  if (version.status === 0) return undefined;
+  const context = kubectl.run(['config', 'current-context']).stdout.trim() || '(none)';
+  const server = kubectl.run(['config', 'view', '--minify', '-o', 'jsonpath={.clusters[0].cluster.server}']).stdout.trim() || '(none)';
+  const check = 'check that the cluster is running and that `kubectl config current-context` (or KUBECONFIG) names the cluster to install on';
+  const detail = `cannot reach the API server ${server} of context ${context}: ${kubectlMessage(version.stderr)}; ${check}`;
+  return { name: 'cluster', ok: false, detail };
+}
+
+/** kubectl's own message: its last line that is not a log line (klog's `E1206 12:00:00.000000 …` lines repeat it). */
+function kubectlMessage(stderr: string): string {
+  const lines = stderr.split('\n').map((line) => line.trim()).filter(Boolean);
+  return lines.filter((line) => !/^[EWIF]\d{4} /.test(line)).pop() ?? lines.pop() ?? 'no answer';
 }
 
 function checkHelm(env: NodeJS.ProcessEnv): CheckResult {

@@ -1,15 +1,17 @@
-import { spawn, spawnSync } from 'child_process';
+import { ChildProcessWithoutNullStreams, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tar from 'tar';
 import { SYNTH_NODE_ARGS } from '../../lib/app/synth-command';
 import { PROJECT_ROOT } from '../../lib/support/project-root';
-import { BOOK_MIRROR, CHART_MIRROR_VALUE, readTree, tempDir, TODAY_MIRROR } from '../helpers';
+import { BOOK_MIRROR, CDK8S_CLI, CHART_MIRROR_VALUE, cliEnvironment, prepareCliWorkdir, readTree, tempDir, TODAY_MIRROR } from '../helpers';
 
 /*
  * The synth command under bad input and faults, table-driven: each case prepares a copy of a finished
- * output and a private temp folder, runs the real synth (build/main.js), and asserts the exit code, one line on
- * stderr without a stack trace, the output folders byte-identical, and nothing left behind.
+ * output and a private temp folder, runs the real synth through each entry point a user has (the bundle
+ * `npm run synth` runs, and `npx cdk8s synth`, whose CLI removes its output folder before the app runs),
+ * and asserts the exit code, one line on stderr per problem without a stack trace, the output folders
+ * byte-identical, and nothing left behind.
  */
 
 const CONFIG_DIR = path.join(PROJECT_ROOT, 'config', 'environments');
@@ -40,7 +42,13 @@ interface FaultCase {
   readonly status?: 0 | 1;
   /** The one line synth prints. */
   readonly line: RegExp;
+  /** The case needs an output folder the CLI cannot be run beside (one under a regular file). @default false */
+  readonly bundleOnly?: boolean;
 }
+
+/** How a user starts a synth: `npm run synth` runs the bundle, `npx cdk8s synth` the CLI, which runs the bundle. */
+type EntryPoint = 'bundle' | 'cli';
+const ENTRY_POINTS: readonly EntryPoint[] = ['bundle', 'cli'];
 
 /**
  * The faults are synth's own, the same for every environment: two of the committed ones (the lab into dist/,
@@ -49,9 +57,32 @@ interface FaultCase {
  */
 const ENVIRONMENT_FILES = ['lab.yaml', 'staging.yaml'];
 
+/** A synth through the bundle, into CDK8S_OUTDIR. */
 function runSynth(env: Record<string, string>): Promise<Run> {
+  return collect(spawn(process.execPath, SYNTH_NODE_ARGS, { cwd: PROJECT_ROOT, env: { ...process.env, ...env } }));
+}
+
+/** `cdk8s synth` in the folder of `outdir` (made ready for it first): it writes `outdir` (dist/) and the folders beside it. */
+function runCliSynth(outdir: string, env: Record<string, string>, options: { detached?: boolean } = {}): { child: Child; run: Promise<Run> } {
+  const workdir = path.dirname(outdir);
+  prepareCliWorkdir(workdir, cliScratch(outdir));
+  const child = spawn(process.execPath, [CDK8S_CLI, 'synth'], { cwd: workdir, env: cliEnvironment(env), detached: options.detached });
+  return { child, run: collect(child) };
+}
+
+/** The CLI's scratch folder for a run into `outdir`: outside the folder the cases compare. */
+function cliScratch(outdir: string): string {
+  return path.join(path.dirname(path.dirname(outdir)), 'cli-output');
+}
+
+function runEntryPoint(entryPoint: EntryPoint, outdir: string, env: Record<string, string>): Promise<Run> {
+  return entryPoint === 'cli' ? runCliSynth(outdir, env).run : runSynth({ ...env, CDK8S_OUTDIR: outdir });
+}
+
+type Child = ChildProcessWithoutNullStreams;
+
+function collect(child: Child): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, SYNTH_NODE_ARGS, { cwd: PROJECT_ROOT, env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
@@ -127,7 +158,10 @@ const CASES: FaultCase[] = [
   },
   // Caches and disk
   { name: 'a chart cache under a regular file', setup: ({ dir }) => ({ CHART_CACHE_DIR: path.join(file(dir, 'plain'), 'charts'), ...OFF }), line: /cannot mkdir .*plain\/charts\/(edu|prometheus-community): not a directory/ },
-  { name: 'an output folder under a regular file', setup: ({ dir }) => ({ CDK8S_OUTDIR: path.join(file(dir, 'plain'), 'dist') }), line: /cannot mkdir .*plain: file already exists/ },
+  {
+    name: 'an output folder under a regular file', bundleOnly: true,
+    setup: ({ dir }) => ({ CDK8S_OUTDIR: path.join(file(dir, 'plain'), 'dist') }), line: /cannot mkdir .*plain: file already exists/,
+  },
   {
     name: 'a render cache under a regular file (only slower)', status: 0,
     setup: ({ dir }) => ({ RENDER_CACHE_DIR: path.join(file(dir, 'plain'), 'renders') }),
@@ -213,17 +247,32 @@ describe('synth under faults', () => {
   /** The baseline's environments and the chart mirrors, for a run that is compared with the baseline. */
   const sources = () => ({ SYNTH_CONFIG_DIR: baselineConfig, CHART_MIRROR: CHART_MIRROR_VALUE });
 
-  /** Every folder the output has: dist/ and dist-<name>/ beside it (not the hidden work of a run). */
+  /** Every folder the output has: dist/ and dist-<name>/ beside it (not the hidden work of a run, nor the CLI's cdk8s.yaml). */
   function outputOf(outdir: string): Record<string, string> {
     const tree: Record<string, string> = {};
-    for (const entry of fs.readdirSync(path.dirname(outdir)).filter((name) => !name.startsWith('.'))) {
+    for (const entry of entriesBeside(outdir).filter((name) => !name.startsWith('.'))) {
       for (const [name, content] of Object.entries(readTree(path.join(path.dirname(outdir), entry)))) tree[`${entry}/${name}`] = content;
     }
     return tree;
   }
 
+  /** What is beside dist/, hidden entries included, but the cdk8s.yaml a CLI run reads there. */
+  function entriesBeside(outdir: string): string[] {
+    return fs.readdirSync(path.dirname(outdir)).filter((name) => name !== 'cdk8s.yaml').sort();
+  }
+
+  /**
+   * What stderr holds for a failure. Through the CLI: the app's line, then the CLI's own line for the folder the app did
+   * not make (the app leaves it missing and exits 0, so that the CLI exits 1 without adding a stack trace).
+   */
+  function expectedLines(entryPoint: EntryPoint, line: RegExp, status: number): unknown[] {
+    if (entryPoint === 'bundle' || status === 0) return [expect.stringMatching(line)];
+    return [expect.stringMatching(line), expect.stringMatching(/^ERROR: synthesis failed, app expected to create ".*cli-output"$/)];
+  }
+
+  const runs = ENTRY_POINTS.flatMap((entryPoint) => CASES.filter((c) => entryPoint === 'bundle' || !c.bundleOnly).map((c) => [entryPoint, c.name, c] as const));
   // Each case is its own processes and folders, so they run side by side.
-  test.concurrent.each(CASES.map((c) => [c.name, c] as const))('%s: one line, exit code, output untouched, nothing left', async (_name, fault) => {
+  test.concurrent.each(runs)('%s: %s: one line, exit code, output untouched, nothing left', async (entryPoint, _name, fault) => {
     const caseDir = fs.mkdtempSync(path.join(root, 'case-'));
     const outdir = path.join(caseDir, 'out', 'dist');
     fs.cpSync(path.dirname(baseline), path.dirname(outdir), { recursive: true });
@@ -238,18 +287,20 @@ describe('synth under faults', () => {
         return path.join(caseDir, name);
       },
     };
-    const env = {
-      CDK8S_OUTDIR: outdir, SYNTH_CONFIG_DIR: config, TMPDIR: tmp, CHART_MIRROR: CHART_MIRROR_VALUE, ...fault.env, ...fault.setup?.(workspace),
+    const env: Record<string, string> = {
+      SYNTH_CONFIG_DIR: config, TMPDIR: tmp, CHART_MIRROR: CHART_MIRROR_VALUE, ...fault.env, ...fault.setup?.(workspace),
     };
     expect(Object.keys(expected).length).toBeGreaterThan(0);
-    const result = await runSynth(env);
+    const { CDK8S_OUTDIR: caseOutdir = outdir, ...settings } = env;
+    const result = await runEntryPoint(entryPoint, caseOutdir, settings);
+    const status = fault.status ?? 1;
     const lines = result.stderr.split('\n').filter(Boolean);
-    expect({ status: result.status, lines }).toEqual({ status: fault.status ?? 1, lines: [expect.stringMatching(fault.line)] });
+    expect({ status: result.status, lines }).toEqual({ status, lines: expectedLines(entryPoint, fault.line, status) });
     expect(result.stderr).not.toMatch(/internal error|\n\s+at /);
     expect(outputOf(outdir)).toEqual(expected);
-    expect(fs.readdirSync(path.dirname(outdir)).sort()).toEqual(fs.readdirSync(path.dirname(baseline)).sort());
+    expect(entriesBeside(outdir)).toEqual(entriesBeside(baseline));
     expect(leftoversIn(tmp)).toEqual([]);
-  }, 20_000);
+  }, 30_000);
 
   describe('kills and concurrency', () => {
     const changed = { BOOK_OWNER_UID: '1001', BOOK_OWNER_GID: '1001' };
@@ -289,9 +340,37 @@ describe('synth under faults', () => {
       const next = await runSynth(env);
       expect(next.stderr).toBe('');
       expect(outputOf(outdir)).toEqual(changedOutput);
-      expect(fs.readdirSync(path.dirname(outdir)).sort()).toEqual(fs.readdirSync(path.dirname(baseline)).sort());
+      expect(entriesBeside(outdir)).toEqual(entriesBeside(baseline));
       expect(leftoversIn(tmp)).toEqual([]);
     }, 20_000);
+
+    // `npx cdk8s synth` killed as a terminal kills it: every process of its group (the CLI, the shell, the bundle's build,
+    // the app, helm), at moments spread over a whole run (about 2-3 s on two cores with a warm render cache).
+    const CLI_KILL_DELAYS = Array.from({ length: 20 }, (_, index) => 100 + index * 175);
+    test.concurrent.each(CLI_KILL_DELAYS)('npx cdk8s synth, its process group killed after %i ms: the old output or the new one, and the next run cleans up', async (delay) => {
+      const { outdir, tmp } = prepare(`cli-kill-${delay}`);
+      const renders = path.join(path.dirname(tmp), 'renders');
+      fs.cpSync(RENDER_CACHE_OF_BASELINE, renders, { recursive: true });
+      const env = { ...sources(), TMPDIR: tmp, RENDER_CACHE_DIR: renders, ...changed };
+      const { child, run } = runCliSynth(outdir, env, { detached: true });
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-(child.pid as number), 'SIGKILL');
+        } catch {
+          // The run had finished.
+        }
+      }, delay);
+      await run;
+      clearTimeout(timer);
+      expect([expected, changedOutput]).toContainEqual(outputOf(outdir));
+
+      // The next synth is the bundle's: what puts a folder back is the app's, and a CLI run costs two seconds more.
+      const next = await runSynth({ ...env, CDK8S_OUTDIR: outdir });
+      expect(next.stderr).toBe('');
+      expect(outputOf(outdir)).toEqual(changedOutput);
+      expect(entriesBeside(outdir)).toEqual(entriesBeside(baseline));
+      expect(leftoversIn(tmp)).toEqual([]);
+    }, 30_000);
 
     test('killed between its two renames: the next synth puts the folder set aside back, even one that fails', async () => {
       const { outdir, tmp } = prepare('between-renames');
@@ -300,7 +379,48 @@ describe('synth under faults', () => {
       const failing = await runSynth({ CDK8S_OUTDIR: outdir, ...sources(), TMPDIR: tmp, BOOK_OWNER_UID: '0' });
       expect(failing.stderr).toMatch(/^synth: error: BOOK_OWNER_UID \(owner\.uid\): 0 is invalid.*\n$/);
       expect(outputOf(outdir)).toEqual(expected);
-      expect(fs.readdirSync(path.dirname(outdir)).sort()).toEqual(fs.readdirSync(path.dirname(baseline)).sort());
+      expect(entriesBeside(outdir)).toEqual(entriesBeside(baseline));
+    });
+
+    test.each([['SIGINT', 130], ['SIGTERM', 143]] as const)('%s while helm renders: exit %i, one line, output untouched, helm stopped', async (signal, status) => {
+      const { outdir, tmp } = prepare(`signal-${signal}`);
+      const helmPid = path.join(path.dirname(tmp), 'helm.pid');
+      const helm = path.join(path.dirname(tmp), 'helm');
+      fs.writeFileSync(helm, `#!/bin/sh\nif [ "$1" = version ]; then echo v3.99.0-fake; exit 0; fi\necho $$ > '${helmPid}'\nexec sleep 30\n`, { mode: 0o755 });
+      const child = spawn(process.execPath, SYNTH_NODE_ARGS, {
+        cwd: PROJECT_ROOT, env: { ...process.env, CDK8S_OUTDIR: outdir, ...sources(), TMPDIR: tmp, HELM_BIN: helm, ...OFF },
+      });
+      const run = collect(child);
+      while (!fs.existsSync(helmPid)) await new Promise((resolve) => setTimeout(resolve, 20));
+      child.kill(signal);
+      const result = await run;
+      expect({ status: result.status, stderr: result.stderr }).toEqual({ status, stderr: `synth: error: stopped by ${signal}; the output folders are as they were\n` });
+      expect(outputOf(outdir)).toEqual(expected);
+      expect(entriesBeside(outdir)).toEqual(entriesBeside(baseline));
+      // Stopped: gone, or a zombie that nobody has reaped yet (its parent, synth, has exited).
+      const stat = `/proc/${fs.readFileSync(helmPid, 'utf8').trim()}/stat`;
+      expect(fs.existsSync(stat) ? fs.readFileSync(stat, 'utf8').split(') ')[1][0] : 'gone').toMatch(/^(gone|Z)$/);
+    });
+
+    test('a publish that fails at its second folder (EIO) puts the first back too, and says so in one line', async () => {
+      const { outdir, tmp } = prepare('publish-fails');
+      // Node's fs, made to fail the rename that would put the staging environment's new folder in place.
+      const failingRename = path.join(path.dirname(tmp), 'failing-rename.js');
+      fs.writeFileSync(failingRename, [
+        "const fs = require('fs');",
+        'const rename = fs.renameSync;',
+        'fs.renameSync = (from, to) => {',
+        "  if (String(from).includes('.dist-staging-new-')) {",
+        "    throw Object.assign(new Error(`EIO: i/o error, rename '${from}' -> '${to}'`), { code: 'EIO', errno: -5, syscall: 'rename', path: from, dest: to });",
+        '  }',
+        '  return rename(from, to);',
+        '};',
+      ].join('\n'));
+      const env = { CDK8S_OUTDIR: outdir, ...sources(), TMPDIR: tmp, RENDER_CACHE_DIR: RENDER_CACHE_OF_BASELINE, ...changed };
+      const run = await runSynth({ ...env, NODE_OPTIONS: `--require ${failingRename}` });
+      expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 1, stderr: expect.stringMatching(/^synth: error: cannot rename .*\.dist-staging-new-\d+: i\/o error\n$/) });
+      expect(outputOf(outdir)).toEqual(expected);
+      expect(entriesBeside(outdir)).toEqual(entriesBeside(baseline));
     });
 
     test('six synths at once all succeed and leave one whole output', async () => {
@@ -309,7 +429,7 @@ describe('synth under faults', () => {
       const runs = await Promise.all(Array.from({ length: 6 }, () => runSynth(env)));
       expect(runs.map((run) => `${run.status} ${run.stderr}`)).toEqual(Array(6).fill('0 '));
       expect(outputOf(outdir)).toEqual(changedOutput);
-      expect(fs.readdirSync(path.dirname(outdir)).sort()).toEqual(fs.readdirSync(path.dirname(baseline)).sort());
+      expect(entriesBeside(outdir)).toEqual(entriesBeside(baseline));
     }, 30_000);
   });
 });

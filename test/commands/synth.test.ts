@@ -9,7 +9,7 @@ import { PROJECT_ROOT } from '../../lib/support/project-root';
 import { parseDocuments } from '../../lib/manifests/yaml';
 import { readManifestFolder } from '../../lib/manifests/folder';
 import { environmentNames, environmentOutdir } from '../../lib/config/loader';
-import { BOOK_MIRROR, CHART_MIRROR_VALUE, findOne, readTree, tempDir } from '../helpers';
+import { BOOK_MIRROR, CDK8S_CLI, CHART_MIRROR_VALUE, cliEnvironment, findOne, prepareCliWorkdir, readTree, tempDir } from '../helpers';
 
 /** Runs the real synth entry point (the esbuild bundle `npm run synth` runs) into `outdir`. */
 function synth(outdir: string, env: Record<string, string> = {}) {
@@ -123,6 +123,62 @@ describe('synth', () => {
     const status = await new Promise((resolve) => child.once('close', resolve));
     expect(status).toBe(0);
     expect(processGroupAlive(child.pid as number)).toBe(false);
+  });
+
+  describe('entry points', () => {
+    /** `cdk8s synth [args]` run in `workdir` as a user runs it in the project, its scratch folder `<workdir>/cli-output`. */
+    function cliSynth(workdir: string, args: string[] = [], env: Record<string, string> = {}) {
+      prepareCliWorkdir(workdir, path.join(workdir, 'cli-output'));
+      return spawnSync(process.execPath, [CDK8S_CLI, 'synth', ...args], { cwd: workdir, encoding: 'utf8', env: cliEnvironment({ CHART_MIRROR: CHART_MIRROR_VALUE, ...env }) });
+    }
+
+    test('npx cdk8s synth writes dist/ and dist-<name>/ in its working folder, and lists each file it wrote', () => {
+      const workdir = path.join(dir, 'cli');
+      const result = cliSynth(workdir);
+      expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+      expect(readOutput(path.join(workdir, 'dist'))).toEqual(tree);
+      const listed = result.stdout.split('\n').filter((line) => line.startsWith('  - ')).map((line) => line.slice(4));
+      expect(listed.map((file) => path.relative(path.join(workdir, 'cli-output'), file)).sort()).toEqual(Object.keys(tree).sort());
+      for (const file of listed) expect(fs.realpathSync(file)).toBe(path.join(workdir, path.relative(path.join(workdir, 'cli-output'), file)));
+    });
+
+    test('construct metadata follows the CLI\'s CDK8S_RECORD_CONSTRUCT_METADATA: in the CLI\'s folder, never in dist/', () => {
+      const workdir = path.join(dir, 'cli-metadata');
+      expect(cliSynth(workdir, [], { CDK8S_RECORD_CONSTRUCT_METADATA: 'true' }).status).toBe(0);
+      expect(readOutput(path.join(workdir, 'dist'))).toEqual(tree);
+      const metadata = JSON.parse(fs.readFileSync(path.join(workdir, 'cli-output', 'construct-metadata.json'), 'utf8'));
+      expect(metadata.resources['prometheus-server']).toEqual({ path: expect.stringMatching(/^prometheus\//) });
+      expect(metadata.resources[findOne(objects, 'Job').metadata.name]).toEqual({ path: 'nfs-directory-prep/NfsDirectoryJob/Job' });
+    });
+
+    test('npx cdk8s synth --stdout prints the lab as one stream and writes no folder', () => {
+      const workdir = path.join(dir, 'cli-stdout');
+      const result = cliSynth(workdir, ['--stdout']);
+      expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+      expect(parseDocuments(result.stdout).map((document) => document.value)).toEqual(readObjects(outdir));
+      expect(fs.readdirSync(workdir).sort()).toEqual(['cdk8s.yaml']);
+    });
+
+    test('npx cdk8s synth -o DIR writes DIR for the lab and DIR-<name> for the others', () => {
+      const workdir = path.join(dir, 'cli-o');
+      const result = cliSynth(workdir, ['-o', 'out']);
+      expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+      expect(readOutput(path.join(workdir, 'out'))).toEqual(tree);
+      expect(fs.existsSync(path.join(workdir, 'dist'))).toBe(false);
+    });
+
+    test('six npm run synth at once, each rebuilding the bundle, all succeed', async () => {
+      const command = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')).scripts.synth as string;
+      const target = path.join(dir, 'six', 'dist');
+      const runs = await Promise.all(Array.from({ length: 6 }, () => new Promise<string>((resolve) => {
+        const child = spawn('sh', ['-c', command], { cwd: PROJECT_ROOT, env: { ...process.env, CHART_MIRROR: CHART_MIRROR_VALUE, CDK8S_OUTDIR: target } });
+        let stderr = '';
+        child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+        child.once('close', (status) => resolve(`${status} ${stderr}`));
+      })));
+      expect(runs).toEqual(Array(6).fill('0 '));
+      expect(readOutput(target)).toEqual(tree);
+    }, 30_000);
   });
 
   test('the same commit gives the same bytes', () => {

@@ -134,6 +134,39 @@ describe('NfsDirectoryJob', () => {
     });
   });
 
+  // Root on an export that squashes root is nobody without CHOWN there: the same refusals, run for real.
+  const asSquashedRoot = (env: Record<string, string>) => spawnSync('setpriv', [
+    '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--no-new-privs', 'sh', '-c', PREPARE_DIRECTORY_SCRIPT,
+  ], { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8' });
+  const exportRootOwnedByRoot = (dir: string) => {
+    const root = path.join(dir, 'export');
+    fs.mkdirSync(root, { mode: 0o755 });
+    fs.chmodSync(dir, 0o755);
+    return root;
+  };
+
+  asRoot('on an export that squashes root, a failed chown says which directory, which owner, and no_root_squash, in one line', () => {
+    withTempDir('prep', (dir) => {
+      const dataDir = path.join(exportRootOwnedByRoot(dir), 'server');
+      fs.mkdirSync(dataDir, { mode: 0o755 });
+      const result = asSquashedRoot({ DATA_DIR: dataDir, OWNER_UID: '1000', OWNER_GID: '1000' });
+      expect({ status: result.status, stdout: result.stdout }).toEqual({ status: 1, stdout: '' });
+      expect(result.stderr).toBe(`cannot give ${dataDir} to 1000:1000 (Operation not permitted): the Job runs as root, and the NFS export must let root do that: `
+        + 'export it with no_root_squash (its line in /etc/exports on the NFS server, then exportfs -r)\n');
+      expect(ownerOf(dataDir)).toBe('0:0');
+    });
+  });
+
+  asRoot('on an export that squashes root, a directory it cannot create is said the same way', () => {
+    withTempDir('prep', (dir) => {
+      const dataDir = path.join(exportRootOwnedByRoot(dir), 'prometheus', 'server');
+      const result = asSquashedRoot({ DATA_DIR: dataDir, OWNER_UID: '1000', OWNER_GID: '1000' });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toMatch(new RegExp(`^cannot create ${dataDir} \\(Permission denied\\): .*export it with no_root_squash .*\\n$`));
+      expect(fs.existsSync(dataDir)).toBe(false);
+    });
+  });
+
   test('treats hostile values as data, never as shell syntax', () => {
     withTempDir('prep', (dir) => {
       const marker = path.join(dir, 'pwned');

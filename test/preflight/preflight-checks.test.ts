@@ -23,14 +23,17 @@ const TODAY = path.relative(process.cwd(), path.join(PROJECT_ROOT, 'dist-today')
 const LAB_OBJECTS = readManifestFolder(LAB);
 const ENV = { PATH: process.env.PATH, HELM_BIN: path.join(PROJECT_ROOT, 'tools', 'bin', 'helm') };
 
-/** A kubectl whose answers are looked up by its arguments joined with spaces; anything else is "not found". */
+const REACHABLE = { 'get --raw /version': live({ major: '1', minor: '27', gitVersion: 'v1.27.16' }) };
+
+/** A kubectl whose answers are looked up by its arguments joined with spaces; anything else is "not found". The API server answers unless told. */
 function fakeKubectl(answers: Record<string, Answer>): Kubectl & { calls: string[] } {
   const calls: string[] = [];
+  const known: Record<string, Answer> = { ...REACHABLE, ...answers };
   return {
     calls,
     run(args) {
       calls.push(args.join(' '));
-      const answer = answers[args.join(' ')] ?? NOT_FOUND;
+      const answer = known[args.join(' ')] ?? NOT_FOUND;
       return { status: answer.status, stdout: answer.stdout ?? '', stderr: answer.stderr ?? '' };
     },
   };
@@ -72,6 +75,24 @@ describe('preflight', () => {
     expect(found.helm.detail).toMatch(/^helm v3\.\d+\.\d+ at /);
     expect(found.PersistentVolume.detail).toBe('PersistentVolume prometheus-server does not exist yet; apply creates it');
     expect(found.Job.detail).toMatch(/^Job prometheus-server-nfs-prep-[0-9a-f]{8} does not exist yet; apply creates it and it runs$/);
+  });
+
+  test('a cluster that cannot be reached: one line naming the server and context kubectl used, and no other check', () => {
+    const refused = [
+      'E1206 19:20:01.000000   4242 memcache.go:265] couldn\'t get current server API group list: Get "https://192.168.1.10:6443/api?timeout=32s": dial tcp 192.168.1.10:6443: connect: connection refused',
+      'The connection to the server 192.168.1.10:6443 was refused - did you specify the right host or port?',
+    ].join('\n');
+    const kubectl = fakeKubectl({
+      'get --raw /version': { status: 1, stderr: refused },
+      'config current-context': { status: 0, stdout: 'kubernetes-admin@kubernetes\n' },
+      'config view --minify -o jsonpath={.clusters[0].cluster.server}': { status: 0, stdout: 'https://192.168.1.10:6443' },
+    });
+    expect(runPreflight(kubectl, LAB, ENV)).toEqual([{
+      name: 'cluster', ok: false,
+      detail: 'cannot reach the API server https://192.168.1.10:6443 of context kubernetes-admin@kubernetes: The connection to the server 192.168.1.10:6443 '
+        + 'was refused - did you specify the right host or port?; check that the cluster is running and that `kubectl config current-context` (or KUBECONFIG) names the cluster to install on',
+    }]);
+    expect(kubectl.calls.filter((call) => !call.startsWith('config '))).toEqual(['get --raw /version']);
   });
 
   test('without MetalLB, a LoadBalancer install fails and names what to install; a NodePort install does not ask', () => {
@@ -180,9 +201,12 @@ describe('preflight', () => {
     expect(found.Job.detail).toMatch(new RegExp(`delete it and apply runs it again: kubectl -n default delete job ${labJob().metadata.name}$`));
   });
 
-  test('a cluster that does not answer fails the check with kubectl\'s first line, never passes it', () => {
+  test('a cluster that answers its version but no question after it fails each check with kubectl\'s first line, never passes it', () => {
     const refused: Answer = { status: 1, stderr: 'The connection to the server 127.0.0.1:6443 was refused\nmore' };
-    const kubectl: Kubectl = { run: () => ({ status: refused.status, stdout: '', stderr: refused.stderr! }) };
+    const version = REACHABLE['get --raw /version'];
+    const kubectl: Kubectl = {
+      run: (args) => (args.join(' ') === 'get --raw /version' ? { status: 0, stdout: version.stdout!, stderr: '' } : { status: refused.status, stdout: '', stderr: refused.stderr! }),
+    };
     const found = results(kubectl);
     expect(found.namespace).toEqual({ name: 'namespace', ok: false, detail: 'cannot ask the cluster about namespace default: The connection to the server 127.0.0.1:6443 was refused' });
     expect(Object.values(found).filter((result) => result.name !== 'helm').every((result) => !result.ok)).toBe(true);

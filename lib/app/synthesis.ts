@@ -1,12 +1,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { prometheusSettings } from '../charts/prometheus-settings';
 import { DEFAULT_ENVIRONMENT, Environment, environmentOutdir, loadEnvironments } from '../config/loader';
 import type { Config } from '../config/schema';
-import { helmTimeoutMs } from '../helm/helm-template';
 import { HelmRenderer } from '../helm/renderer';
-import { prometheusTemplateRequest } from '../prometheus/settings';
 import { reportError } from '../support/cli';
 import { UserError } from '../support/errors';
 import { PROJECT_ROOT } from '../support/project-root';
@@ -31,14 +28,13 @@ const CONSTRUCT_METADATA = 'construct-metadata.json';
 /**
  * A synth, around the apps main.ts builds: what a killed synth left beside the output recovered first;
  * every environment of config/environments/ (or $SYNTH_CONFIG_DIR) validated, every problem in one
- * line each; each environment's chart rendered by helm, side by side, before any app is built; one app
- * per environment through `buildApp`, each into a folder beside its target (cli-destination.ts says which);
- * those folders put in place only when every app has synthesized. A failure is reported in one line per
- * problem, exit code 1, and no folder changes.
+ * line each; one app per environment through `buildApp`, each into a folder beside its target
+ * (cli-destination.ts says which), the charts' helm renders of all of them side by side
+ * (HelmRenderer.buildAll); those folders put in place only when every app has synthesized. A failure
+ * is reported in one line per problem, exit code 1, and no folder changes.
  *
- * SIGINT and SIGTERM stop a synth only between its steps: from the end of the renders on, staging,
- * building and publishing are one synchronous stretch that a signal waits for, so it finds the folders
- * either as they were (nothing staged yet) or new and whole.
+ * SIGINT and SIGTERM stop a synth only between its steps (while helm renders, not while an app writes
+ * its files or the folders are put in place), so they find the folders either as they were or new and whole.
  */
 export async function synthesize(buildApp: (target: SynthesisTarget) => void): Promise<void> {
   const env = process.env;
@@ -56,18 +52,16 @@ export async function synthesize(buildApp: (target: SynthesisTarget) => void): P
     cliFolder = where.kind === 'folders' ? where.listing : where.outdir;
     if (where.kind === 'folders') recoverLeftovers(where.outdir);
     const configured = loadEnvironments({ configDir: env.SYNTH_CONFIG_DIR ?? path.join(PROJECT_ROOT, 'config', 'environments'), env });
-    helmTimeoutMs(env);
     const environments = where.kind === 'stdout' ? [stdoutEnvironment(configured, env)] : configured;
-    // helm takes most of a synth: with every render asked for here, the charts built below take theirs from memory.
-    await HelmRenderer.shared().renderAll(environments.map((environment) => prometheusTemplateRequest(prometheusSettings(environment.config))));
+    const renderer = HelmRenderer.shared();
     if (where.kind === 'stdout') {
-      buildApp({ ...environments[0], outdir: where.outdir, singleFile: true });
+      await renderer.buildAll([() => buildApp({ ...environments[0], outdir: where.outdir, singleFile: true })]);
       return;
     }
     const targets = environments.map((environment) => environmentOutdir(where.outdir, environment.name));
     const staged = OutputFolders.stage(targets);
     folders = staged;
-    environments.forEach((environment, index) => buildApp({ ...environment, outdir: staged.staging[index], singleFile: false }));
+    await renderer.buildAll(environments.map((environment, index) => () => buildApp({ ...environment, outdir: staged.staging[index], singleFile: false })));
     if (where.listing !== undefined) moveConstructMetadata(staged.staging, where.listing);
     staged.publish();
     if (where.listing !== undefined) linkIntoScratch(where.listing, targets);

@@ -1,10 +1,7 @@
 import type { Config } from '../config/schema';
 import type { PrometheusSettings } from '../prometheus/settings';
 
-/**
- * The Prometheus settings of one environment's config. Plain data, no cdk8s: synth starts helm with
- * these before cdk8s has loaded, and PrometheusChart builds the construct from the same.
- */
+/** The Prometheus settings of one environment's config: what PrometheusChart and the chart-values reference build from. */
 export function prometheusSettings(config: Config): Required<PrometheusSettings> {
   return {
     chart: config.prometheus.chart,

@@ -49,9 +49,9 @@ export function helmTimedOut(what: string, timeoutMs: number): UserError {
 const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 
 /**
- * Runs the real `helm template` and returns its YAML. Values go in on stdin as JSON, which is YAML
- * (never through `--set`, whose own syntax would re-parse commas and dots in values), and no shell
- * is involved.
+ * Runs the real `helm template` and returns its YAML, synchronously, as cdk8s's own Helm construct does.
+ * Values go in on stdin as JSON, which is YAML (never through `--set`, whose own syntax would re-parse
+ * commas and dots in values), and no shell is involved.
  */
 export function runTemplate(invocation: HelmInvocation): string {
   const timeoutMs = helmTimeoutMs();
@@ -63,10 +63,8 @@ export function runTemplate(invocation: HelmInvocation): string {
     timeout: timeoutMs,
     killSignal: 'SIGKILL',
   });
-  if ((result.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT') throw helmTimedOut(describe(invocation), timeoutMs);
-  if (result.error) throw new UserError(`${describe(invocation)} could not run (${invocation.helm.path}): ${result.error.message}`);
-  checkExit(invocation, result.status, result.stderr);
-  return result.stdout;
+  const timedOut = (result.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT';
+  return templateOutput(invocation, { ...result, error: timedOut ? undefined : result.error, timedOut }, timeoutMs);
 }
 
 /** A render running in the background: its output, and a way to stop it. */
@@ -102,25 +100,20 @@ export function startTemplate(invocation: HelmInvocation): RunningTemplate {
       timedOut = true;
       stop();
     }, timeoutMs);
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    child.stdin.on('error', () => undefined);
-    child.once('error', (error) => {
+    const finish = (ended: Omit<HelmExit, 'stdout' | 'stderr' | 'timedOut'>) => {
       clearTimeout(timer);
       process.off('exit', stop);
-      reject(new UserError(`${describe(invocation)} could not run (${invocation.helm.path}): ${error.message}`));
-    });
-    child.once('close', (status) => {
-      clearTimeout(timer);
-      process.off('exit', stop);
-      if (timedOut) return reject(helmTimedOut(describe(invocation), timeoutMs));
       try {
-        checkExit(invocation, status, Buffer.concat(stderr).toString('utf8'));
-        resolve(Buffer.concat(stdout).toString('utf8'));
+        resolve(templateOutput(invocation, { ...ended, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8'), timedOut }, timeoutMs));
       } catch (error) {
         reject(error);
       }
-    });
+    };
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    child.stdin.on('error', () => undefined);
+    child.once('error', (error) => finish({ status: null, error }));
+    child.once('close', (status) => finish({ status }));
   });
   child.stdin.end(JSON.stringify(invocation.request.values));
   return { output, stop };
@@ -167,11 +160,26 @@ function describe(invocation: HelmInvocation): string {
   return `helm template of chart ${invocation.request.chart} (${path.basename(invocation.chartPath)})`;
 }
 
-function checkExit(invocation: HelmInvocation, status: number | null, stderr: string): void {
-  if (status !== 0) {
-    const lines = stderr.trim().split('\n').filter(Boolean);
+/** How a helm process ended, whether run synchronously or in the background. */
+interface HelmExit {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Why it could not run, if it could not. */
+  readonly error?: Error;
+  /** Stopped for running longer than HELM_TIMEOUT. */
+  readonly timedOut: boolean;
+}
+
+/** helm's YAML, or the one line for a render that did not run, did not finish, or failed. */
+function templateOutput(invocation: HelmInvocation, exit: HelmExit, timeoutMs: number): string {
+  if (exit.timedOut) throw helmTimedOut(describe(invocation), timeoutMs);
+  if (exit.error) throw new UserError(`${describe(invocation)} could not run (${invocation.helm.path}): ${exit.error.message}`);
+  if (exit.status !== 0) {
+    const lines = exit.stderr.trim().split('\n').filter(Boolean);
     // helm says what went wrong on its "Error:" line; the last line is often only advice.
-    const reason = lines.find((line) => line.startsWith('Error:')) ?? lines.pop() ?? (status === null ? 'killed by a signal' : `exit code ${status}`);
+    const reason = lines.find((line) => line.startsWith('Error:')) ?? lines.pop() ?? (exit.status === null ? 'killed by a signal' : `exit code ${exit.status}`);
     throw new UserError(`${describe(invocation)} failed: ${reason}`);
   }
+  return exit.stdout;
 }

@@ -2,7 +2,7 @@ import * as os from 'os';
 import { ensureChart } from './chart-archive';
 import { CHART_LOCK_FILE, readChartLock } from './chart-lock';
 import { findHelm, HelmBinary } from './helm-binary';
-import { HelmInvocation, RunningTemplate, runTemplate, startTemplate, TemplateRequest } from './helm-template';
+import { HelmInvocation, helmTimeoutMs, RunningTemplate, runTemplate, startTemplate, TemplateRequest } from './helm-template';
 import { RenderCache, renderKey } from './render-cache';
 
 /** Renders charts; what {@link HelmRelease} asks for its manifests. */
@@ -31,10 +31,16 @@ interface PlannedRender {
 }
 
 /**
+ * Thrown by {@link HelmRenderer.template} inside {@link HelmRenderer.buildAll} for a render not done yet:
+ * the render is queued, and the build that asked for it runs again once it is done.
+ */
+class RenderPending extends Error {}
+
+/**
  * The real helm behind {@link ChartRenderer}. It verifies each chart archive against the lock once,
  * keeps every output in memory, and reads and fills the render cache. {@link template} renders with
- * one synchronous `helm template`, as cdk8s's own Helm construct does; {@link renderAll} renders many
- * requests side by side ahead of the constructs that ask for them.
+ * one synchronous `helm template`, as cdk8s's own Helm construct does; inside {@link buildAll} it
+ * queues the render instead, so that the renders of many builds run side by side.
  */
 export class HelmRenderer implements ChartRenderer {
   private static sharedInstance?: HelmRenderer;
@@ -49,6 +55,8 @@ export class HelmRenderer implements ChartRenderer {
   private readonly verifiedArchives = new Map<string, { path: string; digest: string }>();
   private readonly outputs = new Map<string, string>();
   private readonly renderCache?: RenderCache;
+  /** Renders asked for inside {@link buildAll}, not started yet; undefined outside it. */
+  private queued?: Map<string, HelmInvocation>;
 
   constructor(private readonly options: HelmRendererOptions = {}) {
     this.renderCache = options.renderCache === undefined ? RenderCache.fromEnvironment() : options.renderCache ?? undefined;
@@ -56,20 +64,46 @@ export class HelmRenderer implements ChartRenderer {
 
   public template(request: TemplateRequest): string {
     const { key, invocation } = this.plan(request);
-    return this.known(key) ?? this.keep(key, runTemplate(invocation));
+    const known = this.known(key);
+    if (known !== undefined) return known;
+    if (!this.queued) return this.keep(key, runTemplate(invocation));
+    this.queued.set(key, invocation);
+    throw new RenderPending(`the render of chart ${request.chart} is queued; only HelmRenderer.buildAll may catch this`);
   }
 
   /**
-   * Renders every request not rendered or cached yet, `concurrency` helm processes at a time, so that
-   * {@link template} then answers from memory. On the first failure the renders still running are
-   * stopped and the failure is thrown.
+   * Runs every build, each of which may construct HelmReleases that render with this renderer: a build
+   * that asks for a render not done yet stops there and runs again once the renders its round asked for
+   * are done, `concurrency` helm processes at a time. A build must therefore have no effect before its
+   * last render (an app writes its files in `app.synth()`, its last step). Any other error is thrown as is.
    */
-  public async renderAll(requests: readonly TemplateRequest[], concurrency: number = os.availableParallelism()): Promise<void> {
-    const pending = new Map<string, HelmInvocation>();
-    for (const { key, invocation } of requests.map((request) => this.plan(request))) {
-      if (this.known(key) === undefined) pending.set(key, invocation);
+  public async buildAll(builds: ReadonlyArray<() => void>, concurrency: number = os.availableParallelism()): Promise<void> {
+    this.queued = new Map();
+    try {
+      for (let waiting = builds; waiting.length > 0;) {
+        waiting = waiting.filter((build) => {
+          try {
+            build();
+            return false;
+          } catch (error) {
+            if (error instanceof RenderPending) return true;
+            throw error;
+          }
+        });
+        await this.renderQueued(concurrency);
+      }
+    } finally {
+      this.queued = undefined;
     }
-    const queue = [...pending];
+  }
+
+  /**
+   * Runs the queued renders side by side and keeps their outputs. On the first failure the renders still
+   * running are stopped and the failure is thrown.
+   */
+  private async renderQueued(concurrency: number): Promise<void> {
+    const queue = [...this.queued ?? []];
+    this.queued?.clear();
     const running = new Set<RunningTemplate>();
     const worker = async () => {
       for (let next = queue.shift(); next; next = queue.shift()) {
@@ -100,7 +134,10 @@ export class HelmRenderer implements ChartRenderer {
   }
 
   private helm(): HelmBinary {
-    this.helmBinary ??= this.options.helm ?? findHelm();
+    if (!this.helmBinary) {
+      helmTimeoutMs(); // A bad HELM_TIMEOUT is refused by every synth, not only by one that runs helm.
+      this.helmBinary = this.options.helm ?? findHelm();
+    }
     return this.helmBinary;
   }
 

@@ -2,10 +2,7 @@ import type { TemplateRequest } from '../helm/helm-template';
 import { PrometheusChartName, ServiceType } from '../support/rules';
 import { translatedValues } from './translations';
 
-/*
- * What the Prometheus chart is rendered with, as plain data. No cdk8s here: synth imports this to
- * start helm before cdk8s has loaded.
- */
+/* What the Prometheus chart is rendered with, as plain data: the construct's settings, and the render they ask for. */
 
 /** The server's CPU and memory, as quantities (the config's prometheus.resources). */
 export interface ServerResources {
@@ -70,8 +67,7 @@ export function completeSettings(settings: PrometheusSettings): CompleteSettings
 }
 
 /** The render of the chosen chart for these settings: the book's values as that chart spells them (translations.ts). */
-export function prometheusTemplateRequest(settings: PrometheusSettings): TemplateRequest {
-  const complete = completeSettings(settings);
+export function prometheusTemplateRequest(complete: CompleteSettings): TemplateRequest {
   return {
     chart: complete.chart,
     releaseName: complete.releaseName,

@@ -8,6 +8,7 @@ import { SYNTH_NODE_ARGS } from '../../lib/app/synth-command';
 import { PROJECT_ROOT } from '../../lib/support/project-root';
 import { parseDocuments } from '../../lib/manifests/yaml';
 import { readManifestFolder } from '../../lib/manifests/folder';
+import { findHelm } from '../../lib/helm/helm-binary';
 import { environmentNames, environmentOutdir } from '../../lib/config/loader';
 import { BOOK_MIRROR, CDK8S_CLI, CHART_MIRROR_VALUE, cliEnvironment, findOne, prepareCliWorkdir, readTree, tempDir } from '../helpers';
 
@@ -35,14 +36,31 @@ function readOutput(outdir: string): Record<string, string> {
 
 const readObjects = readManifestFolder;
 
-/** True while any process of the group exists (a zombie counts: nobody has reaped it). */
-function processGroupAlive(groupId: number): boolean {
-  try {
-    process.kill(-groupId, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
+/**
+ * The real helm behind a wrapper that logs each `helm template` it runs: its pid (the wrapper execs helm),
+ * its arguments, and the values it was given on stdin, kept in a file named by the pid.
+ */
+function loggingHelm(dir: string): { helm: string; renders: () => Array<{ pid: number; render: string }> } {
+  fs.mkdirSync(dir);
+  const log = path.join(dir, 'renders');
+  const helm = path.join(dir, 'helm');
+  fs.writeFileSync(helm, `#!/bin/sh
+[ "$1" = template ] || exec '${findHelm().path}' "$@"
+cat > '${dir}'/$$.values
+echo "$$ $*" >> '${log}'
+exec '${findHelm().path}' "$@" < '${dir}'/$$.values
+`, { mode: 0o755 });
+  const renders = () => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n') : []).map((line) => {
+    const pid = Number(line.split(' ')[0]);
+    return { pid, render: `${line.slice(line.indexOf(' ') + 1)} ${fs.readFileSync(path.join(dir, `${pid}.values`), 'utf8')}` };
+  });
+  return { helm, renders };
+}
+
+/** True while the process exists and is not a zombie. */
+function running(pid: number): boolean {
+  const stat = `/proc/${pid}/stat`;
+  return fs.existsSync(stat) && fs.readFileSync(stat, 'utf8').split(') ')[1][0] !== 'Z';
 }
 
 describe('synth', () => {
@@ -114,15 +132,22 @@ describe('synth', () => {
     expect(readOutput(path.join(PROJECT_ROOT, 'dist'))).toEqual(tree);
   });
 
-  test('leaves no process behind: every helm it started has exited when synth has', async () => {
-    // In a process group of its own, so that whatever it started is found by the group id.
-    const child = spawn(process.execPath, SYNTH_NODE_ARGS, {
-      cwd: PROJECT_ROOT, detached: true, stdio: 'ignore',
-      env: { ...process.env, CHART_MIRROR: CHART_MIRROR_VALUE, CDK8S_OUTDIR: path.join(dir, 'group', 'dist'), RENDER_CACHE: 'off' },
-    });
-    const status = await new Promise((resolve) => child.once('close', resolve));
-    expect(status).toBe(0);
-    expect(processGroupAlive(child.pid as number)).toBe(false);
+  test('renders each environment\'s chart once with a cold render cache and not at all with a warm one, and leaves no helm running', () => {
+    const { helm, renders } = loggingHelm(path.join(dir, 'logging-helm'));
+    const env = { HELM_BIN: helm, RENDER_CACHE_DIR: path.join(dir, 'counted-renders') };
+    const cold = synth(path.join(dir, 'counted', 'dist'), env);
+    expect({ status: cold.status, stderr: cold.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(readOutput(path.join(dir, 'counted', 'dist'))).toEqual(tree);
+    const runs = renders();
+    // Each environment has one release of the chart, rendered with values of its own.
+    expect(new Set(runs.map((run) => run.render)).size).toBe(ENVIRONMENTS.length);
+    expect(runs).toHaveLength(ENVIRONMENTS.length);
+    expect(runs.filter((run) => running(run.pid))).toEqual([]);
+
+    const warm = synth(path.join(dir, 'counted', 'dist'), env);
+    expect({ status: warm.status, stderr: warm.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(renders()).toHaveLength(ENVIRONMENTS.length);
+    expect(readOutput(path.join(dir, 'counted', 'dist'))).toEqual(tree);
   });
 
   describe('entry points', () => {

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { Chart } from 'cdk8s';
 import { prometheusSettings } from '../../lib/charts/prometheus-settings';
 import { BOOK_DEFAULTS } from '../../lib/config/schema';
 import { HelmRelease } from '../../lib/constructs/helm-release';
@@ -10,12 +11,29 @@ import { countingHelm, MIRRORS, newChart, synthObjects, withTempDir } from '../h
 const REQUEST = prometheusTemplateRequest(prometheusSettings(BOOK_DEFAULTS));
 
 describe('HelmRenderer', () => {
-  test('a HelmRelease takes a render asked for ahead from memory: helm runs once for the same request, even with no render cache', async () => {
+  test('buildAll builds again a build whose HelmRelease waited for its render: helm runs once per distinct request, even with no render cache', async () => {
     await withTempDir('renderer', async (dir) => {
       const { helm, calls } = countingHelm(dir);
       const renderer = new HelmRenderer({ helm, mirrors: MIRRORS, renderCache: null });
-      await renderer.renderAll([REQUEST, REQUEST]);
+      const charts: Chart[] = [];
+      const build = () => {
+        const { chart } = newChart();
+        new HelmRelease(chart, 'Prometheus', { ...REQUEST, renderer });
+        charts.push(chart);
+      };
+      await renderer.buildAll([build, build]);
       expect(calls()).toBe(1);
+      expect(charts).toHaveLength(2);
+      expect(synthObjects(charts[0]).map((o) => o.kind)).toContain('Deployment');
+      new HelmRelease(newChart().chart, 'Prometheus', { ...REQUEST, renderer });
+      expect(calls()).toBe(1);
+    });
+  });
+
+  test('outside buildAll a HelmRelease renders at once, as cdk8s\'s Helm does', async () => {
+    await withTempDir('renderer', async (dir) => {
+      const { helm, calls } = countingHelm(dir);
+      const renderer = new HelmRenderer({ helm, mirrors: MIRRORS, renderCache: null });
       const { chart } = newChart();
       new HelmRelease(chart, 'Prometheus', { ...REQUEST, renderer });
       expect(calls()).toBe(1);
@@ -36,7 +54,7 @@ touch '${slots}'/$$; ls '${slots}' | wc -l >> '${dir}/seen'; sleep 0.3
 `, { mode: 0o755 });
       const renderer = new HelmRenderer({ helm: { ...counted, path: wrapper }, mirrors: MIRRORS, renderCache: null });
       const requests = ['a', 'b', 'c', 'd'].map((namespace) => ({ ...REQUEST, namespace }));
-      await renderer.renderAll(requests, 2);
+      await renderer.buildAll(requests.map((request) => () => renderer.template(request)), 2);
       const seen = fs.readFileSync(path.join(dir, 'seen'), 'utf8').trim().split('\n').map(Number);
       expect(Math.max(...seen)).toBe(2);
       expect(requests.map((request) => /namespace: (\w+)/.exec(renderer.template(request))?.[1])).toEqual(['a', 'b', 'c', 'd']);
@@ -56,7 +74,7 @@ sleep 2; touch '${marker}'
       const renderer = new HelmRenderer({ helm: { ...helm, path: slow }, mirrors: MIRRORS, renderCache: null });
       const failing = { ...REQUEST, namespace: 'failing', values: { server: { service: { type: 7 } } } };
       const started = Date.now();
-      await expect(renderer.renderAll([{ ...REQUEST, namespace: 'slow' }, failing], 2))
+      await expect(renderer.buildAll([{ ...REQUEST, namespace: 'slow' }, failing].map((request) => () => renderer.template(request)), 2))
         .rejects.toThrow(/^helm template of chart edu\/prometheus \(prometheus-11\.6\.0\.tgz\) failed: Error: /);
       expect(Date.now() - started).toBeLessThan(2000);
       await new Promise((resolve) => setTimeout(resolve, 2500 - (Date.now() - started)));

@@ -78,7 +78,7 @@ describe('the book\'s values on each chart', () => {
     const values = translatedValues(chart, settings);
     const expectedToShowAnyway = (row: SettingTranslation) => DEFAULT_ALREADY_DOES[chart].some((start) => row.setting.startsWith(start));
     const withoutEachRow = SETTING_TRANSLATIONS.map((row) => ({ ...prometheusTemplateRequest(settings), values: without(values, row.path[chart]) }));
-    beforeAll(() => renderer.renderAll(withoutEachRow, 2));
+    beforeAll(() => renderer.buildAll(withoutEachRow.map((request) => () => renderer.template(request)), 2));
 
     test.each(SETTING_TRANSLATIONS.map((row) => [row.setting, row] as const))('%s', (_setting, row) => {
       const shows = row.shows(renderWith(chart, settings, without(values, row.path[chart])), settings);

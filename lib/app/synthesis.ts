@@ -61,7 +61,9 @@ export async function synthesize(buildApp: (target: SynthesisTarget) => void): P
     const targets = environments.map((environment) => environmentOutdir(where.outdir, environment.name));
     const staged = OutputFolders.stage(targets);
     folders = staged;
-    await renderer.buildAll(environments.map((environment, index) => () => buildApp({ ...environment, outdir: staged.staging[index], singleFile: false })));
+    await renderer.buildAll(environments.map((environment, index) => () => {
+      buildApp({ ...environment, outdir: staged.staging[index], singleFile: false });
+    }));
     if (where.listing !== undefined) moveConstructMetadata(staged.staging, where.listing);
     staged.publish();
     if (where.listing !== undefined) linkIntoScratch(where.listing, targets);

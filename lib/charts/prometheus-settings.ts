@@ -2,7 +2,7 @@ import type { Config } from '../config/schema';
 import type { PrometheusSettings } from '../prometheus/settings';
 
 /** The Prometheus settings of one environment's config: what PrometheusChart and the chart-values reference build from. */
-export function prometheusSettings(config: Config): Required<PrometheusSettings> {
+export function prometheusSettings(config: Config): PrometheusSettings {
   return {
     chart: config.prometheus.chart,
     kubernetesVersion: config.kubernetesVersion,

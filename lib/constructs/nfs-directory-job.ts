@@ -49,16 +49,16 @@ export interface NfsDirectoryJobProps {
   readonly gid: number;
   /** Image with a POSIX sh, mkdir, stat and chown, pinned by digest. @default none, required */
   readonly image: string;
-  /** Job name before the hash of its spec is appended; also the NetworkPolicy's name. @default "nfs-directory-prep" */
-  readonly name?: string;
-  /** Namespace of the Job. @default "default" */
-  readonly namespace?: string;
-  /** Retries before the Job fails. @default 3 */
-  readonly backoffLimit?: number;
-  /** How long a finished Job is kept before Kubernetes deletes it. @default Duration.days(1) */
-  readonly ttlAfterFinished?: Duration;
-  /** How long a Job may run before it is stopped (an unreachable NFS server). @default Duration.minutes(5) */
-  readonly activeDeadline?: Duration;
+  /** Job name before the hash of its spec is appended; also the NetworkPolicy's name. @default none, required */
+  readonly name: string;
+  /** Namespace of the Job. @default none, required */
+  readonly namespace: string;
+  /** Retries before the Job fails. @default none, required */
+  readonly backoffLimit: number;
+  /** How long a finished Job is kept before Kubernetes deletes it. @default none, required */
+  readonly ttlAfterFinished: Duration;
+  /** How long a Job may run before it is stopped (an unreachable NFS server). @default none, required */
+  readonly activeDeadline: Duration;
   /** Labels of the Job, its pods and its NetworkPolicy. @default {} */
   readonly labels?: Readonly<Record<string, string>>;
   /** Annotations of the Job and its NetworkPolicy, such as an Argo CD sync wave. @default {} */
@@ -81,8 +81,7 @@ export class NfsDirectoryJob extends Construct {
   constructor(scope: Construct, id: string, props: NfsDirectoryJobProps) {
     super(scope, id);
     validateProps(props);
-    const name = props.name ?? 'nfs-directory-prep';
-    const namespace = props.namespace ?? 'default';
+    const { name, namespace } = props;
     const podLabels = { ...props.labels, 'app.kubernetes.io/component': 'nfs-directory-prep' };
     const spec = jobSpec(props, podLabels);
     this.jobName = `${name}-${contentHash(spec)}`;
@@ -97,9 +96,9 @@ export class NfsDirectoryJob extends Construct {
 
 function jobSpec(inputs: NfsDirectoryJobProps, podLabels: Record<string, string>): JobSpec {
   return {
-    backoffLimit: inputs.backoffLimit ?? 3,
-    ttlSecondsAfterFinished: (inputs.ttlAfterFinished ?? Duration.days(1)).toSeconds(),
-    activeDeadlineSeconds: (inputs.activeDeadline ?? Duration.minutes(5)).toSeconds(),
+    backoffLimit: inputs.backoffLimit,
+    ttlSecondsAfterFinished: inputs.ttlAfterFinished.toSeconds(),
+    activeDeadlineSeconds: inputs.activeDeadline.toSeconds(),
     template: {
       metadata: { labels: podLabels },
       spec: {
@@ -166,7 +165,7 @@ function validateProps(props: NfsDirectoryJobProps): void {
   if (!isPinnedImage(props.image)) {
     throw new Error(`NfsDirectoryJob: image "${props.image}" is not pinned; append @sha256:<digest>`);
   }
-  if (props.name !== undefined && !isHashedNameBase(props.name)) {
+  if (!isHashedNameBase(props.name)) {
     throw new Error(`NfsDirectoryJob: name "${props.name}" is invalid; use a DNS-1123 label short enough to take a hash suffix`);
   }
   for (const [field, id] of [['uid', props.uid], ['gid', props.gid]] as const) {

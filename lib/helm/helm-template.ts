@@ -100,11 +100,12 @@ export function startTemplate(invocation: HelmInvocation): RunningTemplate {
       timedOut = true;
       stop();
     }, timeoutMs);
-    const finish = (ended: Omit<HelmExit, 'stdout' | 'stderr' | 'timedOut'>) => {
+    const finish = (ended: Pick<HelmExit, 'status' | 'error'>) => {
       clearTimeout(timer);
       process.off('exit', stop);
+      const [out, err] = [stdout, stderr].map((chunks) => Buffer.concat(chunks).toString('utf8'));
       try {
-        resolve(templateOutput(invocation, { ...ended, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8'), timedOut }, timeoutMs));
+        resolve(templateOutput(invocation, { ...ended, stdout: out, stderr: err, timedOut }, timeoutMs));
       } catch (error) {
         reject(error);
       }
@@ -178,7 +179,8 @@ function templateOutput(invocation: HelmInvocation, exit: HelmExit, timeoutMs: n
   if (exit.status !== 0) {
     const lines = exit.stderr.trim().split('\n').filter(Boolean);
     // helm says what went wrong on its "Error:" line; the last line is often only advice.
-    const reason = lines.find((line) => line.startsWith('Error:')) ?? lines.pop() ?? (exit.status === null ? 'killed by a signal' : `exit code ${exit.status}`);
+    const reason = lines.find((line) => line.startsWith('Error:')) ?? lines.pop()
+      ?? (exit.status === null ? 'killed by a signal' : `exit code ${exit.status}`);
     throw new UserError(`${describe(invocation)} failed: ${reason}`);
   }
   return exit.stdout;

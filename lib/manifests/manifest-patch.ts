@@ -1,4 +1,4 @@
-import { Container, Manifest, PodSpec } from './manifest';
+import { Container, Manifest, PodSpec, PodTemplate } from './manifest';
 
 /**
  * A change to rendered objects that the chart's values cannot make, written as data: what it does,
@@ -30,8 +30,8 @@ export function applyPatches(manifest: Manifest, patches: readonly ManifestPatch
 
 /** The object with its pod template's spec replaced by `change(spec)`. */
 export function withPodSpec(manifest: Manifest, change: (spec: PodSpec) => PodSpec): Manifest {
-  const spec = manifest.spec as { template: { spec: PodSpec } };
-  return { ...manifest, spec: { ...spec, template: { ...spec.template, spec: change(spec.template.spec) } } };
+  const { template } = manifest.spec as { template: PodTemplate };
+  return { ...manifest, spec: { ...manifest.spec, template: { ...template, spec: change(template.spec) } } };
 }
 
 /** The object with each container for which `matches` holds replaced by `change(container)`. */

@@ -1,9 +1,46 @@
-/** A Kubernetes object as plain data: what helm renders and what dist/ holds. */
+/**
+ * A Kubernetes object as plain data (quantities are strings): what helm renders, what dist/ holds and what
+ * the API server returns, typed as far as this app reads it. The types of imports/k8s describe construct
+ * props instead, where a quantity is a `Quantity` object.
+ */
 export interface Manifest {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string; annotations?: Record<string, string>; [key: string]: unknown };
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    creationTimestamp?: string;
+    [key: string]: unknown;
+  };
+  spec?: Spec;
+  /** A ClusterRole's or Role's rules. */
+  rules?: Array<{ resources?: string[]; [key: string]: unknown }>;
   [key: string]: unknown;
+}
+
+/** What `kubectl get -o json` prints for many objects. */
+export interface ManifestList {
+  items: Manifest[];
+}
+
+/** The spec fields this app reads, of whichever kind has them. */
+export interface Spec {
+  /** A Service's. */
+  type?: string;
+  loadBalancerSourceRanges?: string[];
+  /** A workload's (Deployment, DaemonSet, StatefulSet, Job). */
+  selector?: { matchLabels?: Record<string, string> };
+  strategy?: { type?: string; [key: string]: unknown };
+  template?: PodTemplate;
+  [key: string]: unknown;
+}
+
+/** A workload's pod template. */
+export interface PodTemplate {
+  metadata?: { labels?: Record<string, string>; [key: string]: unknown };
+  spec: PodSpec;
 }
 
 /** "Kind/namespace/name" (namespace empty for cluster-scoped objects): one object's identity. */
@@ -16,21 +53,19 @@ export function findBySuffix(manifests: readonly Manifest[], kind: string, suffi
   return manifests.find((manifest) => manifest.kind === kind && manifest.metadata.name.endsWith(suffix));
 }
 
-/**
- * A container as rendered (plain JSON: quantities are strings), as far as this app reads it. The types of
- * imports/k8s describe construct props instead, where a quantity is a `Quantity` object.
- */
+/** A container, as far as this app reads it. */
 export interface Container {
   name: string;
   image?: string;
   args?: string[];
   imagePullPolicy?: string;
+  ports?: Array<{ containerPort: number; hostPort?: number; [key: string]: unknown }>;
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
   securityContext?: Record<string, unknown>;
   [key: string]: unknown;
 }
 
-/** A pod spec as rendered, as far as this app reads it. */
+/** A pod spec, as far as this app reads it. */
 export interface PodSpec {
   containers: Container[];
   tolerations?: Array<{ key?: string; operator?: string; effect?: string }>;
@@ -41,5 +76,5 @@ export interface PodSpec {
 
 /** The pod template's spec of a workload (Deployment, DaemonSet, StatefulSet, Job), or undefined for any other object. */
 export function podSpecOf(manifest: Manifest | undefined): PodSpec | undefined {
-  return (manifest?.spec as { template?: { spec?: PodSpec } } | undefined)?.template?.spec;
+  return manifest?.spec?.template?.spec;
 }

@@ -21,7 +21,7 @@ const PROBES = ['livenessProbe', 'readinessProbe', 'startupProbe'];
 const DEFAULT_ROLLING_UPDATE = { maxSurge: '25%', maxUnavailable: '25%' };
 
 function withDefaultRollingUpdate(deployment: Manifest): Manifest {
-  const spec = deployment.spec as { strategy?: Record<string, unknown> } | undefined;
+  const spec = deployment.spec;
   const strategy = spec?.strategy;
   if (!strategy || strategy.type !== 'RollingUpdate' || Object.keys(strategy).length !== 1) return deployment;
   return { ...deployment, spec: { ...spec, strategy: { ...strategy, rollingUpdate: DEFAULT_ROLLING_UPDATE } } };

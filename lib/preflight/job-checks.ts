@@ -1,11 +1,7 @@
 import { PART_OF_SELECTOR } from '../manifests/metadata';
-import { Manifest } from '../manifests/manifest';
+import { Manifest, ManifestList } from '../manifests/manifest';
 import { cannotAsk, CheckResult } from './check-result';
 import { Kubectl } from './kubectl';
-
-interface LiveJob {
-  metadata: { name: string; creationTimestamp: string };
-}
 
 /**
  * The prep Job is named for its spec, so a config changed back to an earlier one names a Job that
@@ -21,10 +17,11 @@ function checkJob(kubectl: Kubectl, job: Manifest): CheckResult {
   const namespace = job.metadata.namespace ?? 'default';
   const result = kubectl.run(['-n', namespace, 'get', 'jobs', '-l', PART_OF_SELECTOR, '-o', 'json']);
   if (result.status !== 0) return cannotAsk('Job', `the Jobs of namespace ${namespace}`, result.stderr);
-  const live = (JSON.parse(result.stdout) as { items: LiveJob[] }).items;
+  const live = (JSON.parse(result.stdout) as ManifestList).items;
   const same = live.find((item) => item.metadata.name === job.metadata.name);
   if (!same) return { name: 'Job', ok: true, detail: `Job ${job.metadata.name} does not exist yet; apply creates it and it runs` };
-  const newer = live.filter((item) => item.metadata.name !== job.metadata.name && item.metadata.creationTimestamp > same.metadata.creationTimestamp);
+  const createdAt = (item: Manifest) => item.metadata.creationTimestamp ?? '';
+  const newer = live.filter((item) => item.metadata.name !== job.metadata.name && createdAt(item) > createdAt(same));
   if (newer.length === 0) return { name: 'Job', ok: true, detail: `Job ${job.metadata.name} exists for this config already` };
   const problem = `Job ${job.metadata.name} ran for this config before Job ${newer[0].metadata.name} ran for another`;
   const command = `kubectl -n ${namespace} delete job ${job.metadata.name}`;

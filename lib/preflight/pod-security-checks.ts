@@ -1,12 +1,7 @@
-import { Manifest } from '../manifests/manifest';
+import { Manifest, PodTemplate } from '../manifests/manifest';
 import { INSTALL_POD_SECURITY_LABELS } from '../manifests/metadata';
 import { CheckResult } from './check-result';
 import { Kubectl } from './kubectl';
-
-interface PodTemplate {
-  metadata?: { labels?: Record<string, string> };
-  spec: Record<string, unknown>;
-}
 
 const WORKLOAD_KINDS = new Set(['Deployment', 'DaemonSet', 'StatefulSet', 'Job']);
 
@@ -45,7 +40,7 @@ function checkWorkload(kubectl: Kubectl, workload: Manifest): CheckResult {
 }
 
 function probePod(workload: Manifest, namespace: string): object {
-  const template = (workload.spec as { template: PodTemplate }).template;
+  const template = workload.spec?.template as PodTemplate;
   const { serviceAccountName: _name, serviceAccount: _account, ...spec } = template.spec;
   return {
     apiVersion: 'v1',

@@ -91,7 +91,7 @@ function checkMetalLb(kubectl: Kubectl): CheckResult {
 }
 
 function isLoadBalancer(manifest: Manifest): boolean {
-  return manifest.kind === 'Service' && (manifest.spec as { type?: string } | undefined)?.type === 'LoadBalancer';
+  return manifest.kind === 'Service' && manifest.spec?.type === 'LoadBalancer';
 }
 
 function readFolder(folder: string): Manifest[] {

@@ -1,5 +1,4 @@
-import { Manifest } from '../manifests/manifest';
-import { getAt } from '../support/object-path';
+import { Manifest, ManifestList, podSpecOf } from '../manifests/manifest';
 import { cannotAsk, CheckResult } from './check-result';
 import { isNotFound, Kubectl } from './kubectl';
 import { releaseOf } from './upgrade-checks';
@@ -10,10 +9,6 @@ import { releaseOf } from './upgrade-checks';
  * shared: a cluster-scoped object that another install already owns, and a host port, which each node
  * has once.
  */
-
-interface Container {
-  ports?: Array<{ hostPort?: number; containerPort: number }>;
-}
 
 /** ClusterRoleBindings of the folder that bind another namespace's service accounts; DaemonSets that take its host ports. */
 export function checkSharedCluster(kubectl: Kubectl, manifests: readonly Manifest[]): CheckResult[] {
@@ -44,7 +39,7 @@ function checkHostPorts(kubectl: Kubectl, daemonSet: Manifest): CheckResult {
   const namespace = daemonSet.metadata.namespace ?? 'default';
   // The same release's DaemonSet under another name (the other chart's) is the upgrade check's to name.
   const sameRelease = (other: Manifest) => (other.metadata.namespace ?? 'default') === namespace && releaseOf(other) === releaseOf(daemonSet);
-  const others = (JSON.parse(result.stdout) as { items: Manifest[] }).items
+  const others = (JSON.parse(result.stdout) as ManifestList).items
     .filter((other) => !(other.metadata.name === daemonSet.metadata.name && (other.metadata.namespace ?? 'default') === namespace))
     .filter((other) => !sameRelease(other))
     .map((other) => ({ other, shared: hostPortsOf(other).filter((port) => ports.has(port)) }))
@@ -64,9 +59,9 @@ function subjectNamespaces(binding: Manifest): string[] {
 
 /** Host ports a workload takes: those it names, and with the host's network every container port (the API server defaults hostPort so). */
 function hostPortsOf(workload: Manifest): number[] {
-  const hostNetwork = getAt(workload, ['spec', 'template', 'spec', 'hostNetwork']) === true;
-  const containers = (getAt(workload, ['spec', 'template', 'spec', 'containers']) ?? []) as Container[];
-  const ports = containers.flatMap((container) => (container.ports ?? [])
+  const pod = podSpecOf(workload);
+  const hostNetwork = pod?.hostNetwork === true;
+  const ports = (pod?.containers ?? []).flatMap((container) => (container.ports ?? [])
     .map((port) => port.hostPort ?? (hostNetwork ? port.containerPort : undefined)));
   return [...new Set(ports.filter((port): port is number => port !== undefined))];
 }

@@ -1,4 +1,4 @@
-import { Manifest, objectKey } from '../manifests/manifest';
+import { Manifest, ManifestList, objectKey } from '../manifests/manifest';
 import { findPrometheusServer, prometheusVersionOf } from '../prometheus/server';
 import { getAt } from '../support/object-path';
 import { cannotAsk, CheckResult } from './check-result';
@@ -24,10 +24,6 @@ const WORKLOAD_KINDS = new Set(['Deployment', 'DaemonSet', 'StatefulSet']);
 /** Prometheus v3 writes a data directory only v2.55 and later read back (Prometheus' v3 migration guide). */
 const OLDEST_READER_OF_V3_DATA: readonly [number, number] = [2, 55];
 const NAME = 'upgrade';
-
-interface ObjectList {
-  items: Manifest[];
-}
 
 /** The release's live objects against the folder: what apply cannot change or leaves behind, with the steps that work. */
 export function checkUpgrade(kubectl: Kubectl, manifests: readonly Manifest[], folder: string): CheckResult[] {
@@ -71,7 +67,7 @@ function liveObjectsOf(kubectl: Kubectl, release: string, namespace: string): { 
   for (const label of RELEASE_LABELS) {
     const result = kubectl.run(['get', NAMESPACED_KINDS, '--namespace', namespace, '--selector', `${label}=${release}`, '-o', 'json']);
     if (result.status !== 0) return { failure: cannotAsk(NAME, `the objects of release ${release}`, result.stderr) };
-    for (const object of (JSON.parse(result.stdout) as ObjectList).items) found.set(objectKey(object), object);
+    for (const object of (JSON.parse(result.stdout) as ManifestList).items) found.set(objectKey(object), object);
   }
   return { objects: [...found.values()] };
 }

@@ -8,7 +8,7 @@ import { isNonRootId } from '../support/rules';
 import { PROMETHEUS_HARDENING } from './hardening';
 import { findPrometheusServer } from './server';
 import { unseenSettings } from './translations';
-import { completeSettings, PROMETHEUS_VALUE_HINTS, PrometheusSettings, prometheusTemplateRequest } from './settings';
+import { PROMETHEUS_VALUE_HINTS, PrometheusSettings, prometheusTemplateRequest } from './settings';
 
 /** Properties of {@link Prometheus}: the install's settings, what renders the chart, and labels. */
 export interface PrometheusProps extends PrometheusSettings {
@@ -36,21 +36,20 @@ export class Prometheus extends Construct {
       }
     }
     const { renderer, labels, ...settings } = props;
-    const complete = completeSettings(settings);
-    const request = prometheusTemplateRequest(complete);
+    const request = prometheusTemplateRequest(settings);
     // Outside "default", the ClusterRoles and their bindings carry the namespace: another install in another
     // namespace then has its own (the book's install in "default" keeps the chart's names).
     const clusterRbacSuffix = request.namespace === 'default' ? '' : `-${request.namespace}`;
     this.release = new HelmRelease(this, 'Release', {
-      ...request, valueHints: PROMETHEUS_VALUE_HINTS, renderer, patches: PROMETHEUS_HARDENING[complete.chart], clusterRbacSuffix,
+      ...request, valueHints: PROMETHEUS_VALUE_HINTS, renderer, patches: PROMETHEUS_HARDENING[settings.chart], clusterRbacSuffix,
     });
 
-    requireInstall(this.release.manifests, complete.nodeExporter, complete.chart);
+    requireInstall(this.release.manifests, settings.nodeExporter, settings.chart);
     // Charts ignore values they do not know without a word: a setting that does not show is refused here.
-    const unseen = unseenSettings(this.release.manifests, complete);
+    const unseen = unseenSettings(this.release.manifests, settings);
     if (unseen.length > 0) {
-      const settings = unseen.map((row) => `${row.setting} (${row.path[complete.chart]})`).join('; ');
-      throw new UserError(`chart ${complete.chart} rendered without the effect of: ${settings}; fix its row in lib/prometheus/translations.ts`);
+      const names = unseen.map((row) => `${row.setting} (${row.path[settings.chart]})`).join('; ');
+      throw new UserError(`chart ${settings.chart} rendered without the effect of: ${names}; fix its row in lib/prometheus/translations.ts`);
     }
     // The web UI and its unauthenticated /-/reload and /-/quit: from the configured networks and from
     // inside the cluster (scrapes, other pods); the reload sidecar calls localhost, which no policy sees.
@@ -58,7 +57,7 @@ export class Prometheus extends Construct {
     new PodNetworkPolicy(this, 'ServerPolicy', {
       ...policyTarget(server, request.namespace),
       labels,
-      fromCidrs: complete.loadBalancerSourceRanges,
+      fromCidrs: settings.loadBalancerSourceRanges,
       fromCluster: true,
     });
     // kube-state-metrics has nothing to say to anyone but the scrapers inside the cluster.
@@ -93,8 +92,8 @@ type PolicyTarget = Pick<PodNetworkPolicyProps, 'name' | 'namespace' | 'podLabel
 function policyTarget(manifest: Manifest | undefined, namespace: string): PolicyTarget {
   const workload = manifest as Manifest;
   const ports = (podSpecOf(workload)?.containers ?? [])
-    .flatMap((container) => (container.ports as Array<{ containerPort: number }> | undefined) ?? [])
+    .flatMap((container) => container.ports ?? [])
     .map((port) => port.containerPort);
-  const podLabels = (workload.spec as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels;
+  const podLabels = workload.spec?.selector?.matchLabels ?? {};
   return { name: workload.metadata.name, namespace, podLabels, ports };
 }

@@ -12,10 +12,13 @@ export interface ServerResources {
   readonly memoryLimit: string;
 }
 
-/** What an install of the book's Prometheus varies by; the Prometheus construct's props add the renderer and labels. */
+/**
+ * What an install of the book's Prometheus varies by, every one set (the config's schema holds the book's
+ * defaults); the Prometheus construct's props add the renderer and labels.
+ */
 export interface PrometheusSettings {
-  /** The chart to install, as charts.lock.yaml names it: the book's, or today's maintained one. @default "edu/prometheus" */
-  readonly chart?: PrometheusChartName;
+  /** The chart to install, as charts.lock.yaml names it: the book's, or today's maintained one. @default none, required */
+  readonly chart: PrometheusChartName;
   /** Kubernetes minor version to render for, "1.N". @default none, required */
   readonly kubernetesVersion: string;
   /** Existing PersistentVolumeClaim for the server's data. @default none, required */
@@ -26,20 +29,17 @@ export interface PrometheusSettings {
   readonly gid: number;
   /** The server container's CPU and memory. @default none, required */
   readonly resources: ServerResources;
-  /** Helm release name. @default "prometheus" */
-  readonly releaseName?: string;
-  /** Namespace of the release. @default "default" */
-  readonly namespace?: string;
-  /** Type of the server Service; LoadBalancer gets its address from MetalLB. @default "ClusterIP" (the chart's own) */
-  readonly serviceType?: ServiceType;
-  /** Networks outside the cluster that may reach the server, through its LoadBalancer and NetworkPolicy. @default [] */
-  readonly loadBalancerSourceRanges?: readonly string[];
-  /** Whether to run node-exporter: one per node at most, as its host port allows. @default true */
-  readonly nodeExporter?: boolean;
+  /** Helm release name. @default none, required */
+  readonly releaseName: string;
+  /** Namespace of the release. @default none, required */
+  readonly namespace: string;
+  /** Type of the server Service; LoadBalancer gets its address from MetalLB. @default none, required */
+  readonly serviceType: ServiceType;
+  /** Networks outside the cluster that may reach the server, through its LoadBalancer and NetworkPolicy. @default none, required */
+  readonly loadBalancerSourceRanges: readonly string[];
+  /** Whether to run node-exporter: one per node at most, as its host port allows. @default none, required */
+  readonly nodeExporter: boolean;
 }
-
-/** The settings with every optional one filled in. */
-export type CompleteSettings = Required<PrometheusSettings>;
 
 /** The chart values that turn on each template the book's chart can emit with a removed API (today's chart asks the target). */
 export const PROMETHEUS_VALUE_HINTS: Readonly<Record<string, string>> = {
@@ -53,30 +53,8 @@ export const PROMETHEUS_VALUE_HINTS: Readonly<Record<string, string>> = {
   'prometheus/charts/kube-state-metrics/templates/podsecuritypolicy.yaml': 'kube-state-metrics.podSecurityPolicy.enabled=false',
 };
 
-/** The settings with the defaults of {@link PrometheusSettings} filled in. */
-export function completeSettings(settings: PrometheusSettings): CompleteSettings {
-  return {
-    chart: 'edu/prometheus',
-    releaseName: 'prometheus',
-    namespace: 'default',
-    serviceType: 'ClusterIP',
-    loadBalancerSourceRanges: [],
-    nodeExporter: true,
-    ...withoutUndefined(settings),
-  } as CompleteSettings;
-}
-
 /** The render of the chosen chart for these settings: the book's values as that chart spells them (translations.ts). */
-export function prometheusTemplateRequest(complete: CompleteSettings): TemplateRequest {
-  return {
-    chart: complete.chart,
-    releaseName: complete.releaseName,
-    namespace: complete.namespace,
-    kubernetesVersion: complete.kubernetesVersion,
-    values: translatedValues(complete.chart, complete),
-  };
-}
-
-function withoutUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as Partial<T>;
+export function prometheusTemplateRequest(settings: PrometheusSettings): TemplateRequest {
+  const { chart, releaseName, namespace, kubernetesVersion } = settings;
+  return { chart, releaseName, namespace, kubernetesVersion, values: translatedValues(chart, settings) };
 }

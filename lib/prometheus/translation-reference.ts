@@ -1,6 +1,6 @@
 import { PROMETHEUS_CHARTS } from '../support/rules';
 import { SETTING_TRANSLATIONS } from './translations';
-import { completeSettings, PrometheusSettings } from './settings';
+import { PrometheusSettings } from './settings';
 
 /*
  * docs/chart-values.md, generated from the translation table (translations.ts): each setting, the
@@ -23,7 +23,7 @@ export function translationReference(settings: PrometheusSettings): string {
     `|---|${PROMETHEUS_CHARTS.map(() => '---').join('|')}|---|`,
   ];
   for (const row of SETTING_TRANSLATIONS) {
-    const values = PROMETHEUS_CHARTS.map((chart) => JSON.stringify(row.value(completeSettings({ ...settings, chart }), chart)));
+    const values = PROMETHEUS_CHARTS.map((chart) => JSON.stringify(row.value({ ...settings, chart }, chart)));
     const value = values.every((each) => each === values[0])
       ? `\`${values[0]}\``
       : values.map((each, i) => `${PROMETHEUS_CHARTS[i]}: \`${each}\``).join('<br>');

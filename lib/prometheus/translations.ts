@@ -1,9 +1,9 @@
-import { Container, findBySuffix, Manifest, PodSpec, podSpecOf } from '../manifests/manifest';
+import { Container, findBySuffix, Manifest, PodSpec, podSpecOf, Spec } from '../manifests/manifest';
 import { PlainObject, setAt } from '../support/object-path';
 import { minorOf, NOBODY, PrometheusChartName } from '../support/rules';
 import { findPrometheusServer } from './server';
 import { controlPlaneTaints, controlPlaneTolerations, retiredCollectors } from './target-release';
-import type { CompleteSettings } from './settings';
+import type { PrometheusSettings } from './settings';
 
 /*
  * The book's `--set` flags, and the values this app adds to them, written once for each chart: the
@@ -20,11 +20,11 @@ export interface SettingTranslation {
   /** The values path in each chart, dot-separated. */
   readonly path: Readonly<Record<PrometheusChartName, string>>;
   /** The value to set. */
-  readonly value: (settings: CompleteSettings, chart: PrometheusChartName) => unknown;
+  readonly value: (settings: PrometheusSettings, chart: PrometheusChartName) => unknown;
   /** True when the render shows the value took effect. */
-  readonly shows: (render: readonly Manifest[], settings: CompleteSettings) => boolean;
+  readonly shows: (render: readonly Manifest[], settings: PrometheusSettings) => boolean;
   /** Set only for settings where this holds. @default every settings */
-  readonly appliesTo?: (settings: CompleteSettings) => boolean;
+  readonly appliesTo?: (settings: PrometheusSettings) => boolean;
 }
 
 /** Finds one workload of a render. */
@@ -128,7 +128,7 @@ export const SETTING_TRANSLATIONS: readonly SettingTranslation[] = [
     setting: 'the server is replaced, never rolled (this app: two servers on one TSDB without a lock file corrupt it)',
     path: samePath('server.strategy'),
     value: () => ({ type: 'Recreate' }),
-    shows: (render) => (SERVER(render)?.spec as { strategy?: { type?: string } } | undefined)?.strategy?.type === 'Recreate',
+    shows: (render) => SERVER(render)?.spec?.strategy?.type === 'Recreate',
   },
   {
     setting: 'the server\'s resources (this app: prometheus.resources, docs/sizing.md)',
@@ -149,7 +149,7 @@ export const SETTING_TRANSLATIONS: readonly SettingTranslation[] = [
     value: (settings, chart) => chart === 'edu/prometheus' ? retiredCollectors(minorOf(settings.kubernetesVersion)) : ['secrets'],
     shows: (render) => {
       const readsSecrets = render.some((m) => m.kind === 'ClusterRole' && m.metadata.name.endsWith('-kube-state-metrics')
-        && ((m.rules ?? []) as Array<{ resources?: string[] }>).some((rule) => rule.resources?.includes('secrets')));
+        && (m.rules ?? []).some((rule) => rule.resources?.includes('secrets')));
       return !readsSecrets;
     },
   },
@@ -161,7 +161,7 @@ export const SETTING_TRANSLATIONS: readonly SettingTranslation[] = [
 ];
 
 /** The chart values of the rows that apply to these settings. */
-export function translatedValues(chart: PrometheusChartName, settings: CompleteSettings): PlainObject {
+export function translatedValues(chart: PrometheusChartName, settings: PrometheusSettings): PlainObject {
   const values: PlainObject = {};
   for (const row of SETTING_TRANSLATIONS) {
     if (row.appliesTo?.(settings) ?? true) setAt(values, row.path[chart].split('.'), row.value(settings, chart));
@@ -170,7 +170,7 @@ export function translatedValues(chart: PrometheusChartName, settings: CompleteS
 }
 
 /** The rows that apply to these settings and do not show in the render: values the chart ignored. */
-export function unseenSettings(render: readonly Manifest[], settings: CompleteSettings): SettingTranslation[] {
+export function unseenSettings(render: readonly Manifest[], settings: PrometheusSettings): SettingTranslation[] {
   return SETTING_TRANSLATIONS.filter((row) => (row.appliesTo?.(settings) ?? true) && !row.shows(render, settings));
 }
 
@@ -195,7 +195,7 @@ function under(prefixes: ChartPaths, suffix: string): ChartPaths {
 }
 
 function resourceRow(name: string, at: ChartPaths, workload: Workload, size: { cpu: readonly string[]; memory: readonly string[] },
-  appliesTo?: (settings: CompleteSettings) => boolean): SettingTranslation {
+  appliesTo?: (settings: PrometheusSettings) => boolean): SettingTranslation {
   return {
     setting: `${name}'s resources (this app: docs/sizing.md)`,
     path: under(at, 'resources'),
@@ -206,7 +206,7 @@ function resourceRow(name: string, at: ChartPaths, workload: Workload, size: { c
 }
 
 function pullPolicyRow(name: string, at: ChartPaths, workload: Workload,
-  appliesTo?: (settings: CompleteSettings) => boolean): SettingTranslation {
+  appliesTo?: (settings: PrometheusSettings) => boolean): SettingTranslation {
   return {
     setting: `${name} pulls its image every time (this app: a moved tag or a lost pull secret shows at once)`,
     path: under(at, 'image.pullPolicy'),
@@ -225,8 +225,8 @@ function containerNamed(render: readonly Manifest[], workload: Workload, name: s
   return pod(render, workload)?.containers.find((c) => c.name === name || c.name.endsWith(`-${name}`));
 }
 
-function serviceSpec(render: readonly Manifest[]): { type?: string; loadBalancerSourceRanges?: string[] } | undefined {
-  return findBySuffix(render, 'Service', '-server')?.spec as { type?: string; loadBalancerSourceRanges?: string[] } | undefined;
+function serviceSpec(render: readonly Manifest[]): Spec | undefined {
+  return findBySuffix(render, 'Service', '-server')?.spec;
 }
 
 function sameList(actual: readonly string[], expected: readonly string[]): boolean {

@@ -9,6 +9,7 @@ const IMAGE = 'busybox:1.36.1@sha256:73aaf090f3d85aa34ee199857f03fa3a95c8ede2ffd
 /** The book's directory, with every required prop. */
 const BOOK_DIRECTORY: NfsDirectoryJobProps = {
   server: '192.168.1.10', exportRoot: '/nfs_shared', dataPath: '/nfs_shared/prometheus/server', uid: 1000, gid: 1000, image: IMAGE,
+  name: 'prometheus-server-nfs-prep', namespace: 'default', backoffLimit: 3, ttlAfterFinished: Duration.days(1), activeDeadline: Duration.minutes(5),
 };
 
 /** Runs the Job's script with real sh, as the container would, and returns its result. */
@@ -23,7 +24,7 @@ function ownerOf(dir: string): string {
 
 describe('NfsDirectoryJob', () => {
   const { chart } = newChart();
-  const named = { ...BOOK_DIRECTORY, name: 'prometheus-server-nfs-prep', labels: { team: 'a' } };
+  const named = { ...BOOK_DIRECTORY, labels: { team: 'a' } };
   new NfsDirectoryJob(chart, 'Prep', { ...named, annotations: { 'example.com/wave': '1' } });
   const objects = synthObjects(chart);
   const job = findOne(objects, 'Job') as any;
@@ -80,7 +81,7 @@ describe('NfsDirectoryJob', () => {
     expect(new Set(names).size).toBe(changes.length);
   });
 
-  test('retries, has a deadline and a TTL: 3 tries, 5 minutes, a day unless told otherwise', () => {
+  test('retries, has a deadline and a TTL, as told', () => {
     expect(job.spec).toMatchObject({ backoffLimit: 3, activeDeadlineSeconds: 300, ttlSecondsAfterFinished: 86400 });
     const { chart: other } = newChart();
     const { job: custom } = new NfsDirectoryJob(other, 'Prep', {

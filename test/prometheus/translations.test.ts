@@ -9,7 +9,7 @@ import { PROMETHEUS_HARDENING } from '../../lib/prometheus/hardening';
 import { Prometheus } from '../../lib/prometheus/prometheus';
 import { translationReference } from '../../lib/prometheus/translation-reference';
 import { SETTING_TRANSLATIONS, SettingTranslation, translatedValues, unseenSettings } from '../../lib/prometheus/translations';
-import { CompleteSettings, completeSettings, PrometheusSettings, prometheusTemplateRequest } from '../../lib/prometheus/settings';
+import { PrometheusSettings, prometheusTemplateRequest } from '../../lib/prometheus/settings';
 import { PlainObject } from '../../lib/support/object-path';
 import { PROJECT_ROOT } from '../../lib/support/project-root';
 import { PROMETHEUS_CHARTS, PrometheusChartName } from '../../lib/support/rules';
@@ -32,7 +32,7 @@ function install(chart: PrometheusChartName, settings: Partial<PrometheusSetting
 }
 
 /** The chart rendered with these values, hardened as the construct hardens it. */
-function renderWith(chart: PrometheusChartName, settings: CompleteSettings, values: object): readonly Manifest[] {
+function renderWith(chart: PrometheusChartName, settings: PrometheusSettings, values: object): readonly Manifest[] {
   const { chart: scope } = newChart();
   const request = prometheusTemplateRequest(settings);
   return new HelmRelease(scope, 'Chart', { ...request, values, renderer, patches: PROMETHEUS_HARDENING[chart] }).manifests;
@@ -55,7 +55,7 @@ describe('the book\'s values on each chart', () => {
 
   describe.each(PROMETHEUS_CHARTS)('chart %s', (chart) => {
     test.each(VARIANTS)('every setting that applies takes visible effect: %s', (_name, variant) => {
-      const settings = completeSettings({ ...LAB, ...variant, chart });
+      const settings = { ...LAB, ...variant, chart };
       const applying = SETTING_TRANSLATIONS.filter((row) => row.appliesTo?.(settings) ?? true);
       expect(applying.length).toBeGreaterThanOrEqual(variant.nodeExporter === false ? 15 : 20);
       expect(unseenSettings(install(chart, variant), settings).map((row) => row.setting)).toEqual([]);
@@ -74,7 +74,7 @@ describe('the book\'s values on each chart', () => {
   };
 
   describe.each(PROMETHEUS_CHARTS)('chart %s without each value', (chart) => {
-    const settings = completeSettings({ ...LAB, chart });
+    const settings = { ...LAB, chart };
     const values = translatedValues(chart, settings);
     const expectedToShowAnyway = (row: SettingTranslation) => DEFAULT_ALREADY_DOES[chart].some((start) => row.setting.startsWith(start));
     const withoutEachRow = SETTING_TRANSLATIONS.map((row) => ({ ...prometheusTemplateRequest(settings), values: without(values, row.path[chart]) }));
@@ -87,7 +87,7 @@ describe('the book\'s values on each chart', () => {
   });
 
   test('today\'s chart given the book\'s keys as written deploys the pushgateway and drops the toleration, and the check names both', () => {
-    const settings = completeSettings({ ...LAB, kubernetesVersion: '1.37', chart: 'prometheus-community/prometheus' });
+    const settings: PrometheusSettings = { ...LAB, kubernetesVersion: '1.37', chart: 'prometheus-community/prometheus' };
     const rendered = renderWith('prometheus-community/prometheus', settings, translatedValues('edu/prometheus', settings));
     const unseen = unseenSettings(rendered, settings).map((row) => row.setting);
     expect(unseen).toEqual(expect.arrayContaining([

@@ -2,7 +2,7 @@ import { ChildProcessWithoutNullStreams, spawn, spawnSync } from 'child_process'
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tar from 'tar';
-import { SYNTH_NODE_ARGS } from '../../lib/app/synth-command';
+import { SYNTH_NODE_ARGS } from '../synth-command';
 import { PROJECT_ROOT } from '../../lib/support/project-root';
 import { BOOK_MIRROR, CDK8S_CLI, CHART_MIRROR_VALUE, cliEnvironment, prepareCliWorkdir, readTree, tempDir, TODAY_MIRROR } from '../helpers';
 

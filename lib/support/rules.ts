@@ -2,8 +2,7 @@ import * as path from 'path';
 
 /*
  * Each rule the config and the constructs share, written once: the schema validates config with
- * them, and the constructs check their props with them. Plain data and functions, no cdk8s: synth
- * validates config with these before cdk8s has loaded.
+ * them, and the constructs check their props with them. Plain data and functions.
  */
 
 /** Access modes a volume Prometheus writes to can have. */

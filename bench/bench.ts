@@ -21,14 +21,14 @@ import { PROJECT_ROOT } from '../lib/support/project-root';
  *   - the idiomatic peer: cdk8s-core's Helm construct rendering the same chart and values in a minimal app
  *     (bench/helm-app.ts), bundled the same way;
  *   - `kustomize build --enable-helm` of the same chart and values, what Flux and Argo CD run.
- * Then `npm test`, and synth of 1, 10 and 50 generated environments. Medians of RUNS rounds after one
+ * Then `npm test`, and synth of 1, 3, 10 and 50 generated environments. Medians of RUNS rounds after one
  * warm-up (SLOW_RUNS for `npm test` and the scaling, which take seconds each). Writes bench/results.json
  * and BENCHMARKS.md.
  */
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 21);
 const SLOW_RUNS = Number(process.env.BENCH_SLOW_RUNS ?? 7);
-const SCALES = [1, 10, 50];
+const SCALES = [1, 3, 10, 50];
 const BUILD = path.join(PROJECT_ROOT, 'build');
 const COMMANDS = ['synthCold', 'synthWarm', 'floor', 'helmApp', 'kustomize'] as const;
 type CommandName = typeof COMMANDS[number];

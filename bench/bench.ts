@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tar from 'tar';
 import { SYNTH_NODE_ARGS } from '../test/synth-command';
-import { prometheusSettings } from '../lib/charts/prometheus-settings';
+import { prometheusSettings } from '../lib/charts/prometheus-chart';
 import { loadEnvironments } from '../lib/config/loader';
 import { ensureChart } from '../lib/helm/chart-archive';
 import { readChartLock } from '../lib/helm/chart-lock';

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { DEFAULT_ENVIRONMENT, environmentOutdir, loadEnvironments } from '../lib/config/loader';
-import { prometheusSettings } from '../lib/charts/prometheus-settings';
+import { prometheusSettings } from '../lib/charts/prometheus-chart';
 import { BOOK_DEFAULTS } from '../lib/config/schema';
 import { prometheusTemplateRequest } from '../lib/prometheus/settings';
 import { ensureChart } from '../lib/helm/chart-archive';

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { prometheusSettings } from '../charts/prometheus-settings';
+import { prometheusSettings } from '../charts/prometheus-chart';
 import { configReference } from '../config/reference';
 import { BOOK_DEFAULTS } from '../config/schema';
 import { translationReference } from '../prometheus/translation-reference';

@@ -161,16 +161,8 @@ function describe(invocation: HelmInvocation): string {
   return `helm template of chart ${invocation.request.chart} (${path.basename(invocation.chartPath)})`;
 }
 
-/** How a helm process ended, whether run synchronously or in the background. */
-interface HelmExit {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  /** Why it could not run, if it could not. */
-  readonly error?: Error;
-  /** Stopped for running longer than HELM_TIMEOUT. */
-  readonly timedOut: boolean;
-}
+/** How a helm process ended, run synchronously or in the background: `error` says why it could not run, if it could not. */
+type HelmExit = { status: number | null; stdout: string; stderr: string; error?: Error; timedOut: boolean };
 
 /** helm's YAML, or the one line for a render that did not run, did not finish, or failed. */
 function templateOutput(invocation: HelmInvocation, exit: HelmExit, timeoutMs: number): string {

@@ -25,15 +25,9 @@ export interface HelmRendererOptions {
   readonly renderCache?: RenderCache | null;
 }
 
-interface PlannedRender {
-  readonly key: string;
-  readonly invocation: HelmInvocation;
-}
+type PlannedRender = { key: string; invocation: HelmInvocation };
 
-/**
- * Thrown by {@link HelmRenderer.template} inside {@link HelmRenderer.buildAll} for a render not done yet:
- * the render is queued, and the build that asked for it runs again once it is done.
- */
+/** Thrown by {@link HelmRenderer.template} inside {@link HelmRenderer.buildAll} for a render it has queued. */
 class RenderPending extends Error {}
 
 /**
@@ -68,7 +62,7 @@ export class HelmRenderer implements ChartRenderer {
     if (known !== undefined) return known;
     if (!this.queued) return this.keep(key, runTemplate(invocation));
     this.queued.set(key, invocation);
-    throw new RenderPending(`the render of chart ${request.chart} is queued; only HelmRenderer.buildAll may catch this`);
+    throw new RenderPending(`the render of chart ${request.chart} is queued (caught by HelmRenderer.buildAll)`);
   }
 
   /**

@@ -6,42 +6,31 @@
 export interface Manifest {
   apiVersion: string;
   kind: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    creationTimestamp?: string;
-    [key: string]: unknown;
-  };
+  metadata: { name: string; namespace?: string; labels?: StringMap; annotations?: StringMap; creationTimestamp?: string; [key: string]: unknown };
   spec?: Spec;
   /** A ClusterRole's or Role's rules. */
   rules?: Array<{ resources?: string[]; [key: string]: unknown }>;
   [key: string]: unknown;
 }
 
-/** What `kubectl get -o json` prints for many objects. */
-export interface ManifestList {
-  items: Manifest[];
-}
+/** StringMap or annotations. */
+type StringMap = Record<string, string>;
 
-/** The spec fields this app reads, of whichever kind has them. */
+/** What `kubectl get -o json` prints for many objects. */
+export type ManifestList = { items: Manifest[] };
+
+/** The spec fields this app reads, of whichever kind has them: a Service's type and source ranges, a workload's selector, strategy and pods. */
 export interface Spec {
-  /** A Service's. */
   type?: string;
   loadBalancerSourceRanges?: string[];
-  /** A workload's (Deployment, DaemonSet, StatefulSet, Job). */
-  selector?: { matchLabels?: Record<string, string> };
+  selector?: { matchLabels?: StringMap };
   strategy?: { type?: string; [key: string]: unknown };
   template?: PodTemplate;
   [key: string]: unknown;
 }
 
 /** A workload's pod template. */
-export interface PodTemplate {
-  metadata?: { labels?: Record<string, string>; [key: string]: unknown };
-  spec: PodSpec;
-}
+export type PodTemplate = { metadata?: { labels?: StringMap; [key: string]: unknown }; spec: PodSpec };
 
 /** "Kind/namespace/name" (namespace empty for cluster-scoped objects): one object's identity. */
 export function objectKey(manifest: Manifest): string {

@@ -1,4 +1,4 @@
-import { Manifest } from '../manifests/manifest';
+import { Manifest, podSpecOf } from '../manifests/manifest';
 import { getAt } from '../support/object-path';
 import { cannotAsk, CheckResult } from './check-result';
 import { isNotFound, Kubectl } from './kubectl';
@@ -73,8 +73,8 @@ function recreateSteps(live: Manifest, manifests: readonly Manifest[], folder: s
 
 /** The Deployment of dist/ that mounts the claim. */
 function writerOf(manifests: readonly Manifest[], claimName: string): string | undefined {
-  return manifests.find((m) => m.kind === 'Deployment' && JSON.stringify(getAt(m, ['spec', 'template', 'spec', 'volumes']) ?? [])
-    .includes(`"claimName":"${claimName}"`))?.metadata.name;
+  const mounts = (m: Manifest) => (podSpecOf(m)?.volumes ?? []).some((volume) => volume.persistentVolumeClaim?.claimName === claimName);
+  return manifests.find((m) => m.kind === 'Deployment' && mounts(m))?.metadata.name;
 }
 
 function isReleased(volume: Manifest): boolean {

@@ -1,6 +1,5 @@
 import { Manifest, ManifestList, objectKey } from '../manifests/manifest';
 import { findPrometheusServer, prometheusVersionOf } from '../prometheus/server';
-import { getAt } from '../support/object-path';
 import { cannotAsk, CheckResult } from './check-result';
 import { Kubectl } from './kubectl';
 
@@ -57,7 +56,7 @@ export function checkUpgrade(kubectl: Kubectl, manifests: readonly Manifest[], f
 
 /** The Helm release an object belongs to, by either chart's label. */
 export function releaseOf(manifest: Manifest): string | undefined {
-  const labels = (manifest.metadata.labels ?? {}) as Record<string, string>;
+  const labels = manifest.metadata.labels ?? {};
   return RELEASE_LABELS.map((label) => labels[label]).find((value) => value !== undefined);
 }
 
@@ -83,7 +82,7 @@ function whyBlocking(live: Manifest, wanted: Manifest | undefined): string {
 }
 
 function selector(workload: Manifest): Record<string, string> {
-  const labels = (getAt(workload, ['spec', 'selector', 'matchLabels']) ?? {}) as Record<string, string>;
+  const labels = workload.spec?.selector?.matchLabels ?? {};
   return Object.fromEntries(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
 }
 

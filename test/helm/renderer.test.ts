@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Chart } from 'cdk8s';
-import { prometheusSettings } from '../../lib/charts/prometheus-settings';
+import { prometheusSettings } from '../../lib/charts/prometheus-chart';
 import { BOOK_DEFAULTS } from '../../lib/config/schema';
 import { HelmRelease } from '../../lib/constructs/helm-release';
 import { HelmRenderer } from '../../lib/helm/renderer';

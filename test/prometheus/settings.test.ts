@@ -1,4 +1,4 @@
-import { prometheusSettings } from '../../lib/charts/prometheus-settings';
+import { prometheusSettings } from '../../lib/charts/prometheus-chart';
 import { BOOK_DEFAULTS } from '../../lib/config/schema';
 import { prometheusTemplateRequest } from '../../lib/prometheus/settings';
 

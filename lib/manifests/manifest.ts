@@ -13,7 +13,7 @@ export interface Manifest {
   [key: string]: unknown;
 }
 
-/** StringMap or annotations. */
+/** Labels, annotations, a selector: string keys to string values. */
 type StringMap = Record<string, string>;
 
 /** What `kubectl get -o json` prints for many objects. */

@@ -25,8 +25,6 @@ export interface HelmRendererOptions {
   readonly renderCache?: RenderCache | null;
 }
 
-type PlannedRender = { key: string; invocation: HelmInvocation };
-
 /** Thrown by {@link HelmRenderer.template} inside {@link HelmRenderer.buildAll} for a render it has queued. */
 class RenderPending extends Error {}
 
@@ -120,7 +118,7 @@ export class HelmRenderer implements ChartRenderer {
     }
   }
 
-  private plan(request: TemplateRequest): PlannedRender {
+  private plan(request: TemplateRequest): { key: string; invocation: HelmInvocation } {
     const helm = this.helm();
     const archive = this.archive(request.chart, helm);
     const invocation = { helm, chartPath: archive.path, request };

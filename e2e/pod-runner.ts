@@ -250,7 +250,9 @@ export class PodRunner {
   /** Stops a pod's containers (SIGTERM, then SIGKILL after tied-to-parent.sh's grace); stopAll ends its namespaces. */
   async stop(running: RunningPod): Promise<void> {
     await Promise.all([...running.processes.values()].map((child) => stopProcess(child)));
-    this.running.splice(this.running.indexOf(running), 1);
+    // A pod stopped twice is no longer listed the second time: indexOf's -1 would remove the last pod instead.
+    const index = this.running.indexOf(running);
+    if (index >= 0) this.running.splice(index, 1);
   }
 
   /** Stops every pod and namespace holder it started. */

@@ -14,7 +14,7 @@ import { UserError } from '../support/errors';
  */
 
 /** One regular file of a chart: its path as helm loads it, and its bytes. */
-interface ChartFile {
+export interface ChartFile {
   readonly path: string;
   readonly content: Buffer;
 }
@@ -24,11 +24,16 @@ const NESTED_CHART = /^[^/]+\/charts\/[^/]+\.tgz$/;
 
 /** The content digest of a chart archive, "sha256:<64 hex>"; `origin` names it in errors. */
 export function chartContentDigest(archive: string, origin: string = archive): string {
-  const files = chartFiles(fs.readFileSync(archive), origin);
+  const files = readChartFiles(archive, origin);
   const lines = [...files]
     .sort((a, b) => byCodeUnits(a.path, b.path))
     .map((file) => `${createHash('sha256').update(file.content).digest('hex')}  ${file.path}\n`);
   return `sha256:${createHash('sha256').update(lines.join('')).digest('hex')}`;
+}
+
+/** The files of a chart archive as helm loads them: every nested chart archive read as its files; `origin` names it in errors. */
+export function readChartFiles(archive: string, origin: string = archive): ChartFile[] {
+  return chartFiles(fs.readFileSync(archive), origin);
 }
 
 /** The regular files of a (gzipped) chart archive, with every nested chart archive replaced by its files. */

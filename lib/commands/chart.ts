@@ -15,20 +15,18 @@ const USAGE = 'expected `npm run chart -- add <repository name>/<chart>@<version
  * default), in charts.lock.yaml, then writes the folders; docs/charts.md. A refusal writes nothing.
  */
 void runCli('chart', () => {
-  const change = parseChange(process.argv.slice(2));
-  const context = {
-    lockFile: CHART_LOCK_FILE,
-    configDir: process.env.SYNTH_CONFIG_DIR ?? path.join(PROJECT_ROOT, 'config', 'environments'),
-    outdir: process.env.CDK8S_OUTDIR ?? path.join(PROJECT_ROOT, 'dist'),
-    env: process.env,
-    helm: findHelm(),
-    print: (line: string) => process.stdout.write(`${line}\n`),
-  };
   try {
-    changeChart(change, context);
+    changeChart(parseChange(process.argv.slice(2)), {
+      lockFile: CHART_LOCK_FILE,
+      configDir: process.env.SYNTH_CONFIG_DIR ?? path.join(PROJECT_ROOT, 'config', 'environments'),
+      outdir: process.env.CDK8S_OUTDIR ?? path.join(PROJECT_ROOT, 'dist'),
+      env: process.env,
+      helm: findHelm(),
+      print: (line: string) => process.stdout.write(`${line}\n`),
+    });
   } catch (error) {
     if (!(error instanceof UserError)) throw error;
-    throw new UserError(error.problems.map((problem) => `${problem} (${path.basename(context.lockFile)} and the folders are unchanged)`));
+    throw new UserError(error.problems.map((problem) => `${problem} (${path.basename(CHART_LOCK_FILE)} and the folders are unchanged)`));
   }
 });
 

@@ -182,12 +182,18 @@ function isUrl(source: string): boolean {
   return /^https?:\/\//.test(source);
 }
 
-/** `helm pull --repo`, with helm's config and cache kept inside the project so a user's repos do not matter. */
+/**
+ * `helm pull --repo`, with helm's config and cache kept inside the project so a user's repos do not matter.
+ * helm names the file as the repository's index does, which need not be `<chart>-<version>.tgz`: it pulls
+ * into a folder of its own, and the one file there is the archive.
+ */
 function pullWithHelm(lock: ChartSource, repository: string, destination: string, helm: HelmBinary): string | { miss: string } {
-  const args = ['pull', lock.chart, '--repo', repository, '--version', lock.version, '--destination', destination];
+  const folder = fs.mkdtempSync(path.join(destination, 'helm-pull-'));
+  const args = ['pull', lock.chart, '--repo', repository, '--version', lock.version, '--destination', folder];
   const result = runHelm(helm, args, `helm pull of chart ${lock.name} ${lock.version} from ${repository}`);
   if ('failure' in result) return { miss: `helm pull from ${repository} failed: ${result.failure}` };
-  return path.join(destination, `${lock.chart}-${lock.version}.tgz`);
+  const [archive] = fs.readdirSync(folder);
+  return archive === undefined ? { miss: `helm pull from ${repository} wrote no file` } : path.join(folder, archive);
 }
 
 /** `helm show chart --repo` without --version: the Chart.yaml of the newest stable version. */

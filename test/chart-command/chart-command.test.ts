@@ -3,12 +3,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tar from 'tar';
 import { parseDocument } from 'yaml';
-import { environmentNames, environmentOutdir } from '../../lib/config/loader';
+import { environmentNames, environmentOutdir, loadEnvironments } from '../../lib/config/loader';
 import { chartContentDigest } from '../../lib/helm/chart-content';
 import { findHelm } from '../../lib/helm/helm-binary';
 import { readManifestFolder } from '../../lib/manifests/folder';
 import { PROJECT_ROOT } from '../../lib/support/project-root';
-import { readTree, tempDir, TODAY_MIRROR } from '../helpers';
+import { installTool, readTree, tempDir, TODAY_MIRROR } from '../helpers';
+import { schemaFlags } from '../manifests/schemas';
 
 /*
  * `npm run chart` on a copy of the app (its ../shared the real one, as beside the project), against a chart
@@ -292,5 +293,28 @@ describe('npm run chart', () => {
       expectRefusal(['bump', 'test-repo/tiny', '^1.0'], /version "\^1\.0" of test-repo\/tiny is invalid/);
       expectRefusal(['remove', 'test-repo/tiny'], /action "remove" is unknown/);
     });
+  });
+});
+
+describe('a chart of your own (docs/charts.md)', () => {
+  test('the mirror\'s pushgateway: locked by the command, a HelmRelease in main.ts, synthesized into every folder, valid for each target', () => {
+    const added = chart(['add', 'prometheus-community/prometheus-pushgateway@3.8.0', '--repository', 'https://prometheus-community.github.io/helm-charts']);
+    expect(added.stderr).toBe('');
+    expect(added.status).toBe(0);
+    const digest = chartContentDigest(path.join(TODAY_MIRROR, 'prometheus-pushgateway-3.8.0.tgz'));
+    expect(added.stdout).toContain(`prometheus-community/prometheus-pushgateway: add 3.8.0 from ${path.join(root, 'shared', 'helm-repo-prometheus-community')}, digest ${digest}\n`);
+
+    addReleaseToMain('pushgateway', 'prometheus-community/prometheus-pushgateway');
+    expect(synth()).toBe('');
+    for (const { name, config } of loadEnvironments({ configDir: path.join(app, 'config', 'environments'), env: {} })) {
+      const folder = environmentOutdir(path.join(app, 'dist'), name);
+      const objects = readManifestFolder(folder).filter((object) => object.metadata.name === 'prometheus-pushgateway');
+      expect(objects.map((object) => `${object.kind} ${object.metadata.namespace}`)).toEqual(['ServiceAccount', 'Service', 'Deployment'].map((kind) => `${kind} ${config.namespace}`));
+      const validation = spawnSync(installTool('kubectl-validate'), [folder, ...schemaFlags(config.kubernetesVersion), '--output', 'json'], { encoding: 'utf8' });
+      const report = JSON.parse(validation.stdout) as Record<string, Array<{ status: string; message?: string }>>;
+      expect(Object.entries(report).flatMap(([file, results]) => results.filter((r) => r.status !== 'Success').map((r) => `${file}: ${r.message}`))).toEqual([]);
+      expect(Object.keys(report).map((file) => path.basename(file))).toContain('0004-pushgateway.k8s.yaml');
+      expect(validation.status).toBe(0);
+    }
   });
 });

@@ -86,13 +86,19 @@ export function changeChart(change: ChartChange, context: ChartChangeContext): v
     const candidateText = lockTextWith(lockText, change.name, { repository: source.repository, version, digest });
     const candidate = path.join(path.dirname(lockFile), `.${path.basename(lockFile, '.yaml')}.candidate-${process.pid}.yaml`);
     fs.writeFileSync(candidate, candidateText);
+    let foldersChange: boolean;
     try {
       checkBookValues(change.name, version, { ...context, lockFile: candidate }, pulled.archive, locked);
-      reportFolderChanges({ ...context, lockFile: candidate });
+      foldersChange = reportFolderChanges({ ...context, lockFile: candidate });
     } finally {
       fs.rmSync(candidate, { force: true });
     }
     writeFileAtomically(lockFile, candidateText);
+    if (!foldersChange) {
+      const hint = change.action === 'add' ? ` (nothing renders ${change.name} yet: docs/charts.md, "A chart of your own")` : '';
+      print(`wrote ${path.basename(lockFile)}; no folder changes${hint}`);
+      return;
+    }
     const problems = synthesize(context);
     if (problems.length > 0) {
       writeFileAtomically(lockFile, lockText);
@@ -171,24 +177,40 @@ function environmentsOf(context: ChartChangeContext): Environment[] {
   return loadEnvironments({ configDir: context.configDir, env: synthEnvironment(context.env) });
 }
 
-/** Synthesizes every environment with the context's lock into a temporary folder, and prints what each folder would change. */
-function reportFolderChanges(context: ChartChangeContext): void {
+/**
+ * Synthesizes every environment with the context's lock into a temporary folder, and prints what each
+ * folder would change; true when any would.
+ */
+function reportFolderChanges(context: ChartChangeContext): boolean {
   const temporary = fs.mkdtempSync(path.join(os.tmpdir(), 'chart-synth-'));
   try {
     const outdir = path.join(temporary, 'dist');
     const problems = synthesize(context, outdir);
     if (problems.length > 0) throw new UserError(problems.map((problem) => `synth with it fails: ${problem}`));
+    let anyChange = false;
     for (const environment of environmentsOf(context)) {
       const folder = environmentOutdir(context.outdir, environment.name);
+      const synthesized = environmentOutdir(outdir, environment.name);
       const before = fs.existsSync(folder) ? readManifestFolder(folder) : [];
-      const changes = folderChanges(before, readManifestFolder(environmentOutdir(outdir, environment.name)));
+      const changes = folderChanges(before, readManifestFolder(synthesized));
       const label = `${path.relative(process.cwd(), folder) || '.'}/ (${environment.name})`;
-      context.print(isUnchanged(changes) ? `${label}: unchanged` : `${label}:`);
+      const sameBytes = sameFiles(folder, synthesized);
+      context.print(isUnchanged(changes) ? `${label}: unchanged${sameBytes ? '' : ' (its files are rewritten, with the same objects)'}` : `${label}:`);
       describeChanges(changes).forEach((line) => context.print(line));
+      anyChange ||= !sameBytes;
     }
+    return anyChange;
   } finally {
     fs.rmSync(temporary, { recursive: true, force: true });
   }
+}
+
+/** True when both folders hold the same files with the same bytes. */
+function sameFiles(a: string, b: string): boolean {
+  const list = (dir: string) => (fs.existsSync(dir) ? fs.readdirSync(dir).sort() : []);
+  const files = list(a);
+  return JSON.stringify(files) === JSON.stringify(list(b))
+    && files.every((file) => fs.readFileSync(path.join(a, file)).equals(fs.readFileSync(path.join(b, file))));
 }
 
 /** The environment of a synth: every environment, the context's lock, and `outdir` when given. */

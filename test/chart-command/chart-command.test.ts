@@ -216,6 +216,7 @@ describe('npm run chart', () => {
     expect(result.stdout).toContain(`test-repo/tiny: add 1.0.0 from ${repository}, digest ${digest}\n`);
     expect(result.stdout).toMatch(/^dist\/ \(lab\): unchanged$/m);
     expect(result.stdout).toMatch(/^dist-today\/ \(today\): unchanged$/m);
+    expect(result.stdout).toMatch(/^wrote charts\.lock\.yaml; no folder changes \(nothing renders test-repo\/tiny yet: docs\/charts\.md, "A chart of your own"\)$/m);
     const { 'charts.lock.yaml': _old, ...folders } = before;
     const { 'charts.lock.yaml': _new, ...after } = projectState();
     expect(after).toEqual(folders);
@@ -241,6 +242,7 @@ describe('npm run chart', () => {
     ].join('\n'));
     expect(result.stdout).toContain('dist/ (lab):\n  + Service default/tiny\n');
     expect(result.stdout).not.toContain('values');
+    expect(result.stdout).toMatch(/^wrote charts\.lock\.yaml and the folders \(as `npx cdk8s synth` does\)$/m);
     const lock = parseDocument(fs.readFileSync(path.join(app, 'charts.lock.yaml'), 'utf8')).toJS();
     expect(lock.charts['test-repo/tiny']).toEqual({ repository, version: '1.1.0', digest });
     const tiny = readManifestFolder(path.join(app, 'dist-staging')).filter((object) => object.metadata.name.startsWith('tiny'));

@@ -195,7 +195,8 @@ function reportFolderChanges(context: ChartChangeContext): boolean {
       const changes = folderChanges(before, readManifestFolder(synthesized));
       const label = `${path.relative(process.cwd(), folder) || '.'}/ (${environment.name})`;
       const sameBytes = sameFiles(folder, synthesized);
-      context.print(isUnchanged(changes) ? `${label}: unchanged${sameBytes ? '' : ' (its files are rewritten, with the same objects)'}` : `${label}:`);
+      const rewritten = sameBytes ? '' : ' (its files are rewritten, with the same objects)';
+      context.print(isUnchanged(changes) ? `${label}: unchanged${rewritten}` : `${label}:`);
       describeChanges(changes).forEach((line) => context.print(line));
       anyChange ||= !sameBytes;
     }

@@ -5,7 +5,7 @@ import * as path from 'path';
 import { prometheusSettings } from '../charts/prometheus-settings';
 import { Environment, environmentOutdir, loadEnvironments } from '../config/loader';
 import { SYNTH_NODE_ARGS } from '../app/synth-command';
-import { ensureChart, latestChartVersion, pullFromFirstSource, repositorySources } from '../helm/chart-archive';
+import { ensureChart, pullFromFirstSource } from '../helm/chart-archive';
 import { chartContentDigest, readChartFiles } from '../helm/chart-content';
 import { CHART_LOCK_FILE_ENV, ChartLock, lockedChartNames, lockedMirrors, readChartLock } from '../helm/chart-lock';
 import { HelmBinary } from '../helm/helm-binary';
@@ -19,6 +19,7 @@ import { writeFileAtomically } from '../support/atomic-file';
 import { UserError } from '../support/errors';
 import { PROMETHEUS_CHARTS, PrometheusChartName } from '../support/rules';
 import { describeChanges, folderChanges, isUnchanged } from './folder-changes';
+import { latestChartVersion, repositorySources } from './chart-versions';
 import { chartValues, ChartValues, valuesVerdict } from './values-verdict';
 
 /** What `npm run chart` is asked to do. */

@@ -2,7 +2,6 @@ import { spawnSync } from 'child_process';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { gt, maxSatisfying } from 'semver';
 import { parseYaml } from '../manifests/yaml';
 import { UserError } from '../support/errors';
 import { PROJECT_ROOT } from '../support/project-root';
@@ -55,43 +54,10 @@ export function ensureChart(lock: ChartLock, options: EnsureChartOptions): strin
   return archive;
 }
 
-/**
- * The sources to look a chart up in for `npm run chart`: those synth pulls from, in its order, less the
- * mirrors that do not list the locked version. A mirror (the lock's localMirrors, CHART_MIRROR) copies
- * one repository or several, and one chart name can mean another chart in another repository (the book's
- * `prometheus` is not today's): a mirror that holds the locked version copies this chart's repository.
- * The lock's repository always counts; with no locked version (a chart being added), every source does.
- */
-export function repositorySources(chart: Omit<ChartSource, 'version'>, lockedVersion: string | undefined, helm: HelmBinary): string[] {
-  const listsLocked = (source: string, version: string): boolean => {
-    if (!isUrl(source)) return directoryIndex(source, chart.chart).versions.some((candidate) => String(candidate.version) === version);
-    const args = ['show', 'chart', chart.chart, '--repo', source, '--version', version];
-    return 'stdout' in runHelm(helm, args, `helm show chart of ${chart.chart} from ${source}`);
-  };
-  const copies = (source: string) => source === chart.repository || lockedVersion === undefined || listsLocked(source, lockedVersion);
-  return sources(chart, undefined).filter(copies);
-}
-
 /** A chart archive pulled, and the source it came from. */
 interface PulledChart {
   readonly source: string;
   readonly archive: string;
-}
-
-/**
- * The newest stable version of a chart that any of `candidates` lists (sources that cannot be reached are
- * passed over), as `helm show chart` without --version picks it: prereleases are left out.
- */
-export function latestChartVersion(chart: Omit<ChartSource, 'version'>, candidates: readonly string[], helm: HelmBinary): string {
-  const misses: string[] = [];
-  let latest: string | undefined;
-  for (const source of candidates) {
-    const found = isUrl(source) ? latestInRepository(chart.chart, source, helm) : latestInDirectory(chart.chart, source);
-    if (typeof found !== 'string') misses.push(found.miss);
-    else if (latest === undefined || gt(found, latest)) latest = found;
-  }
-  if (latest === undefined) throw new UserError(`chart ${chart.name}: no source lists a stable version of it: ${misses.join('; ')}`);
-  return latest;
 }
 
 /** sha256 of a file, as "sha256:<hex>". */
@@ -143,7 +109,7 @@ function pullChart(lock: ChartLock, archive: string, options: EnsureChartOptions
   fs.mkdirSync(cacheDir, { recursive: true });
   const staging = fs.mkdtempSync(path.join(cacheDir, '.pull-'));
   try {
-    const pulled = pullFromFirstSource(lock, sources(lock, options.mirrors), staging, options.helm);
+    const pulled = pullFromFirstSource(lock, chartSources(lock, options.mirrors), staging, options.helm);
     verifyDigest(pulled.archive, lock, `${lock.chart}-${lock.version}.tgz from ${pulled.source}`);
     fs.renameSync(pulled.archive, archive);
     recordVerification(archive, lock);
@@ -157,7 +123,7 @@ function pullChart(lock: ChartLock, archive: string, options: EnsureChartOptions
  * exist (offline machines keep the repositories' copies there), then the repository itself. Whatever
  * the source, the digest decides.
  */
-function sources(lock: Pick<ChartSource, 'repository' | 'localMirrors'>, explicit: readonly string[] | undefined): string[] {
+export function chartSources(lock: Pick<ChartSource, 'repository' | 'localMirrors'>, explicit?: readonly string[]): string[] {
   const mirrors = explicit ?? configuredMirrors();
   if (mirrors.length > 0) return [...mirrors];
   return [...lock.localMirrors.filter((dir) => fs.existsSync(path.join(dir, 'index.yaml'))), lock.repository];
@@ -178,7 +144,8 @@ export function pullFromFirstSource(lock: ChartSource, candidates: readonly stri
   throw new UserError(`chart ${lock.name} ${lock.version}: no source has it: ${misses.join('; ')}`);
 }
 
-function isUrl(source: string): boolean {
+/** An http(s) repository, as opposed to a directory mirror. */
+export function isUrl(source: string): boolean {
   return /^https?:\/\//.test(source);
 }
 
@@ -196,16 +163,8 @@ function pullWithHelm(lock: ChartSource, repository: string, destination: string
   return archive === undefined ? { miss: `helm pull from ${repository} wrote no file` } : path.join(folder, archive);
 }
 
-/** `helm show chart --repo` without --version: the Chart.yaml of the newest stable version. */
-function latestInRepository(chart: string, repository: string, helm: HelmBinary): string | { miss: string } {
-  const result = runHelm(helm, ['show', 'chart', chart, '--repo', repository], `helm show chart of ${chart} from ${repository}`);
-  if ('failure' in result) return { miss: `helm show chart from ${repository} failed: ${result.failure}` };
-  const version = (parseYaml(result.stdout) as { version?: unknown } | null)?.version;
-  return typeof version === 'string' ? version : { miss: `${repository} answered for ${chart} without a version` };
-}
-
 /** A helm command with the project's helm folders and the helm timeout: its stdout, or the first line of its error. */
-function runHelm(helm: HelmBinary, args: string[], what: string): { stdout: string } | { failure: string } {
+export function runHelm(helm: HelmBinary, args: string[], what: string): { stdout: string } | { failure: string } {
   const timeoutMs = helmTimeoutMs();
   const result = spawnSync(helm.path, args, { encoding: 'utf8', env: helmEnvironment(), timeout: timeoutMs, killSignal: 'SIGKILL' });
   if ((result.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT') throw helmTimedOut(what, timeoutMs);
@@ -227,15 +186,8 @@ function copyFromDirectory(lock: ChartSource, directory: string, destination: st
   return target;
 }
 
-/** The newest stable version a directory mirror's index.yaml lists for the chart. */
-function latestInDirectory(chart: string, directory: string): string | { miss: string } {
-  const { indexFile, versions } = directoryIndex(directory, chart);
-  const latest = maxSatisfying(versions.map((candidate) => String(candidate.version)), '*');
-  return latest ?? { miss: `${indexFile} lists no stable version of ${chart}` };
-}
-
 /** The entries a directory mirror's index.yaml lists for one chart. */
-function directoryIndex(directory: string, chart: string): { indexFile: string; versions: Array<{ version: string; urls?: string[] }> } {
+export function directoryIndex(directory: string, chart: string): { indexFile: string; versions: Array<{ version: string; urls?: string[] }> } {
   const indexFile = path.join(directory, 'index.yaml');
   if (!fs.existsSync(indexFile)) {
     const expected = 'expected a directory that mirrors a chart repository, or an http(s) URL';

@@ -10,7 +10,7 @@ import { UserError } from '../support/errors';
  * mirror may hold it unpacked; helm expands such an archive into charts/<name>/ when it loads the chart.
  * So the digest reads nested chart archives the same way, and hashes the sorted list of
  * "<sha256 of the file>  <path>" lines: what `sha256sum` prints for the unpacked files, piped into
- * `sha256sum` again (docs/architecture.md, "Chart digests", gives the commands).
+ * `sha256sum` again (docs/architecture.md, "Chart digests"). `npm run chart` computes the digest it locks here.
  */
 
 /** One regular file of a chart: its path as helm loads it, and its bytes. */

@@ -15,8 +15,8 @@ import { schemaFlags } from '../manifests/schemas';
  * `npm run chart` on a copy of the app (its ../shared the real one, as beside the project), against a chart
  * repository served on 127.0.0.1 with two versions of a small chart this test makes, packaged by the real
  * `helm package` and indexed by `helm repo index`; and a second repository that serves what no repository
- * should: another chart under the small chart's name, a locked version's files changed, and today's
- * Prometheus chart with a value the book sets moved to another key.
+ * should: another chart under the small chart's name, a locked version's files changed, a version with a Helm
+ * hook (which synth refuses), and today's Prometheus chart with a value the book sets moved to another key.
  */
 
 const helm = findHelm();
@@ -63,6 +63,8 @@ const CONFIG_MAP = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Rele
 const SERVICE = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  selector:\n    app: {{ .Release.Name }}\n'
   + '  ports:\n    - port: 80\n';
 
+const HOOK = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-hook\n  annotations:\n    helm.sh/hook: post-install\n';
+
 function helmRun(args: string[]): void {
   const result = spawnSync(helm.path, args, { encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`helm ${args.join(' ')}: ${result.stderr}`);
@@ -100,7 +102,7 @@ function serve(dir: string): Promise<string> {
   });
 }
 
-/** The repositories: the small chart's two versions; and the impostor's four archives (see the file's comment). */
+/** The repositories: the small chart's two versions; and the impostor's five archives (see the file's comment). */
 async function makeRepositories(): Promise<void> {
   const work = path.join(root, 'work');
   const good = path.join(root, 'repository');
@@ -112,6 +114,7 @@ async function makeRepositories(): Promise<void> {
   // The locked version with one template changed; another chart packaged as 1.2.0 and listed as tiny.
   packageInto(writeChart(path.join(work, 'changed'), 'tiny', '1.0.0', 'registry.example/tiny:1.0.0-changed', { 'configmap.yaml': CONFIG_MAP }), bad);
   packageInto(writeChart(path.join(work, 'other'), 'other', '1.2.0', 'registry.example/other:1.2.0', {}), bad);
+  packageInto(writeChart(path.join(work, 'hook'), 'tiny', '1.3.0', 'registry.example/tiny:1.3.0', { 'hook.yaml': HOOK }), bad);
   movedKeyPrometheus(work, bad);
   helmRun(['repo', 'index', bad]);
   const index = parseDocument(fs.readFileSync(path.join(bad, 'index.yaml'), 'utf8'));
@@ -267,6 +270,12 @@ describe('npm run chart', () => {
 
     test('a repository that serves another chart under the name asked for', () => {
       expectRefusal(['bump', 'test-repo/tiny', '1.2.0'], /tiny-1\.2\.0\.tgz from http:\/\/127\.0\.0\.1:\d+ holds chart other 1\.2\.0, not tiny 1\.2\.0: the repository serves another chart than asked/,
+        { CHART_MIRROR: impostor });
+    });
+
+    test('a version synth refuses to render (a Helm hook), in synth\'s words', () => {
+      expectRefusal(['bump', 'test-repo/tiny', '1.3.0'],
+        /^chart: error: synth with it fails: ConfigMap tiny-hook \(tiny\/templates\/hook\.yaml\) is a Helm post-install hook; kubectl apply cannot run hooks/,
         { CHART_MIRROR: impostor });
     });
 

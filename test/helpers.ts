@@ -1,4 +1,4 @@
-import { spawnSync } from 'child_process';
+import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -106,4 +106,13 @@ export function countingHelm(dir: string): { helm: HelmBinary; calls: () => numb
   fs.writeFileSync(wrapper, `#!/bin/sh\necho x >> '${counter}'\nexec '${real.path}' "$@"\n`, { mode: 0o755 });
   const calls = () => (fs.existsSync(counter) ? fs.readFileSync(counter, 'utf8').trim().split('\n').length : 0);
   return { helm: { ...real, path: wrapper, identity: `${real.identity}|counted` }, calls };
+}
+
+/** Starts test/fixtures/static-server.js on 127.0.0.1 and resolves with its URL. */
+export function serveDirectory(dir: string): Promise<{ url: string; server: ChildProcess }> {
+  const server = spawn(process.execPath, [path.join(__dirname, 'fixtures', 'static-server.js'), dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.stdout!.once('data', (chunk: Buffer) => resolve({ url: `http://127.0.0.1:${chunk.toString().trim()}`, server }));
+  });
 }

@@ -1,4 +1,4 @@
-import { ChildProcess, spawn, spawnSync } from 'child_process';
+import { ChildProcess, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tar from 'tar';
@@ -8,7 +8,7 @@ import { chartContentDigest } from '../../lib/helm/chart-content';
 import { findHelm } from '../../lib/helm/helm-binary';
 import { readManifestFolder } from '../../lib/manifests/folder';
 import { PROJECT_ROOT } from '../../lib/support/project-root';
-import { installTool, readTree, tempDir, TODAY_MIRROR } from '../helpers';
+import { installTool, readTree, serveDirectory, tempDir, TODAY_MIRROR } from '../helpers';
 import { schemaFlags } from '../manifests/schemas';
 
 /*
@@ -92,14 +92,11 @@ function movedKeyPrometheus(work: string, repositoryDir: string): void {
   fs.copyFileSync(path.join(TODAY_MIRROR, 'prometheus-29.27.0.tgz'), path.join(repositoryDir, 'prometheus-29.27.0.tgz'));
 }
 
-/** Starts test/fixtures/static-server.js on 127.0.0.1 and resolves with its URL. */
-function serve(dir: string): Promise<string> {
-  const server = spawn(process.execPath, [path.join(__dirname, '..', 'fixtures', 'static-server.js'), dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** Serves a repository folder on 127.0.0.1 until the tests end; resolves with its URL. */
+async function serve(dir: string): Promise<string> {
+  const { url, server } = await serveDirectory(dir);
   servers.push(server);
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.stdout!.once('data', (chunk: Buffer) => resolve(`http://127.0.0.1:${chunk.toString().trim()}`));
-  });
+  return url;
 }
 
 /** The repositories: the small chart's two versions; and the impostor's five archives (see the file's comment). */

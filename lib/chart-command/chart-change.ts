@@ -114,8 +114,12 @@ export function changeChart(change: ChartChange, context: ChartChangeContext): v
 /** The locked entry a bump changes; none for an add, which refuses a chart already locked. */
 function lockedEntry(change: ChartChange, lockFile: string): ChartLock | undefined {
   const lockName = path.basename(lockFile);
-  if (change.action === 'bump') return readChartLock(change.name, lockFile);
-  if (lockedChartNames(lockFile).includes(change.name)) {
+  const isLocked = lockedChartNames(lockFile).includes(change.name);
+  if (change.action === 'bump') {
+    if (isLocked) return readChartLock(change.name, lockFile);
+    throw new UserError(`${lockName} pins no chart ${change.name}: add it with \`npm run chart -- add ${change.name}@<version> --repository <url>\``);
+  }
+  if (isLocked) {
     const { version } = readChartLock(change.name, lockFile);
     const bump = `\`npm run chart -- bump ${change.name} [<version>]\``;
     throw new UserError(`${lockName} already pins ${change.name} (version ${version}): bump it with ${bump}`);
@@ -126,7 +130,12 @@ function lockedEntry(change: ChartChange, lockFile: string): ChartLock | undefin
 /** The archive must hold the chart asked for, at the version asked for: a repository can list one chart's name for another's archive. */
 function requireChart(archive: string, chart: string, version: string, origin: string): void {
   const manifest = readChartFiles(archive, origin).find((file) => /^[^/]+\/Chart\.yaml$/.test(file.path));
-  const metadata = manifest ? parseYaml(manifest.content.toString('utf8')) as { name?: unknown; version?: unknown } | null : undefined;
+  let metadata: { name?: unknown; version?: unknown } | null | undefined;
+  try {
+    metadata = manifest ? parseYaml(manifest.content.toString('utf8')) as typeof metadata : undefined;
+  } catch (error) {
+    throw new UserError(`${origin} has a Chart.yaml that is not YAML: ${(error as Error).message}`);
+  }
   const found = `${String(metadata?.name)} ${String(metadata?.version)}`;
   if (found !== `${chart} ${version}`) {
     throw new UserError(`${origin} holds chart ${found}, not ${chart} ${version}: the repository serves another chart than asked; refusing it`);

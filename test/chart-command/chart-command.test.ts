@@ -17,6 +17,7 @@ import { schemaFlags } from '../manifests/schemas';
  * `helm package` and indexed by `helm repo index`; and a second repository that serves what no repository
  * should: another chart under the small chart's name, a locked version's files changed, a version with a Helm
  * hook (which synth refuses), and today's Prometheus chart with a value the book sets moved to another key.
+ * The tests run in order on one copy, each from where the one before left it, as a user's lock changes.
  */
 
 const helm = findHelm();
@@ -300,6 +301,7 @@ describe('npm run chart', () => {
       expectRefusal(['add', 'test-repo/small@1.0.0', '--repository', 'file:///etc'], /--repository "file:\/\/\/etc" is invalid: expected the chart repository's http\(s\) URL/);
       expectRefusal(['bump', 'test-repo/tiny', '^1.0'], /version "\^1\.0" of test-repo\/tiny is invalid/);
       expectRefusal(['remove', 'test-repo/tiny'], /action "remove" is unknown/);
+      expectRefusal(['bump', 'test-repo/small'], /charts\.lock\.yaml pins no chart test-repo\/small: add it with `npm run chart -- add test-repo\/small@<version> --repository <url>`/);
     });
   });
 });

@@ -300,7 +300,7 @@ describe('synth under faults', () => {
     expect(outputOf(outdir)).toEqual(expected);
     expect(entriesBeside(outdir)).toEqual(entriesBeside(baseline));
     expect(leftoversIn(tmp)).toEqual([]);
-  }, 30_000);
+  });
 
   describe('kills and concurrency', () => {
     const changed = { BOOK_OWNER_UID: '1001', BOOK_OWNER_GID: '1001' };
@@ -342,7 +342,7 @@ describe('synth under faults', () => {
       expect(outputOf(outdir)).toEqual(changedOutput);
       expect(entriesBeside(outdir)).toEqual(entriesBeside(baseline));
       expect(leftoversIn(tmp)).toEqual([]);
-    }, 20_000);
+    });
 
     // `npx cdk8s synth` killed as a terminal kills it: every process of its group (the CLI, the shell, the bundle's build,
     // the app, helm), at moments spread over a whole run (about 2-3 s on two cores with a warm render cache).
@@ -370,7 +370,7 @@ describe('synth under faults', () => {
       expect(outputOf(outdir)).toEqual(changedOutput);
       expect(entriesBeside(outdir)).toEqual(entriesBeside(baseline));
       expect(leftoversIn(tmp)).toEqual([]);
-    }, 30_000);
+    });
 
     test('killed between its two renames: the next synth puts the folder set aside back, even one that fails', async () => {
       const { outdir, tmp } = prepare('between-renames');
@@ -430,6 +430,6 @@ describe('synth under faults', () => {
       expect(runs.map((run) => `${run.status} ${run.stderr}`)).toEqual(Array(6).fill('0 '));
       expect(outputOf(outdir)).toEqual(changedOutput);
       expect(entriesBeside(outdir)).toEqual(entriesBeside(baseline));
-    }, 30_000);
+    });
   });
 });

@@ -178,7 +178,7 @@ describe('synth', () => {
       })));
       expect(runs).toEqual(Array(6).fill('0 '));
       expect(readOutput(target)).toEqual(tree);
-    }, 30_000);
+    });
   });
 
   test('the same commit gives the same bytes', () => {

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tar from 'tar';
 import { SYNTH_NODE_ARGS } from '../../lib/app/synth-command';
+import { processState } from '../../lib/support/processes';
 import { PROJECT_ROOT } from '../../lib/support/project-root';
 import { BOOK_MIRROR, CDK8S_CLI, CHART_MIRROR_VALUE, cliEnvironment, prepareCliWorkdir, readTree, tempDir, TODAY_MIRROR } from '../helpers';
 
@@ -80,6 +81,23 @@ function runEntryPoint(entryPoint: EntryPoint, outdir: string, env: Record<strin
 }
 
 type Child = ChildProcessWithoutNullStreams;
+
+/** Resolves once no process of the group runs (zombies aside); fails after 10 s. */
+async function groupStopped(groupId: number): Promise<void> {
+  const running = () => fs.readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).some((pid) => {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const [, , group] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return group === String(groupId) && processState(stat) !== 'Z';
+    } catch {
+      return false; // Gone while we looked.
+    }
+  });
+  for (let waited = 0; running(); waited += 20) {
+    if (waited > 10_000) throw new Error(`process group ${groupId} still runs 10 s after SIGKILL`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 function collect(child: Child): Promise<Run> {
   return new Promise((resolve) => {
@@ -362,6 +380,8 @@ describe('synth under faults', () => {
       }, delay);
       await run;
       clearTimeout(timer);
+      // The CLI is reaped first; the rest of its group dies a moment later (a user's next command comes later still).
+      await groupStopped(child.pid as number);
       expect([expected, changedOutput]).toContainEqual(outputOf(outdir));
 
       // The next synth is the bundle's: what puts a folder back is the app's, and a CLI run costs two seconds more.
@@ -399,7 +419,7 @@ describe('synth under faults', () => {
       expect(entriesBeside(outdir)).toEqual(entriesBeside(baseline));
       // Stopped: gone, or a zombie that nobody has reaped yet (its parent, synth, has exited).
       const stat = `/proc/${fs.readFileSync(helmPid, 'utf8').trim()}/stat`;
-      expect(fs.existsSync(stat) ? fs.readFileSync(stat, 'utf8').split(') ')[1][0] : 'gone').toMatch(/^(gone|Z)$/);
+      expect(fs.existsSync(stat) ? processState(fs.readFileSync(stat, 'utf8')) : 'gone').toMatch(/^(gone|Z)$/);
     });
 
     test('a publish that fails at its second folder (EIO) puts the first back too, and says so in one line', async () => {

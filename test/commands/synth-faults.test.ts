@@ -82,21 +82,37 @@ function runEntryPoint(entryPoint: EntryPoint, outdir: string, env: Record<strin
 
 type Child = ChildProcessWithoutNullStreams;
 
-/** Resolves once no process of the group runs (zombies aside); fails after 10 s. */
-async function groupStopped(groupId: number): Promise<void> {
-  const running = () => fs.readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).some((pid) => {
+/** The /proc/<pid>/stat lines of every process that runs (zombies aside), keyed by pid. */
+function runningProcesses(): Map<number, string> {
+  const running = new Map<number, string>();
+  for (const pid of fs.readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
     try {
       const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const [, , group] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return group === String(groupId) && processState(stat) !== 'Z';
+      if (processState(stat) !== 'Z') running.set(Number(pid), stat);
     } catch {
-      return false; // Gone while we looked.
+      // Gone while we looked.
     }
-  });
-  for (let waited = 0; running(); waited += 20) {
-    if (waited > 10_000) throw new Error(`process group ${groupId} still runs 10 s after SIGKILL`);
+  }
+  return running;
+}
+
+/** Resolves once `stopped` holds for the running processes; fails after 10 s (a killed process is gone long before). */
+async function until(what: string, stopped: (running: Map<number, string>) => boolean): Promise<void> {
+  for (let waited = 0; !stopped(runningProcesses()); waited += 20) {
+    if (waited > 10_000) throw new Error(`${what} still runs 10 s after it was killed`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** Resolves once no process of the group runs. */
+function groupStopped(groupId: number): Promise<void> {
+  const inGroup = (stat: string) => stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2] === String(groupId);
+  return until(`process group ${groupId}`, (running) => ![...running.values()].some(inGroup));
+}
+
+/** Resolves once the process no longer runs. */
+function processStopped(pid: number): Promise<void> {
+  return until(`process ${pid}`, (running) => !running.has(pid));
 }
 
 function collect(child: Child): Promise<Run> {
@@ -417,9 +433,9 @@ describe('synth under faults', () => {
       expect({ status: result.status, stderr: result.stderr }).toEqual({ status, stderr: `synth: error: stopped by ${signal}; the output folders are as they were\n` });
       expect(outputOf(outdir)).toEqual(expected);
       expect(entriesBeside(outdir)).toEqual(entriesBeside(baseline));
-      // Stopped: gone, or a zombie that nobody has reaped yet (its parent, synth, has exited).
-      const stat = `/proc/${fs.readFileSync(helmPid, 'utf8').trim()}/stat`;
-      expect(fs.existsSync(stat) ? processState(fs.readFileSync(stat, 'utf8')) : 'gone').toMatch(/^(gone|Z)$/);
+      // Stopped (its `sleep 30` would run on otherwise): gone, or a zombie nobody has reaped yet (its parent, synth,
+      // has exited), a moment after the SIGKILL synth sent on its way out.
+      await processStopped(Number(fs.readFileSync(helmPid, 'utf8')));
     });
 
     test('a publish that fails at its second folder (EIO) puts the first back too, and says so in one line', async () => {

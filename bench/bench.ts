@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tar from 'tar';
-import { SYNTH_NODE_ARGS } from '../test/synth-command';
+import { SYNTH_NODE_ARGS } from '../lib/app/synth-command';
 import { prometheusSettings } from '../lib/charts/prometheus-chart';
 import { loadEnvironments } from '../lib/config/loader';
 import { ensureChart } from '../lib/helm/chart-archive';

@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { SYNTH_NODE_ARGS } from '../test/synth-command';
+import { SYNTH_NODE_ARGS } from '../lib/app/synth-command';
 import type { LocalCluster } from './local-cluster';
 import type { Release } from './releases';
 import { PROJECT_ROOT } from '../lib/support/project-root';

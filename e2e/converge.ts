@@ -31,7 +31,7 @@ export function waitFor(what: string, probe: Probe, timeoutMs = 180_000): void {
 
 /** Parsed `kubectl get … -o json`. */
 export function getJson<T>(kubectl: Kubectl, args: readonly string[]): T {
-  return JSON.parse(expectSuccess(kubectl([...args, '-o', 'json']), `kubectl get ${args.join(' ')}`)) as T;
+  return JSON.parse(expectSuccess(kubectl([...args, '-o', 'json']), `kubectl ${args.join(' ')}`)) as T;
 }
 
 interface Item {

@@ -67,7 +67,7 @@ interface ProjectedSource {
 
 /** A pod as the API server stores it, as far as the runner reads it. */
 export interface StoredPod {
-  metadata: { name: string; namespace: string; uid: string };
+  metadata: { name: string; namespace: string; uid: string; deletionTimestamp?: string };
   spec: {
     nodeName: string;
     hostNetwork?: boolean;
@@ -165,9 +165,33 @@ export class PodRunner {
     return list.items.map((pod) => pod.metadata.name).sort();
   }
 
-  /** Starts every container of the pod; returns at once (the checks probe for readiness). */
+  /**
+   * The pods matching a selector once their controller has settled: `count` of them, none being deleted, each
+   * addressed. A DaemonSet controller under load may still replace a pod after all were Ready (CI saw one go between
+   * listing the node-exporters and reading them), so the set must read the same twice in a row.
+   */
+  settledPods(namespace: string, selector: string, count: number): StoredPod[] {
+    let pods: StoredPod[] = [];
+    let previous = '';
+    waitFor(`${count} pods ${selector} settled in ${namespace}`, () => {
+      const list = getJson<{ items: StoredPod[] }>(this.cluster.kubectl, ['get', 'pods', '-n', namespace, '-l', selector]);
+      pods = list.items.filter((pod) => !pod.metadata.deletionTimestamp && pod.status.podIP)
+        .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+      const seen = pods.map((pod) => pod.metadata.uid).join(',');
+      const settled = pods.length === count && list.items.length === count && seen === previous;
+      previous = seen;
+      return settled ? undefined : `${list.items.length} pods, ${pods.length} addressed and not being deleted, of ${count}`;
+    }, 60_000);
+    return pods;
+  }
+
+  /** Starts every container of the pod named; returns at once (the checks probe for readiness). */
   start(namespace: string, name: string): RunningPod {
-    const pod = this.readPod(namespace, name);
+    return this.startPod(this.readPod(namespace, name));
+  }
+
+  /** Starts every container of the stored pod; returns at once. */
+  startPod(pod: StoredPod): RunningPod {
     const holder = this.sandbox(pod);
     const dir = this.podDir(pod);
     const running = { pod, processes: new Map<string, ChildProcess>(), dir, holder };
@@ -250,7 +274,9 @@ export class PodRunner {
   /** Stops a pod's containers (SIGTERM, then SIGKILL after tied-to-parent.sh's grace); stopAll ends its namespaces. */
   async stop(running: RunningPod): Promise<void> {
     await Promise.all([...running.processes.values()].map((child) => stopProcess(child)));
-    this.running.splice(this.running.indexOf(running), 1);
+    // A pod stopped twice is no longer listed the second time: indexOf's -1 would remove the last pod instead.
+    const index = this.running.indexOf(running);
+    if (index >= 0) this.running.splice(index, 1);
   }
 
   /** Stops every pod and namespace holder it started. */

@@ -215,9 +215,8 @@ export function programsSteps(cluster: LocalCluster, runner: PodRunner, install:
 
   let targets: Target[] = [];
   step(`node-exporter on ${nodes.length} nodes and kube-state-metrics start hardened (their uids, no capability, a read-only root); the server discovers them through its ServiceAccount and scrapes them, itself and the API server`, () => {
-    const exporters = runner.podNames(ns, install.nodeExporterSelector ?? '').map((name) => runner.start(ns, name));
-    const [ksmName] = runner.podNames(ns, selectorOf(kubeStateMetrics) ?? '');
-    const ksm = runner.start(ns, ksmName);
+    const exporters = runner.settledPods(ns, install.nodeExporterSelector ?? '', nodes.length).map((pod) => runner.startPod(pod));
+    const [ksm] = runner.settledPods(ns, selectorOf(kubeStateMetrics) ?? '', 1).map((pod) => runner.startPod(pod));
     for (const pod of [...exporters, ksm]) {
       waitReady(runner, pod, pod.pod.spec.containers[0].name);
       expectHardened(runner, pod, pod.pod.spec.containers[0].name);

@@ -5,14 +5,14 @@
 # Usage: sh scripts/build.sh [name ...]   (default: every entry point)
 set -eu
 cd "$(dirname "$0")/.."
-all="main docs vendor preflight e2e bench empty-app helm-app"
+all="main docs vendor chart preflight e2e bench empty-app helm-app"
 entries=""
 # shellcheck disable=SC2086 # the list, one word per name
 [ $# -gt 0 ] || set -- $all
 for name in "$@"; do
   case "$name" in
     main) entries="$entries main=main.ts" ;;
-    docs | vendor | preflight) entries="$entries $name=lib/commands/$name.ts" ;;
+    docs | vendor | preflight | chart) entries="$entries $name=lib/commands/$name.ts" ;;
     e2e) entries="$entries e2e=e2e/run.ts" ;;
     bench | empty-app | helm-app) entries="$entries $name=bench/$name.ts" ;;
     *) echo "build: unknown bundle \"$name\": expected one of $all" >&2; exit 2 ;;

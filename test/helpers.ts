@@ -1,4 +1,4 @@
-import { spawnSync } from 'child_process';
+import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -129,4 +129,13 @@ export function prepareCliWorkdir(workdir: string, scratch: string): void {
 export function cliEnvironment(env: Record<string, string>): NodeJS.ProcessEnv {
   const { CDK8S_OUTDIR: _ignored, ...inherited } = process.env;
   return { ...inherited, CDK8S_CHECK_UPGRADE: 'false', ...env };
+}
+
+/** Starts test/fixtures/static-server.js on 127.0.0.1 and resolves with its URL. */
+export function serveDirectory(dir: string): Promise<{ url: string; server: ChildProcess }> {
+  const server = spawn(process.execPath, [path.join(__dirname, 'fixtures', 'static-server.js'), dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.stdout!.once('data', (chunk: Buffer) => resolve({ url: `http://127.0.0.1:${chunk.toString().trim()}`, server }));
+  });
 }

@@ -27,6 +27,9 @@ export interface EnsureChartOptions {
   readonly cacheDir?: string;
 }
 
+/** Which chart version to pull, and the sources the lock names for it: what a pull needs of a lock entry. */
+export type ChartSource = Pick<ChartLock, 'name' | 'chart' | 'version' | 'repository' | 'localMirrors'>;
+
 /** What a verified archive's sidecar file records: the content digest it was checked against, and its bytes' sha256. */
 interface Verification {
   readonly digest: string;
@@ -49,6 +52,12 @@ export function ensureChart(lock: ChartLock, options: EnsureChartOptions): strin
     recordVerification(archive, lock);
   }
   return archive;
+}
+
+/** A chart archive pulled, and the source it came from. */
+interface PulledChart {
+  readonly source: string;
+  readonly archive: string;
 }
 
 /** sha256 of a file, as "sha256:<hex>". */
@@ -100,9 +109,9 @@ function pullChart(lock: ChartLock, archive: string, options: EnsureChartOptions
   fs.mkdirSync(cacheDir, { recursive: true });
   const staging = fs.mkdtempSync(path.join(cacheDir, '.pull-'));
   try {
-    const { source, pulled } = pullFromFirstSource(lock, sources(lock, options.mirrors), staging, options.helm);
-    verifyDigest(pulled, lock, `${lock.chart}-${lock.version}.tgz from ${source}`);
-    fs.renameSync(pulled, archive);
+    const pulled = pullFromFirstSource(lock, chartSources(lock, options.mirrors), staging, options.helm);
+    verifyDigest(pulled.archive, lock, `${lock.chart}-${lock.version}.tgz from ${pulled.source}`);
+    fs.renameSync(pulled.archive, archive);
     recordVerification(archive, lock);
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
@@ -114,52 +123,59 @@ function pullChart(lock: ChartLock, archive: string, options: EnsureChartOptions
  * exist (offline machines keep the repositories' copies there), then the repository itself. Whatever
  * the source, the digest decides.
  */
-function sources(lock: ChartLock, explicit: readonly string[] | undefined): string[] {
+export function chartSources(lock: Pick<ChartSource, 'repository' | 'localMirrors'>, explicit?: readonly string[]): string[] {
   const mirrors = explicit ?? configuredMirrors();
   if (mirrors.length > 0) return [...mirrors];
   return [...lock.localMirrors.filter((dir) => fs.existsSync(path.join(dir, 'index.yaml'))), lock.repository];
 }
 
-/** The first source that has the chart's version; a source without it is passed over, and all of them named if none has it. */
-function pullFromFirstSource(lock: ChartLock, candidates: readonly string[], staging: string, helm: HelmBinary): { source: string; pulled: string } {
+/**
+ * Pulls the chart's version into `staging` from the first source that has it, without checking a digest
+ * (ensureChart checks it; `npm run chart` computes it); a source without it is passed over, and all of
+ * them named if none has it.
+ */
+export function pullFromFirstSource(lock: ChartSource, candidates: readonly string[], staging: string, helm: HelmBinary): PulledChart {
   const misses: string[] = [];
   for (const source of candidates) {
     const pulled = isUrl(source) ? pullWithHelm(lock, source, staging, helm) : copyFromDirectory(lock, source, staging);
-    if (typeof pulled === 'string') return { source, pulled };
+    if (typeof pulled === 'string') return { source, archive: pulled };
     misses.push(pulled.miss);
   }
   throw new UserError(`chart ${lock.name} ${lock.version}: no source has it: ${misses.join('; ')}`);
 }
 
-function isUrl(source: string): boolean {
+/** An http(s) repository, as opposed to a directory mirror. */
+export function isUrl(source: string): boolean {
   return /^https?:\/\//.test(source);
 }
 
-/** `helm pull --repo`, with helm's config and cache kept inside the project so a user's repos do not matter. */
-function pullWithHelm(lock: ChartLock, repository: string, destination: string, helm: HelmBinary): string | { miss: string } {
-  const args = ['pull', lock.chart, '--repo', repository, '--version', lock.version, '--destination', destination];
+/**
+ * `helm pull --repo`, with helm's config and cache kept inside the project so a user's repos do not matter.
+ * helm names the file as the repository's index does, which need not be `<chart>-<version>.tgz`: it pulls
+ * into a folder of its own, and the one file there is the archive.
+ */
+function pullWithHelm(lock: ChartSource, repository: string, destination: string, helm: HelmBinary): string | { miss: string } {
+  const folder = fs.mkdtempSync(path.join(destination, 'helm-pull-'));
+  const args = ['pull', lock.chart, '--repo', repository, '--version', lock.version, '--destination', folder];
+  const result = runHelm(helm, args, `helm pull of chart ${lock.name} ${lock.version} from ${repository}`);
+  if ('failure' in result) return { miss: `helm pull from ${repository} failed: ${result.failure}` };
+  const [archive] = fs.readdirSync(folder);
+  return archive === undefined ? { miss: `helm pull from ${repository} wrote no file` } : path.join(folder, archive);
+}
+
+/** A helm command with the project's helm folders and the helm timeout: its stdout, or the first line of its error. */
+export function runHelm(helm: HelmBinary, args: string[], what: string): { stdout: string } | { failure: string } {
   const timeoutMs = helmTimeoutMs();
   const result = spawnSync(helm.path, args, { encoding: 'utf8', env: helmEnvironment(), timeout: timeoutMs, killSignal: 'SIGKILL' });
-  if ((result.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT') {
-    throw helmTimedOut(`helm pull of chart ${lock.name} ${lock.version} from ${repository}`, timeoutMs);
-  }
-  if (result.status !== 0) {
-    const reason = (result.stderr || result.error?.message || '').trim().split('\n')[0];
-    return { miss: `helm pull from ${repository} failed: ${reason}` };
-  }
-  return path.join(destination, `${lock.chart}-${lock.version}.tgz`);
+  if ((result.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT') throw helmTimedOut(what, timeoutMs);
+  if (result.status !== 0) return { failure: (result.stderr || result.error?.message || '').trim().split('\n')[0] };
+  return { stdout: result.stdout };
 }
 
 /** A directory mirror is a copy of a chart repository: its index.yaml says which file holds the version. */
-function copyFromDirectory(lock: ChartLock, directory: string, destination: string): string | { miss: string } {
-  const indexFile = path.join(directory, 'index.yaml');
-  if (!fs.existsSync(indexFile)) {
-    const expected = 'expected a directory that mirrors a chart repository, or an http(s) URL';
-    throw new UserError(`${CHART_MIRROR_ENV}: ${directory} has no index.yaml: ${expected}`);
-  }
-  const index = parseYaml(fs.readFileSync(indexFile, 'utf8')) as { entries?: Record<string, Array<{ version: string; urls?: string[] }>> };
-  const entry = index?.entries?.[lock.chart]?.find((candidate) => String(candidate.version) === lock.version);
-  const url = entry?.urls?.[0];
+function copyFromDirectory(lock: ChartSource, directory: string, destination: string): string | { miss: string } {
+  const { indexFile, versions } = directoryIndex(directory, lock.chart);
+  const url = versions.find((candidate) => String(candidate.version) === lock.version)?.urls?.[0];
   if (!url) return { miss: `${indexFile} lists no ${lock.chart} ${lock.version}` };
   if (isUrl(url) || path.isAbsolute(url) || url.split('/').includes('..')) {
     const pointer = `${indexFile} points ${lock.chart} ${lock.version} at ${url}`;
@@ -168,4 +184,15 @@ function copyFromDirectory(lock: ChartLock, directory: string, destination: stri
   const target = path.join(destination, `${lock.chart}-${lock.version}.tgz`);
   fs.copyFileSync(path.join(directory, url), target);
   return target;
+}
+
+/** The entries a directory mirror's index.yaml lists for one chart. */
+export function directoryIndex(directory: string, chart: string): { indexFile: string; versions: Array<{ version: string; urls?: string[] }> } {
+  const indexFile = path.join(directory, 'index.yaml');
+  if (!fs.existsSync(indexFile)) {
+    const expected = 'expected a directory that mirrors a chart repository, or an http(s) URL';
+    throw new UserError(`${CHART_MIRROR_ENV}: ${directory} has no index.yaml: ${expected}`);
+  }
+  const index = parseYaml(fs.readFileSync(indexFile, 'utf8')) as { entries?: Record<string, Array<{ version: string; urls?: string[] }>> };
+  return { indexFile, versions: index?.entries?.[chart] ?? [] };
 }

@@ -10,11 +10,11 @@ import { UserError } from '../support/errors';
  * mirror may hold it unpacked; helm expands such an archive into charts/<name>/ when it loads the chart.
  * So the digest reads nested chart archives the same way, and hashes the sorted list of
  * "<sha256 of the file>  <path>" lines: what `sha256sum` prints for the unpacked files, piped into
- * `sha256sum` again (docs/architecture.md, "Chart digests", gives the commands).
+ * `sha256sum` again (docs/architecture.md, "Chart digests"). `npm run chart` computes the digest it locks here.
  */
 
 /** One regular file of a chart: its path as helm loads it, and its bytes. */
-interface ChartFile {
+export interface ChartFile {
   readonly path: string;
   readonly content: Buffer;
 }
@@ -24,11 +24,16 @@ const NESTED_CHART = /^[^/]+\/charts\/[^/]+\.tgz$/;
 
 /** The content digest of a chart archive, "sha256:<64 hex>"; `origin` names it in errors. */
 export function chartContentDigest(archive: string, origin: string = archive): string {
-  const files = chartFiles(fs.readFileSync(archive), origin);
+  const files = readChartFiles(archive, origin);
   const lines = [...files]
     .sort((a, b) => byCodeUnits(a.path, b.path))
     .map((file) => `${createHash('sha256').update(file.content).digest('hex')}  ${file.path}\n`);
   return `sha256:${createHash('sha256').update(lines.join('')).digest('hex')}`;
+}
+
+/** The files of a chart archive as helm loads them: every nested chart archive read as its files; `origin` names it in errors. */
+export function readChartFiles(archive: string, origin: string = archive): ChartFile[] {
+  return chartFiles(fs.readFileSync(archive), origin);
 }
 
 /** The regular files of a (gzipped) chart archive, with every nested chart archive replaced by its files. */

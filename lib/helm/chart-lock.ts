@@ -4,8 +4,14 @@ import { parseYaml } from '../manifests/yaml';
 import { UserError } from '../support/errors';
 import { PROJECT_ROOT } from '../support/project-root';
 
-/** The committed lock file: which chart, from where, at which version and digest. */
-export const CHART_LOCK_FILE = path.join(PROJECT_ROOT, 'charts.lock.yaml');
+/**
+ * Environment variable naming another lock file: `npm run chart` synthesizes with a candidate lock
+ * before it replaces the committed one.
+ */
+export const CHART_LOCK_FILE_ENV = 'CHART_LOCK_FILE';
+
+/** The committed lock file, unless $CHART_LOCK_FILE names another: which chart, from where, at which version and digest. */
+export const CHART_LOCK_FILE = process.env[CHART_LOCK_FILE_ENV] || path.join(PROJECT_ROOT, 'charts.lock.yaml');
 
 /** One pinned chart. */
 export interface ChartLock {
@@ -28,7 +34,21 @@ interface LockFileContent {
   localMirrors?: string[];
 }
 
+/** What the lock pins a chart with, besides its name. */
+export type ChartLockEntry = Pick<ChartLock, 'repository' | 'version' | 'digest'>;
+
 const LOCK_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?\/[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+const EXACT_VERSION = /^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$/;
+
+/** "<repository name>/<chart name>", each a DNS-1123 label: how the lock names a chart. */
+export function isLockName(name: string): boolean {
+  return LOCK_NAME.test(name);
+}
+
+/** An exact chart version, such as 11.6.0 (no range). */
+export function isExactVersion(version: string): boolean {
+  return EXACT_VERSION.test(version);
+}
 
 /** Every chart name the lock file pins. */
 export function lockedChartNames(lockFile: string = CHART_LOCK_FILE): string[] {
@@ -42,18 +62,26 @@ export function readChartLock(name: string, lockFile: string = CHART_LOCK_FILE):
   if (!entry) {
     throw new UserError(`${lockFile}: no chart "${name}" under charts: add its repository, version and digest`);
   }
-  if (!LOCK_NAME.test(name)) {
+  if (!isLockName(name)) {
     throw new UserError(`${lockFile}: chart name "${name}" is invalid: expected <repository name>/<chart name>, such as edu/prometheus`);
   }
-  const localMirrors = (content.localMirrors ?? []).map((dir) => path.resolve(path.dirname(lockFile), dir));
-  const lock = { name, chart: name.split('/')[1], ...entry, localMirrors };
+  const lock = { name, chart: name.split('/')[1], ...entry, localMirrors: mirrorsOf(content, lockFile) };
   if (!/^sha256:[a-f0-9]{64}$/.test(String(lock.digest))) {
     throw new UserError(`${lockFile}: charts.${name}.digest "${lock.digest}" is invalid: expected sha256:<64 hex>`);
   }
-  if (!/^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$/.test(String(lock.version))) {
+  if (!isExactVersion(String(lock.version))) {
     throw new UserError(`${lockFile}: charts.${name}.version "${lock.version}" is invalid: expected an exact version such as 11.6.0`);
   }
   return lock;
+}
+
+/** Absolute paths of the lock file's localMirrors. */
+export function lockedMirrors(lockFile: string = CHART_LOCK_FILE): string[] {
+  return mirrorsOf(readLockFile(lockFile), lockFile);
+}
+
+function mirrorsOf(content: LockFileContent, lockFile: string): string[] {
+  return (content.localMirrors ?? []).map((dir) => path.resolve(path.dirname(lockFile), dir));
 }
 
 function readLockFile(lockFile: string): LockFileContent {

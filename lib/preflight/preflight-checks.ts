@@ -37,11 +37,15 @@ export function runPreflight(kubectl: Kubectl, folder: string, env: NodeJS.Proce
 function checkReachable(kubectl: Kubectl): CheckResult | undefined {
   const version = kubectl.run(['get', '--raw', '/version']);
   if (version.status === 0) return undefined;
-  const context = kubectl.run(['config', 'current-context']).stdout.trim() || '(none)';
-  const server = kubectl.run(['config', 'view', '--minify', '-o', 'jsonpath={.clusters[0].cluster.server}']).stdout.trim() || '(none)';
-  const check = 'check that the cluster is running and that `kubectl config current-context` (or KUBECONFIG) names the cluster to install on';
-  const detail = `cannot reach the API server ${server} of context ${context}: ${kubectlMessage(version.stderr)}; ${check}`;
-  return { name: 'cluster', ok: false, detail };
+  const answer = kubectlMessage(version.stderr);
+  const context = kubectl.run(['config', 'current-context']).stdout.trim();
+  if (context === '') {
+    const fix = 'set KUBECONFIG to the cluster\'s kubeconfig, or copy it to ~/.kube/config';
+    return { name: 'cluster', ok: false, detail: `cannot reach a cluster: kubectl has no current context (${answer}); ${fix}` };
+  }
+  const server = kubectl.run(['config', 'view', '--minify', '-o', 'jsonpath={.clusters[0].cluster.server}']).stdout.trim();
+  const check = 'check that the cluster is running and that this context is the cluster to install on (kubectl config get-contexts)';
+  return { name: 'cluster', ok: false, detail: `cannot reach the API server ${server} of context ${context}: ${answer}; ${check}` };
 }
 
 /** kubectl's own message: its last line that is not a log line (klog's `E1206 12:00:00.000000 …` lines repeat it). */

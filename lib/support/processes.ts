@@ -1,8 +1,9 @@
 import * as fs from 'fs';
 
 /**
- * True while a process of that pid runs (one of another user counts: signalling it is refused, not absent). A zombie
- * does not: a killed synth whose parent died too waits for init to reap it, which may take seconds.
+ * True while a process of that pid exists and runs (one of another user counts: signalling it is refused, not
+ * absent). A killed process stays a zombie until its parent reaps it; it runs nothing and uses no folder, so it
+ * counts as gone.
  */
 export function isAlive(pid: number): boolean {
   try {
@@ -11,8 +12,14 @@ export function isAlive(pid: number): boolean {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
   try {
-    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').pop()?.[0] !== 'Z';
-  } catch {
-    return true; // No /proc (not Linux): as kill said.
+    return processState(fs.readFileSync(`/proc/${pid}/stat`, 'utf8')) !== 'Z';
+  } catch (error) {
+    // Gone since the signal, or no /proc (not Linux): then the signal's answer stands.
+    return (error as NodeJS.ErrnoException).code !== 'ENOENT';
   }
+}
+
+/** The state letter of a /proc/<pid>/stat line ("R", "S", "Z", …): the field after the command's closing parenthesis. */
+export function processState(stat: string): string {
+  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
 }

@@ -1,4 +1,3 @@
-import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tar from 'tar';
@@ -9,20 +8,11 @@ import { readChartLock } from '../../lib/helm/chart-lock';
 import { findHelm } from '../../lib/helm/helm-binary';
 import { HelmRenderer } from '../../lib/helm/renderer';
 import { UserError } from '../../lib/support/errors';
-import { BOOK_MIRROR, newChart, synthObjects, tempDir, TODAY_MIRROR, withTempDir } from '../helpers';
+import { BOOK_MIRROR, newChart, serveDirectory, synthObjects, tempDir, TODAY_MIRROR, withTempDir } from '../helpers';
 
 const helm = findHelm();
 const book = readChartLock('edu/prometheus');
 const today = readChartLock('prometheus-community/prometheus');
-
-/** Starts test/fixtures/static-server.js on 127.0.0.1 and resolves with its URL. */
-function serveDirectory(dir: string): Promise<{ url: string; server: ChildProcess }> {
-  const server = spawn(process.execPath, [path.join(__dirname, '..', 'fixtures', 'static-server.js'), dir], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.stdout!.once('data', (chunk: Buffer) => resolve({ url: `http://127.0.0.1:${chunk.toString().trim()}`, server }));
-  });
-}
 
 /** Runs `body` with both mirrors served over HTTP on 127.0.0.1, as a repository is. */
 async function withServedMirrors(body: (urls: { book: string; today: string }) => void): Promise<void> {

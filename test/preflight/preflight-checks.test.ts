@@ -90,9 +90,21 @@ describe('preflight', () => {
     expect(runPreflight(kubectl, LAB, ENV)).toEqual([{
       name: 'cluster', ok: false,
       detail: 'cannot reach the API server https://192.168.1.10:6443 of context kubernetes-admin@kubernetes: The connection to the server 192.168.1.10:6443 '
-        + 'was refused - did you specify the right host or port?; check that the cluster is running and that `kubectl config current-context` (or KUBECONFIG) names the cluster to install on',
+        + 'was refused - did you specify the right host or port?; check that the cluster is running and that this context is the cluster to install on (kubectl config get-contexts)',
     }]);
     expect(kubectl.calls.filter((call) => !call.startsWith('config '))).toEqual(['get --raw /version']);
+  });
+
+  test('no kubeconfig at all: one line that says so and where kubectl looks', () => {
+    const kubectl = fakeKubectl({
+      'get --raw /version': { status: 1, stderr: 'The connection to the server localhost:8080 was refused - did you specify the right host or port?' },
+      'config current-context': { status: 1, stderr: 'error: current-context is not set' },
+    });
+    expect(runPreflight(kubectl, LAB, ENV)).toEqual([{
+      name: 'cluster', ok: false,
+      detail: 'cannot reach a cluster: kubectl has no current context (The connection to the server localhost:8080 was refused - did you specify the right host '
+        + 'or port?); set KUBECONFIG to the cluster\'s kubeconfig, or copy it to ~/.kube/config',
+    }]);
   });
 
   test('without MetalLB, a LoadBalancer install fails and names what to install; a NodePort install does not ask', () => {

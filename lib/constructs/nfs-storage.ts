@@ -15,12 +15,12 @@ export interface NfsStorageProps {
   readonly claimName: string;
   /** Capacity of the volume and request of the claim. @default none, required */
   readonly size: Size;
-  /** Namespace of the claim. @default "default" */
-  readonly namespace?: string;
-  /** Access mode of volume and claim. @default "ReadWriteMany" (NFS can be mounted by several nodes at once) */
-  readonly accessMode?: AccessMode;
-  /** Reclaim policy of the volume. @default "Retain" (deleting the claim never deletes data) */
-  readonly reclaimPolicy?: ReclaimPolicy;
+  /** Namespace of the claim. @default none, required */
+  readonly namespace: string;
+  /** Access mode of volume and claim (NFS can be mounted by several nodes at once: ReadWriteMany). @default none, required */
+  readonly accessMode: AccessMode;
+  /** Reclaim policy of the volume ("Retain": deleting the claim never deletes data). @default none, required */
+  readonly reclaimPolicy: ReclaimPolicy;
   /** Labels of both objects. @default {} */
   readonly labels?: Readonly<Record<string, string>>;
   /** Annotations of both objects, such as an Argo CD sync wave. @default {} */
@@ -46,9 +46,9 @@ export class NfsStorage extends Construct {
   constructor(scope: Construct, id: string, props: NfsStorageProps) {
     super(scope, id);
     validateProps(props);
-    const namespace = props.namespace ?? 'default';
+    const { namespace } = props;
     const size = Quantity.fromString(props.size.asString());
-    const accessModes = [props.accessMode ?? 'ReadWriteMany'];
+    const accessModes = [props.accessMode];
     const metadata = { labels: { ...props.labels }, annotations: { ...props.annotations } };
     this.claimName = props.claimName;
 
@@ -57,7 +57,7 @@ export class NfsStorage extends Construct {
       spec: {
         capacity: { storage: size },
         accessModes,
-        persistentVolumeReclaimPolicy: props.reclaimPolicy ?? 'Retain',
+        persistentVolumeReclaimPolicy: props.reclaimPolicy,
         // No storageClassName: for a volume, "" and unset both mean "no class", and the API server
         // stores "" as unset, so writing it would make every kubectl apply report a change.
         claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace, name: props.claimName },

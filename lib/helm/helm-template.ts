@@ -76,6 +76,13 @@ export interface RunningTemplate {
 }
 
 /**
+ * How to stop each render running now. helm is not in synth's process group, so a signal that stops synth does
+ * not reach it: synth's exit does, through one listener for every render (Node warns past ten listeners).
+ */
+const stopsOnExit = new Set<() => void>();
+process.on('exit', () => stopsOnExit.forEach((stop) => stop()));
+
+/**
  * Starts `helm template` without waiting for it, so that several renders run side by side. helm runs
  * in a process group of its own, so that a stop or a timeout reaches whatever it (or a wrapper
  * around it) started, and no pipe is left open by a leftover child.
@@ -90,8 +97,7 @@ export function startTemplate(invocation: HelmInvocation): RunningTemplate {
       // Already gone, or never started (the 'error' event says why).
     }
   };
-  // helm is not in synth's process group, so a signal that stops synth does not reach it: synth's exit does.
-  process.once('exit', stop);
+  stopsOnExit.add(stop);
   const output = new Promise<string>((resolve, reject) => {
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
@@ -102,7 +108,7 @@ export function startTemplate(invocation: HelmInvocation): RunningTemplate {
     }, timeoutMs);
     const finish = (ended: Pick<HelmExit, 'status' | 'error'>) => {
       clearTimeout(timer);
-      process.off('exit', stop);
+      stopsOnExit.delete(stop);
       const [out, err] = [stdout, stderr].map((chunks) => Buffer.concat(chunks).toString('utf8'));
       try {
         resolve(templateOutput(invocation, { ...ended, stdout: out, stderr: err, timedOut }, timeoutMs));

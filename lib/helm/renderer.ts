@@ -3,6 +3,7 @@ import { ensureChart } from './chart-archive';
 import { CHART_LOCK_FILE, readChartLock } from './chart-lock';
 import { findHelm, HelmBinary } from './helm-binary';
 import { HelmInvocation, helmTimeoutMs, RunningTemplate, runTemplate, startTemplate, TemplateRequest } from './helm-template';
+import { UserError } from '../support/errors';
 import { RenderCache, renderKey } from './render-cache';
 
 /** Renders charts; what {@link HelmRelease} asks for its manifests. */
@@ -26,7 +27,11 @@ export interface HelmRendererOptions {
 }
 
 /** Thrown by {@link HelmRenderer.template} inside {@link HelmRenderer.buildAll} for a render it has queued. */
-class RenderPending extends Error {}
+class RenderPending extends Error {
+  constructor(readonly chart: string) {
+    super(`the render of chart ${chart} is queued (caught by HelmRenderer.buildAll)`);
+  }
+}
 
 /**
  * The real helm behind {@link ChartRenderer}. It verifies each chart archive against the lock once,
@@ -49,6 +54,8 @@ export class HelmRenderer implements ChartRenderer {
   private readonly renderCache?: RenderCache;
   /** Renders asked for inside {@link buildAll}, not started yet; undefined outside it. */
   private queued?: Map<string, HelmInvocation>;
+  /** Inside {@link buildAll}: how many renders the build running now has been given. */
+  private given = 0;
 
   constructor(private readonly options: HelmRendererOptions = {}) {
     this.renderCache = options.renderCache === undefined ? RenderCache.fromEnvironment() : options.renderCache ?? undefined;
@@ -57,29 +64,40 @@ export class HelmRenderer implements ChartRenderer {
   public template(request: TemplateRequest): string {
     const { key, invocation } = this.plan(request);
     const known = this.known(key);
-    if (known !== undefined) return known;
+    if (known !== undefined) {
+      this.given++;
+      return known;
+    }
     if (!this.queued) return this.keep(key, runTemplate(invocation));
     this.queued.set(key, invocation);
-    throw new RenderPending(`the render of chart ${request.chart} is queued (caught by HelmRenderer.buildAll)`);
+    throw new RenderPending(request.chart);
   }
 
   /**
    * Runs every build, each of which may construct HelmReleases that render with this renderer: a build
    * that asks for a render not done yet stops there and runs again once the renders its round asked for
    * are done, `concurrency` helm processes at a time. A build must therefore have no effect before its
-   * last render (an app writes its files in `app.synth()`, its last step). Any other error is thrown as is.
+   * last render (an app writes its files in `app.synth()`, its last step), and ask for the same renders
+   * each time it runs. Any other error is thrown as is.
    */
   public async buildAll(builds: ReadonlyArray<() => void>, concurrency: number = os.availableParallelism()): Promise<void> {
     this.queued = new Map();
     try {
-      for (let waiting = builds; waiting.length > 0;) {
-        waiting = waiting.filter((build) => {
+      for (let waiting = builds.map((build) => ({ build, given: -1 })); waiting.length > 0;) {
+        waiting = waiting.filter((entry) => {
+          this.given = 0;
           try {
-            build();
+            entry.build();
             return false;
           } catch (error) {
-            if (error instanceof RenderPending) return true;
-            throw error;
+            if (!(error instanceof RenderPending)) throw error;
+            // Run again, a build gets further, unless what it asks helm for differs from one run to the next.
+            if (this.given <= entry.given) {
+              throw new UserError(`a HelmRelease of chart ${error.chart} asks for other values each time its app is built; `
+                + 'make its values the same on every build (no time, random or counter in them)');
+            }
+            entry.given = this.given;
+            return true;
           }
         });
         await this.renderQueued(concurrency);

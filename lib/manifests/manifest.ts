@@ -8,6 +8,8 @@ export interface Manifest {
   kind: string;
   metadata: { name: string; namespace?: string; labels?: StringMap; annotations?: StringMap; creationTimestamp?: string; [key: string]: unknown };
   spec?: Spec;
+  /** What the API server reports, as far as this app reads it (a volume's phase). */
+  status?: { phase?: string; [key: string]: unknown };
   /** A ClusterRole's or Role's rules. */
   rules?: Array<{ resources?: string[]; [key: string]: unknown }>;
   [key: string]: unknown;
@@ -19,13 +21,16 @@ type StringMap = Record<string, string>;
 /** What `kubectl get -o json` prints for many objects. */
 export type ManifestList = { items: Manifest[] };
 
-/** The spec fields this app reads, of whichever kind has them: a Service's type and source ranges, a workload's selector, strategy and pods. */
+/** The spec fields this app reads, of whichever kind has them: a Service's, a workload's, a volume's binding. */
 export interface Spec {
   type?: string;
   loadBalancerSourceRanges?: string[];
   selector?: { matchLabels?: StringMap };
   strategy?: { type?: string; [key: string]: unknown };
   template?: PodTemplate;
+  /** A PersistentVolume's claim, a PersistentVolumeClaim's volume. */
+  claimRef?: { name: string; namespace: string; [key: string]: unknown };
+  volumeName?: string;
   [key: string]: unknown;
 }
 

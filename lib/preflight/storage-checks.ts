@@ -58,8 +58,8 @@ function describeDifference(field: string, expected: Manifest, live: Manifest): 
 function recreateSteps(live: Manifest, manifests: readonly Manifest[], folder: string): string {
   const claim = live.kind === 'PersistentVolumeClaim'
     ? { name: live.metadata.name, namespace: live.metadata.namespace ?? 'default' }
-    : getAt(live, ['spec', 'claimRef']) as { name: string; namespace: string } | undefined;
-  const volume = live.kind === 'PersistentVolume' ? live.metadata.name : String(getAt(live, ['spec', 'volumeName']) ?? '');
+    : live.spec?.claimRef;
+  const volume = live.kind === 'PersistentVolume' ? live.metadata.name : live.spec?.volumeName ?? '';
   const steps: string[] = [];
   if (claim) {
     const writer = writerOf(manifests, claim.name);
@@ -78,7 +78,7 @@ function writerOf(manifests: readonly Manifest[], claimName: string): string | u
 }
 
 function isReleased(volume: Manifest): boolean {
-  return getAt(volume, ['status', 'phase']) === 'Released';
+  return volume.status?.phase === 'Released';
 }
 
 /** Dropping the dead claim's uid makes the volume Available to a claim of the same name again. */

@@ -5,6 +5,7 @@ import { findOne, newChart, synthObjects } from '../helpers';
 /** The book's volume, with every required prop. */
 const BOOK_VOLUME: NfsStorageProps = {
   server: '192.168.1.10', dataPath: '/nfs_shared/prometheus/server', volumeName: 'prometheus-server', claimName: 'prometheus-server', size: Size.gibibytes(10),
+  namespace: 'default', accessMode: 'ReadWriteMany', reclaimPolicy: 'Retain',
 };
 
 describe('NfsStorage', () => {
@@ -18,7 +19,7 @@ describe('NfsStorage', () => {
     expect(objects).toMatchSnapshot();
   });
 
-  test('is an NFS volume of the given server, path and size; ReadWriteMany and Retain unless told otherwise', () => {
+  test('is an NFS volume of the given server, path, size, access mode and reclaim policy', () => {
     expect(volume.metadata.name).toBe('prometheus-server');
     expect(volume.spec.nfs).toEqual({ server: '192.168.1.10', path: '/nfs_shared/prometheus/server' });
     expect(volume.spec.capacity).toEqual({ storage: '10Gi' });
@@ -46,12 +47,12 @@ describe('NfsStorage', () => {
     }
   });
 
-  test('access mode and reclaim policy can be chosen, the claim lands in "default" unless told otherwise', () => {
+  test('access mode and reclaim policy are the ones given', () => {
     const { chart: other } = newChart();
     new NfsStorage(other, 'Storage', { ...BOOK_VOLUME, accessMode: 'ReadWriteOnce', reclaimPolicy: 'Delete' });
     const objects = synthObjects(other);
     expect((findOne(objects, 'PersistentVolume') as any).spec).toMatchObject({ accessModes: ['ReadWriteOnce'], persistentVolumeReclaimPolicy: 'Delete' });
-    expect((findOne(objects, 'PersistentVolumeClaim') as any).metadata.namespace).toBe('default');
+    expect((findOne(objects, 'PersistentVolumeClaim') as any).spec.accessModes).toEqual(['ReadWriteOnce']);
   });
 
   test('a relative path is refused with what to change', () => {

@@ -30,6 +30,37 @@ describe('HelmRenderer', () => {
     });
   });
 
+  test('buildAll gives a build with two HelmReleases both renders, one round each', async () => {
+    await withTempDir('renderer', async (dir) => {
+      const { helm, calls } = countingHelm(dir);
+      const renderer = new HelmRenderer({ helm, mirrors: MIRRORS, renderCache: null });
+      let runs = 0;
+      let chart: Chart | undefined;
+      await renderer.buildAll([() => {
+        runs++;
+        chart = newChart().chart;
+        new HelmRelease(chart, 'Lab', { ...REQUEST, renderer });
+        new HelmRelease(chart, 'Other', { ...REQUEST, namespace: 'other', renderer });
+      }]);
+      expect({ runs, helmCalls: calls() }).toEqual({ runs: 3, helmCalls: 2 });
+      expect(synthObjects(chart as Chart).filter((o) => o.kind === 'Deployment')).toHaveLength(4);
+    });
+  });
+
+  test('buildAll refuses a build that asks for other values each time it runs, naming the chart, instead of rendering forever', async () => {
+    await withTempDir('renderer', async (dir) => {
+      const { helm, calls } = countingHelm(dir);
+      const renderer = new HelmRenderer({ helm, mirrors: MIRRORS, renderCache: null });
+      let run = 0;
+      const build = () => {
+        new HelmRelease(newChart().chart, 'Prometheus', { ...REQUEST, values: { ...REQUEST.values, buildNumber: run++ }, renderer });
+      };
+      await expect(renderer.buildAll([build])).rejects.toThrow(
+        `a HelmRelease of chart ${REQUEST.chart} asks for other values each time its app is built; make its values the same on every build`);
+      expect(calls()).toBe(1);
+    });
+  });
+
   test('outside buildAll a HelmRelease renders at once, as cdk8s\'s Helm does', async () => {
     await withTempDir('renderer', async (dir) => {
       const { helm, calls } = countingHelm(dir);
@@ -58,6 +89,25 @@ touch '${slots}'/$$; ls '${slots}' | wc -l >> '${dir}/seen'; sleep 0.3
       const seen = fs.readFileSync(path.join(dir, 'seen'), 'utf8').trim().split('\n').map(Number);
       expect(Math.max(...seen)).toBe(2);
       expect(requests.map((request) => /namespace: (\w+)/.exec(renderer.template(request))?.[1])).toEqual(['a', 'b', 'c', 'd']);
+    });
+  });
+
+  test('a dozen renders side by side add one exit listener, not one each (Node warns past ten)', async () => {
+    await withTempDir('renderer', async (dir) => {
+      const { helm } = countingHelm(dir);
+      const renderer = new HelmRenderer({ helm, mirrors: MIRRORS, renderCache: null });
+      const before = process.listenerCount('exit');
+      let most = before;
+      const sampler = setInterval(() => {
+        most = Math.max(most, process.listenerCount('exit'));
+      }, 5);
+      try {
+        const requests = Array.from({ length: 12 }, (_, index) => ({ ...REQUEST, namespace: `env-${index}` }));
+        await renderer.buildAll(requests.map((request) => () => renderer.template(request)), 12);
+      } finally {
+        clearInterval(sampler);
+      }
+      expect(most - before).toBeLessThanOrEqual(1);
     });
   });
 

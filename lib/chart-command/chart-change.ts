@@ -16,6 +16,7 @@ import { Manifest } from '../manifests/manifest';
 import { parseDocuments, parseYaml } from '../manifests/yaml';
 import { prometheusTemplateRequest } from '../prometheus/settings';
 import { writeFileAtomically } from '../support/atomic-file';
+import { errorPrefix } from '../support/cli';
 import { UserError } from '../support/errors';
 import { PROMETHEUS_CHARTS, PrometheusChartName } from '../support/rules';
 import { describeChanges, folderChanges, isUnchanged } from './folder-changes';
@@ -239,9 +240,7 @@ function synthesize(context: ChartChangeContext, outdir?: string): string[] {
   });
   if (result.status === 0) return [];
   const lines = (result.stderr || result.error?.message || `exit code ${result.status}`).trim().split('\n');
-  const errors = lines.filter((line) => line.startsWith(SYNTH_ERROR)).map((line) => line.slice(SYNTH_ERROR.length));
+  const prefix = errorPrefix('synth');
+  const errors = lines.filter((line) => line.startsWith(prefix)).map((line) => line.slice(prefix.length));
   return errors.length > 0 ? errors : lines;
 }
-
-/** How synth starts each line of a failure (lib/support/cli.ts). */
-const SYNTH_ERROR = 'synth: error: ';

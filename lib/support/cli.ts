@@ -16,11 +16,16 @@ export async function runCli(name: string, body: () => void | Promise<void>): Pr
 export function reportError(name: string, error: unknown): void {
   const problems = error instanceof UserError ? error.problems : fileSystemProblem(error);
   if (problems) {
-    process.stderr.write(problems.map((problem) => `${name}: error: ${problem}\n`).join(''));
+    process.stderr.write(problems.map((problem) => `${errorPrefix(name)}${problem}\n`).join(''));
   } else {
     process.stderr.write(`${name}: internal error (please report):\n${(error as Error)?.stack ?? String(error)}\n`);
   }
   process.exitCode = 1;
+}
+
+/** How each line of a command's failure starts: "synth: error: ". */
+export function errorPrefix(name: string): string {
+  return `${name}: error: `;
 }
 
 /**

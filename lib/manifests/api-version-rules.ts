@@ -79,29 +79,26 @@ export const API_VERSION_RULES: readonly ApiVersionRule[] = [
 
 /** Why an object cannot be applied to the target version. */
 export class RemovedApiError extends Error {
-  constructor(public readonly manifest: Manifest, public readonly rule: ApiVersionRule, message: string) {
+  constructor(message: string) {
     super(message);
     this.name = 'RemovedApiError';
   }
 }
 
 /** The rule for an object, if its apiVersion is removed in the target version. */
-export function findRemovedApiRule(
-  manifest: Manifest,
-  targetMinor: number,
-  rules: readonly ApiVersionRule[] = API_VERSION_RULES,
-): ApiVersionRule | undefined {
-  return rules.find((rule) => rule.apiVersion === manifest.apiVersion && rule.kinds.includes(manifest.kind) && targetMinor >= rule.removedIn);
+export function findRemovedApiRule(manifest: Manifest, targetMinor: number): ApiVersionRule | undefined {
+  return API_VERSION_RULES.find((rule) => rule.apiVersion === manifest.apiVersion && rule.kinds.includes(manifest.kind)
+    && targetMinor >= rule.removedIn);
 }
 
 /**
  * Returns the object as the target version serves it: unchanged, or with its apiVersion rewritten.
  * Throws a RemovedApiError for an object whose API is gone and cannot be rewritten.
  */
-export function upgradeApiVersion(manifest: Manifest, targetMinor: number, rules: readonly ApiVersionRule[] = API_VERSION_RULES): Manifest {
-  const rule = findRemovedApiRule(manifest, targetMinor, rules);
+export function upgradeApiVersion(manifest: Manifest, targetMinor: number): Manifest {
+  const rule = findRemovedApiRule(manifest, targetMinor);
   if (!rule) return manifest;
   if (rule.rewriteTo) return { ...manifest, apiVersion: rule.rewriteTo };
   const what = `${manifest.kind} ${manifest.metadata.name} uses ${manifest.apiVersion}, which Kubernetes 1.${rule.removedIn} removed`;
-  throw new RemovedApiError(manifest, rule, `${what}; it cannot be rewritten: ${rule.refuse}`);
+  throw new RemovedApiError(`${what}; it cannot be rewritten: ${rule.refuse}`);
 }

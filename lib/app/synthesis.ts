@@ -2,7 +2,6 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { DEFAULT_ENVIRONMENT, Environment, environmentOutdir, loadEnvironments } from '../config/loader';
-import type { Config } from '../config/schema';
 import { HelmRenderer } from '../helm/renderer';
 import { reportError } from '../support/cli';
 import { UserError } from '../support/errors';
@@ -11,11 +10,7 @@ import { destination, linkIntoScratch } from './cli-destination';
 import { OutputFolders, recoverLeftovers } from './output-folders';
 
 /** One app main.ts builds: an environment's validated config, and where and how the app writes. */
-export interface SynthesisTarget {
-  /** Environment name: the config file's base name. */
-  readonly name: string;
-  /** The environment's validated config. */
-  readonly config: Config;
+export interface SynthesisTarget extends Environment {
   /** Where the app writes: a folder that synth puts in place of dist/ or dist-<name>/ once every app has synthesized. */
   readonly outdir: string;
   /** One file for the whole app, for `cdk8s synth --stdout`, which joins files without `---`; else one per chart. */

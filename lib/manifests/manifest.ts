@@ -12,6 +12,9 @@ export interface Manifest {
   status?: { phase?: string; [key: string]: unknown };
   /** A ClusterRole's or Role's rules. */
   rules?: Array<{ resources?: string[]; [key: string]: unknown }>;
+  /** A RoleBinding's or ClusterRoleBinding's subjects, and the role it grants them. */
+  subjects?: Array<{ kind: string; name: string; namespace?: string; [key: string]: unknown }>;
+  roleRef?: { kind: string; name: string; [key: string]: unknown };
   [key: string]: unknown;
 }
 

@@ -11,13 +11,6 @@ export const CLUSTER_SCOPED_KINDS: ReadonlySet<string> = new Set([
 
 const BINDING_KINDS = new Set(['RoleBinding', 'ClusterRoleBinding']);
 
-interface Subject {
-  kind: string;
-  name: string;
-  namespace?: string;
-  [key: string]: unknown;
-}
-
 /**
  * `helm template --namespace` only tells the templates the namespace; it does not put it on the
  * objects. This puts `metadata.namespace` on every namespaced object (so `kubectl apply -f` lands in
@@ -33,20 +26,10 @@ export function scopeToNamespace(manifest: Manifest, namespace: string): Manifes
   }
   const scoped: Manifest = { ...manifest, metadata };
   if (BINDING_KINDS.has(manifest.kind) && Array.isArray(manifest.subjects)) {
-    scoped.subjects = (manifest.subjects as Subject[]).map((subject) => scopeSubject(subject, namespace));
+    scoped.subjects = manifest.subjects
+      .map((subject) => (subject.kind === 'ServiceAccount' && !subject.namespace ? { ...subject, namespace } : subject));
   }
   return scoped;
-}
-
-function scopeSubject(subject: Subject, namespace: string): Subject {
-  if (subject.kind !== 'ServiceAccount' || subject.namespace) return subject;
-  return { ...subject, namespace };
-}
-
-interface RoleRef {
-  kind: string;
-  name: string;
-  [key: string]: unknown;
 }
 
 /**
@@ -60,7 +43,7 @@ export function suffixClusterRbac(manifest: Manifest, suffix: string, renamedRol
   const renamed = manifest.kind === 'ClusterRole' || manifest.kind === 'ClusterRoleBinding'
     ? { ...manifest, metadata: { ...manifest.metadata, name: `${manifest.metadata.name}${suffix}` } }
     : manifest;
-  const roleRef = manifest.roleRef as RoleRef | undefined;
+  const { roleRef } = manifest;
   if (!BINDING_KINDS.has(manifest.kind) || roleRef?.kind !== 'ClusterRole' || !renamedRoles.has(roleRef.name)) return renamed;
   return { ...renamed, roleRef: { ...roleRef, name: `${roleRef.name}${suffix}` } };
 }

@@ -53,8 +53,7 @@ function checkHostPorts(kubectl: Kubectl, daemonSet: Manifest): CheckResult {
 }
 
 function subjectNamespaces(binding: Manifest): string[] {
-  const subjects = (binding.subjects ?? []) as Array<{ kind: string; namespace?: string }>;
-  return subjects.filter((subject) => subject.kind === 'ServiceAccount' && subject.namespace).map((subject) => subject.namespace as string);
+  return (binding.subjects ?? []).flatMap((subject) => (subject.kind === 'ServiceAccount' && subject.namespace ? [subject.namespace] : []));
 }
 
 /** Host ports a workload takes: those it names, and with the host's network every container port (the API server defaults hostPort so). */

@@ -1,4 +1,4 @@
-import { Container, Manifest, PodSpec, PodTemplate } from './manifest';
+import { Container, Manifest, PodSpec } from './manifest';
 
 /**
  * A change to rendered objects that the chart's values cannot make, written as data: what it does,
@@ -28,10 +28,10 @@ export function applyPatches(manifest: Manifest, patches: readonly ManifestPatch
   return patches.reduce((current, patch) => (patch.appliesTo(current) ? patch.apply(current) : current), manifest);
 }
 
-/** The object with its pod template's spec replaced by `change(spec)`. */
+/** The object with its pod template's spec replaced by `change(spec)`; an object without one as it is. */
 export function withPodSpec(manifest: Manifest, change: (spec: PodSpec) => PodSpec): Manifest {
-  const { template } = manifest.spec as { template: PodTemplate };
-  return { ...manifest, spec: { ...manifest.spec, template: { ...template, spec: change(template.spec) } } };
+  const template = manifest.spec?.template;
+  return template ? { ...manifest, spec: { ...manifest.spec, template: { ...template, spec: change(template.spec) } } } : manifest;
 }
 
 /** The object with each container for which `matches` holds replaced by `change(container)`. */

@@ -1,8 +1,8 @@
 import * as v from 'valibot';
 import {
-  ACCESS_MODES, CHART_MIN_KUBE_MINOR, cpuMillis, isBelow, isCpuQuantity, isDnsLabel, isDnsSubdomain, isDuration, isHashedNameBase,
+  ACCESS_MODES, CHART_MIN_KUBE_MINOR, cpuMillis, isBelow, isCpuQuantity, isDnsLabel, isDnsSubdomain, isHashedNameBase,
   isIpv4Cidr, isNfsHost, isNonRootId, isPinnedImage, isReleaseName, isSafeAbsolutePath, isSupportedKubeVersion,
-  MAX_HASHED_NAME_BASE_LENGTH, MAX_ID, MAX_KUBE_MINOR, MAX_RELEASE_NAME_LENGTH, MIN_KUBE_MINOR, minorOf, parseBinaryQuantity,
+  MAX_HASHED_NAME_BASE_LENGTH, MAX_ID, MAX_KUBE_MINOR, MAX_RELEASE_NAME_LENGTH, MIN_KUBE_MINOR, minorOf, parseBinaryQuantity, parseDuration,
   PROMETHEUS_CHARTS, PrometheusChartName, quantityBytes, RECLAIM_POLICIES, SERVICE_TYPES,
 } from '../support/rules';
 
@@ -45,7 +45,7 @@ const binaryQuantity = text((value) => parseBinaryQuantity(value) !== undefined,
   'expected a whole number of Ki, Mi, Gi, Ti or Pi, such as 10Gi or 500Mi');
 const unixId = v.pipe(v.number(WHOLE_NUMBER), v.check(isNonRootId, `expected a whole number from 1 to ${MAX_ID} (Prometheus runs as non-root)`));
 
-const duration = text(isDuration, 'expected a whole number of s, m, h or d, such as 90s, 5m or 24h');
+const duration = text((value) => parseDuration(value) !== undefined, 'expected a whole number of s, m, h or d, such as 90s, 5m or 24h');
 
 const NfsSchema = v.strictObject({
   server: field('NFS server address (the book\'s m-k8s)', text(isNfsHost, 'expected an IPv4 address or a DNS-1123 host name')),
@@ -76,7 +76,6 @@ const PrepJobSchema = v.strictObject({
 }, MAPPING);
 
 const cpu = text(isCpuQuantity, 'expected a CPU quantity such as 250m or 1');
-const memory = binaryQuantity;
 
 /** A request above its limit; a request or limit that is itself invalid is reported on its own. */
 function exceeds(request: string, limit: string, amount: (quantity: string) => number): boolean {
@@ -87,8 +86,8 @@ const ResourcesSchema = v.pipe(
   v.strictObject({
     cpuRequest: field('the server container\'s CPU request', cpu),
     cpuLimit: field('the server container\'s CPU limit', cpu),
-    memoryRequest: field('the server container\'s memory request (docs/sizing.md)', memory),
-    memoryLimit: field('the server container\'s memory limit', memory),
+    memoryRequest: field('the server container\'s memory request (docs/sizing.md)', binaryQuantity),
+    memoryLimit: field('the server container\'s memory limit', binaryQuantity),
   }, MAPPING),
   v.forward(
     v.partialCheck([['cpuRequest'], ['cpuLimit']], (r) => !exceeds(r.cpuRequest, r.cpuLimit, cpuMillis), 'expected at most cpuLimit'),

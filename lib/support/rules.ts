@@ -187,8 +187,3 @@ export function parseDuration(value: string): WholeDuration | undefined {
   const match = DURATION.exec(value);
   return match ? { amount: Number(match[1]), unit: match[2] as WholeDuration['unit'] } : undefined;
 }
-
-/** A duration {@link parseDuration} reads. */
-export function isDuration(value: string): boolean {
-  return parseDuration(value) !== undefined;
-}

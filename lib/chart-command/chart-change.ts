@@ -21,7 +21,7 @@ import { UserError } from '../support/errors';
 import { PROMETHEUS_CHARTS, PrometheusChartName } from '../support/rules';
 import { describeChanges, folderChanges, isUnchanged } from './folder-changes';
 import { latestChartVersion, repositorySources } from './chart-versions';
-import { chartValues, ChartValues, valuesVerdict } from './values-verdict';
+import { chartValues, valuesVerdict } from './values-verdict';
 
 /** What `npm run chart` is asked to do. */
 export interface ChartChange {
@@ -154,7 +154,7 @@ function checkBookValues(name: string, version: string, context: ChartChangeCont
   if (environments.length === 0) return;
   const renderer = new HelmRenderer({ lockFile: context.lockFile, helm: context.helm });
   const values = chartValues(archive);
-  const lockedValues = locked ? lockedChartValues(locked, context.helm) : undefined;
+  const lockedValues = locked ? chartValues(ensureChart(locked, { helm: context.helm })) : undefined;
   const broken: Array<{ environment: string; key: string; setting: string; problem: string }> = [];
   context.print(`the book's values (lib/prometheus/translations.ts) on ${name}:`);
   for (const environment of environments) {
@@ -177,10 +177,6 @@ function checkBookValues(name: string, version: string, context: ChartChangeCont
     throw new UserError(`${name} ${version} no longer honours ${broken.length} book values in environment ${environments} (${keys}): `
       + 'change their rows of lib/prometheus/translations.ts (the verdict above says where each key went)');
   }
-}
-
-function lockedChartValues(locked: ChartLock, helm: HelmBinary): ChartValues {
-  return chartValues(ensureChart(locked, { helm }));
 }
 
 /** Every environment (SYNTH_ENVIRONMENTS does not narrow a lock change: every folder follows the lock). */

@@ -179,15 +179,11 @@ function parseEnvValue(value: string, defaultValue: unknown): unknown {
   return typeof defaultValue === 'number' && /^-?[0-9]+$/.test(value) ? Number(value) : value;
 }
 
-function isUnknownKey(issue: Issue): boolean {
-  return issue.type === 'strict_object' && issue.expected === 'never';
-}
-
 function describeIssue(issue: Issue, raw: PlainObject, sources: ValueSources, origin: string, texts: Map<string, string>): string {
   const at = (issue.path ?? []).map((item) => String(item.key));
   const field = at.join('.');
   const source = sourceOf(at, sources) ?? origin;
-  if (isUnknownKey(issue)) {
+  if (issue.type === 'strict_object' && issue.expected === 'never') {
     const allowed = Object.keys(getAt(BOOK_DEFAULTS, at.slice(0, -1)) as PlainObject);
     return `${source}: ${field}: unknown setting: expected one of ${allowed.join(', ')}`;
   }

@@ -65,11 +65,6 @@ export function fileDigest(file: string): string {
   return `sha256:${createHash('sha256').update(fs.readFileSync(file)).digest('hex')}`;
 }
 
-/** The mirrors to try: the option, else $CHART_MIRROR split at commas, else none. */
-function configuredMirrors(env: NodeJS.ProcessEnv = process.env): string[] {
-  return (env[CHART_MIRROR_ENV] ?? '').split(',').map((mirror) => mirror.trim()).filter((mirror) => mirror !== '');
-}
-
 function verificationFile(archive: string): string {
   return `${archive}.verified`;
 }
@@ -119,12 +114,12 @@ function pullChart(lock: ChartLock, archive: string, options: EnsureChartOptions
 }
 
 /**
- * The mirrors given (option or CHART_MIRROR) when there are any; else the lock's localMirrors that
- * exist (offline machines keep the repositories' copies there), then the repository itself. Whatever
- * the source, the digest decides.
+ * The mirrors given (option, else CHART_MIRROR's comma-separated list) when there are any; else the
+ * lock's localMirrors that exist (offline machines keep the repositories' copies there), then the
+ * repository itself. Whatever the source, the digest decides.
  */
 export function chartSources(lock: Pick<ChartSource, 'repository' | 'localMirrors'>, explicit?: readonly string[]): string[] {
-  const mirrors = explicit ?? configuredMirrors();
+  const mirrors = explicit ?? (process.env[CHART_MIRROR_ENV] ?? '').split(',').map((mirror) => mirror.trim()).filter((mirror) => mirror !== '');
   if (mirrors.length > 0) return [...mirrors];
   return [...lock.localMirrors.filter((dir) => fs.existsSync(path.join(dir, 'index.yaml'))), lock.repository];
 }

@@ -35,7 +35,7 @@ function checkObject(kubectl: Kubectl, expected: Manifest, manifests: readonly M
     const steps = recreateSteps(live, manifests, folder);
     return { name: expected.kind, ok: false, detail: `${label} exists with ${differences.join(', ')}; apply cannot change that: ${steps}` };
   }
-  if (expected.kind === 'PersistentVolume' && isReleased(live)) {
+  if (expected.kind === 'PersistentVolume' && live.status?.phase === 'Released') {
     const why = 'its old claim was deleted, so no new claim can bind it';
     return { name: expected.kind, ok: false, detail: `${label} is Released: ${why}; ${releaseCommand(live)}` };
   }
@@ -75,10 +75,6 @@ function recreateSteps(live: Manifest, manifests: readonly Manifest[], folder: s
 function writerOf(manifests: readonly Manifest[], claimName: string): string | undefined {
   const mounts = (m: Manifest) => (podSpecOf(m)?.volumes ?? []).some((volume) => volume.persistentVolumeClaim?.claimName === claimName);
   return manifests.find((m) => m.kind === 'Deployment' && mounts(m))?.metadata.name;
-}
-
-function isReleased(volume: Manifest): boolean {
-  return volume.status?.phase === 'Released';
 }
 
 /** Dropping the dead claim's uid makes the volume Available to a claim of the same name again. */

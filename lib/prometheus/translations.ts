@@ -1,4 +1,5 @@
-import { Container, findBySuffix, Manifest, PodSpec, podSpecOf, Spec } from '../manifests/manifest';
+import { isDeepStrictEqual } from 'util';
+import { Container, findBySuffix, Manifest, podSpecOf, Spec } from '../manifests/manifest';
 import { PlainObject, setAt } from '../support/object-path';
 import { minorOf, NOBODY, PrometheusChartName } from '../support/rules';
 import { findPrometheusServer } from './server';
@@ -70,14 +71,14 @@ export const SETTING_TRANSLATIONS: readonly SettingTranslation[] = [
     path: { 'edu/prometheus': 'nodeExporter.tolerations', 'prometheus-community/prometheus': 'prometheus-node-exporter.tolerations' },
     value: (settings) => controlPlaneTolerations(minorOf(settings.kubernetesVersion)),
     shows: (render, settings) => controlPlaneTaints(minorOf(settings.kubernetesVersion))
-      .every((taint) => (pod(render, NODE_EXPORTER)?.tolerations ?? []).some((t) => t.operator === 'Exists' && t.key === taint)),
+      .every((taint) => (podSpecOf(NODE_EXPORTER(render))?.tolerations ?? []).some((t) => t.operator === 'Exists' && t.key === taint)),
     appliesTo: (settings) => settings.nodeExporter,
   },
   {
     setting: '--set server.persistentVolume.existingClaim',
     path: samePath('server.persistentVolume.existingClaim'),
     value: (settings) => settings.claimName,
-    shows: (render, settings) => (pod(render, SERVER)?.volumes ?? []).some((v) => v.persistentVolumeClaim?.claimName === settings.claimName)
+    shows: (render, settings) => (podSpecOf(SERVER(render))?.volumes ?? []).some((v) => v.persistentVolumeClaim?.claimName === settings.claimName)
       && !render.some((m) => m.kind === 'PersistentVolumeClaim'),
   },
   {
@@ -85,7 +86,7 @@ export const SETTING_TRANSLATIONS: readonly SettingTranslation[] = [
     path: samePath('server.securityContext'),
     value: (settings) => ({ runAsUser: settings.uid, runAsGroup: settings.gid, fsGroup: settings.gid, runAsNonRoot: true }),
     shows: (render, settings) => {
-      const context = pod(render, SERVER)?.securityContext;
+      const context = podSpecOf(SERVER(render))?.securityContext;
       return context?.runAsUser === settings.uid && context.runAsGroup === settings.gid && context.fsGroup === settings.gid;
     },
   },
@@ -99,7 +100,7 @@ export const SETTING_TRANSLATIONS: readonly SettingTranslation[] = [
     setting: 'the LoadBalancer\'s source ranges (this app: the book\'s lab network)',
     path: samePath('server.service.loadBalancerSourceRanges'),
     value: (settings) => settings.loadBalancerSourceRanges,
-    shows: (render, settings) => sameList(serviceSpec(render)?.loadBalancerSourceRanges ?? [], settings.loadBalancerSourceRanges),
+    shows: (render, settings) => isDeepStrictEqual(serviceSpec(render)?.loadBalancerSourceRanges ?? [], settings.loadBalancerSourceRanges),
     appliesTo: (settings) => settings.serviceType === 'LoadBalancer',
   },
   {
@@ -121,7 +122,7 @@ export const SETTING_TRANSLATIONS: readonly SettingTranslation[] = [
     setting: 'node-exporter runs as nobody (this app: it reads the host\'s /proc and /sys, which nobody may read)',
     path: { 'edu/prometheus': 'nodeExporter.securityContext', 'prometheus-community/prometheus': 'prometheus-node-exporter.securityContext' },
     value: () => ({ runAsUser: NOBODY, runAsGroup: NOBODY, runAsNonRoot: true }),
-    shows: (render) => pod(render, NODE_EXPORTER)?.securityContext?.runAsUser === NOBODY,
+    shows: (render) => podSpecOf(NODE_EXPORTER(render))?.securityContext?.runAsUser === NOBODY,
     appliesTo: (settings) => settings.nodeExporter,
   },
   {
@@ -216,19 +217,11 @@ function pullPolicyRow(name: string, at: ChartPaths, workload: Workload,
   };
 }
 
-function pod(render: readonly Manifest[], workload: Workload): PodSpec | undefined {
-  return podSpecOf(workload(render));
-}
-
 /** The workload's container called `name` or "<prefix>-<name>": the charts prefix some with the release or workload name. */
 function containerNamed(render: readonly Manifest[], workload: Workload, name: string): Container | undefined {
-  return pod(render, workload)?.containers.find((c) => c.name === name || c.name.endsWith(`-${name}`));
+  return podSpecOf(workload(render))?.containers.find((c) => c.name === name || c.name.endsWith(`-${name}`));
 }
 
 function serviceSpec(render: readonly Manifest[]): Spec | undefined {
   return findBySuffix(render, 'Service', '-server')?.spec;
-}
-
-function sameList(actual: readonly string[], expected: readonly string[]): boolean {
-  return actual.length === expected.length && actual.every((entry, i) => entry === expected[i]);
 }

@@ -84,7 +84,6 @@ function readVersionMemo(): Record<string, string> {
   }
 }
 
-
 function noHelmMessage(): string {
   const install = 'install it (https://helm.sh/docs/intro/install/)';
   return `helm v3 not found: ${install} or install Go and run \`npm run tools\` to build the pinned version into tools/bin`;

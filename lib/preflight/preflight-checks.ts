@@ -15,9 +15,9 @@ import { checkUpgrade } from './upgrade-checks';
  * The book's checks (prometheus-server-preconfig.sh steps 1, 2 and 4) against a cluster, for what the
  * environment's folder (`dist/` or `dist-<name>/`) will apply: helm; the namespace; MetalLB where a
  * LoadBalancer Service needs it; Pod Security Admission letting each workload's pods in; another install's
- * cluster-scoped objects and host ports; existing
- * volumes and claims that apply could not change; a prep Job that apply would not run again; and a
- * release running from another chart (the book's, on its way to today's).
+ * cluster-scoped objects and host ports; existing volumes and claims that apply could not change; a prep
+ * Job that apply would not run again; and a release running from another chart (the book's, on its way to
+ * today's).
  */
 export function runPreflight(kubectl: Kubectl, folder: string, env: NodeJS.ProcessEnv = process.env): CheckResult[] {
   const manifests = readFolder(folder);

@@ -1,4 +1,4 @@
-import { Container } from '../manifests/manifest';
+import { Container, Manifest } from '../manifests/manifest';
 import { hasPodTemplate, ManifestPatch, withContainers, withPodSpec } from '../manifests/manifest-patch';
 import { NOBODY, PrometheusChartName } from '../support/rules';
 
@@ -8,7 +8,7 @@ import { NOBODY, PrometheusChartName } from '../support/rules';
  * policy, the server's and node-exporter's users.
  */
 
-const isNodeExporter = (kind: string, name: string) => kind === 'DaemonSet' && name.endsWith('node-exporter');
+const isNodeExporter = (manifest: Manifest) => manifest.kind === 'DaemonSet' && manifest.metadata.name.endsWith('node-exporter');
 
 /** The hardening of both charts' workloads, applied to every rendered object in order. */
 const SHARED_HARDENING: readonly ManifestPatch[] = [
@@ -48,7 +48,7 @@ const SHARED_HARDENING: readonly ManifestPatch[] = [
   {
     description: 'node-exporter mounts no service-account token',
     reason: 'it reads the host\'s /proc and /sys and never calls the Kubernetes API',
-    appliesTo: (manifest) => isNodeExporter(manifest.kind, manifest.metadata.name),
+    appliesTo: isNodeExporter,
     apply: (manifest) => withPodSpec(manifest, (spec) => ({ ...spec, automountServiceAccountToken: false })),
   },
   {
@@ -83,7 +83,7 @@ export const PROMETHEUS_HARDENING: Readonly<Record<PrometheusChartName, readonly
     {
       description: 'node-exporter gets a readiness probe (HTTP) and a liveness probe (TCP) on its metrics port',
       reason: 'the chart has none, so a hung exporter would look healthy and its node would silently lose its metrics',
-      appliesTo: (manifest) => isNodeExporter(manifest.kind, manifest.metadata.name),
+      appliesTo: isNodeExporter,
       apply: (manifest) => withContainers(manifest, () => true, (container) => ({
         ...container,
         // Ready when it answers HTTP; alive while it accepts connections, so a slow scrape does not restart it.

@@ -160,7 +160,7 @@ function checkBookValues(name: string, version: string, context: ChartChangeCont
   for (const environment of environments) {
     const settings = prometheusSettings(environment.config);
     const render = parseDocuments(renderer.template(prometheusTemplateRequest(settings))).map((document) => document.value as Manifest);
-    for (const row of valuesVerdict({ chart, settings, render, values, lockedValues })) {
+    for (const row of valuesVerdict({ settings, render, values, lockedValues })) {
       const verdict = row.problem ? `NOT IN EFFECT: ${row.key} (${row.setting}): ${row.problem}` : `in effect: ${row.key} (${row.setting})`;
       context.print(`  ${environment.name}: ${verdict}`);
       if (row.problem) broken.push({ environment: environment.name, key: row.key, setting: row.setting, problem: row.problem });

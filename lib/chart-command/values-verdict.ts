@@ -4,7 +4,6 @@ import { parseYaml } from '../manifests/yaml';
 import type { PrometheusSettings } from '../prometheus/settings';
 import { SETTING_TRANSLATIONS } from '../prometheus/translations';
 import { getAt, isPlainObject, PlainObject } from '../support/object-path';
-import { PrometheusChartName } from '../support/rules';
 
 /*
  * The values table's verdict on a chart version: for each of the book's values (each row of
@@ -50,7 +49,7 @@ export function chartValues(archive: string): ChartValues {
 
 /** What to judge: a render of the chart for one environment's settings, and the chart's values before and after. */
 export interface VerdictInput {
-  readonly chart: PrometheusChartName;
+  /** The environment's settings; their chart is the one judged. */
   readonly settings: PrometheusSettings;
   /** The objects `helm template` printed with the book's values. */
   readonly render: readonly Manifest[];
@@ -63,7 +62,7 @@ export interface VerdictInput {
 /** Every row that applies to the settings, in the table's order, with its verdict. */
 export function valuesVerdict(input: VerdictInput): RowVerdict[] {
   return SETTING_TRANSLATIONS.filter((row) => row.appliesTo?.(input.settings) ?? true).map((row) => {
-    const key = row.path[input.chart];
+    const key = row.path[input.settings.chart];
     if (row.shows(input.render, input.settings)) return { setting: row.setting, key };
     return { setting: row.setting, key, problem: whyUnseen(key, input) };
   });

@@ -98,6 +98,7 @@ function code(text: string): string {
   return `\`${text}\``;
 }
 
-function escapeCell(text: string): string {
+/** Text as one cell of a markdown table: its pipes escaped. */
+export function escapeCell(text: string): string {
   return text.replace(/\|/g, '\\|');
 }

@@ -1,3 +1,4 @@
+import { escapeCell } from '../config/reference';
 import { PROMETHEUS_CHARTS } from '../support/rules';
 import { SETTING_TRANSLATIONS } from './translations';
 import { PrometheusSettings } from './settings';
@@ -31,8 +32,4 @@ export function translationReference(settings: PrometheusSettings): string {
     lines.push(`| ${escapeCell(row.setting)} | ${paths.join(' | ')} | ${escapeCell(value)} |`);
   }
   return `${lines.join('\n')}\n`;
-}
-
-function escapeCell(text: string): string {
-  return text.replace(/\|/g, '\\|');
 }

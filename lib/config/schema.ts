@@ -77,11 +77,7 @@ const PrepJobSchema = v.strictObject({
 
 const cpu = text(isCpuQuantity, 'expected a CPU quantity such as 250m or 1');
 
-/** A request above its limit; a request or limit that is itself invalid is reported on its own. */
-function exceeds(request: string, limit: string, amount: (quantity: string) => number): boolean {
-  return amount(request) > amount(limit);
-}
-
+// A request above its limit is refused; `!(request > limit)`, so an invalid one is reported on its own.
 const ResourcesSchema = v.pipe(
   v.strictObject({
     cpuRequest: field('the server container\'s CPU request', cpu),
@@ -90,11 +86,11 @@ const ResourcesSchema = v.pipe(
     memoryLimit: field('the server container\'s memory limit', binaryQuantity),
   }, MAPPING),
   v.forward(
-    v.partialCheck([['cpuRequest'], ['cpuLimit']], (r) => !exceeds(r.cpuRequest, r.cpuLimit, cpuMillis), 'expected at most cpuLimit'),
+    v.partialCheck([['cpuRequest'], ['cpuLimit']], (r) => !(cpuMillis(r.cpuRequest) > cpuMillis(r.cpuLimit)), 'expected at most cpuLimit'),
     ['cpuRequest'],
   ),
   v.forward(
-    v.partialCheck([['memoryRequest'], ['memoryLimit']], (r) => !exceeds(r.memoryRequest, r.memoryLimit, quantityBytes),
+    v.partialCheck([['memoryRequest'], ['memoryLimit']], (r) => !(quantityBytes(r.memoryRequest) > quantityBytes(r.memoryLimit)),
       'expected at most memoryLimit'),
     ['memoryRequest'],
   ),

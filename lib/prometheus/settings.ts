@@ -1,16 +1,9 @@
+import type { Config } from '../config/schema';
 import type { TemplateRequest } from '../helm/helm-template';
 import { PrometheusChartName, ServiceType } from '../support/rules';
 import { translatedValues } from './translations';
 
 /* What the Prometheus chart is rendered with, as plain data: the construct's settings, and the render they ask for. */
-
-/** The server's CPU and memory, as quantities (the config's prometheus.resources). */
-export interface ServerResources {
-  readonly cpuRequest: string;
-  readonly cpuLimit: string;
-  readonly memoryRequest: string;
-  readonly memoryLimit: string;
-}
 
 /**
  * What an install of the book's Prometheus varies by, every one set (the config's schema holds the book's
@@ -27,8 +20,8 @@ export interface PrometheusSettings {
   readonly uid: number;
   /** gid the server runs as, and its fsGroup. @default none, required */
   readonly gid: number;
-  /** The server container's CPU and memory. @default none, required */
-  readonly resources: ServerResources;
+  /** The server container's CPU and memory, as quantities. @default none, required */
+  readonly resources: Config['prometheus']['resources'];
   /** Helm release name. @default none, required */
   readonly releaseName: string;
   /** Namespace of the release. @default none, required */

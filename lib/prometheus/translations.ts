@@ -36,6 +36,8 @@ const NODE_EXPORTER: Workload = (render) => findBySuffix(render, 'DaemonSet', '-
 const KUBE_STATE_METRICS: Workload = (render) => findBySuffix(render, 'Deployment', '-kube-state-metrics');
 const PUSHGATEWAY: Workload = (render) => findBySuffix(render, 'Deployment', '-pushgateway');
 const ALERTMANAGER_KINDS = ['Deployment', 'StatefulSet'];
+/** Where each chart keeps node-exporter's values: today's under its subchart's name. */
+const NODE_EXPORTER_VALUES: ChartPaths = { 'edu/prometheus': 'nodeExporter', 'prometheus-community/prometheus': 'prometheus-node-exporter' };
 
 /** The server's flags: the book's no-lockfile, plus the chart default the book's `--set extraFlags[0]` dropped. */
 const SERVER_FLAGS: readonly string[] = ['web.enable-lifecycle', 'storage.tsdb.no-lockfile'];
@@ -68,7 +70,7 @@ export const SETTING_TRANSLATIONS: readonly SettingTranslation[] = [
   },
   {
     setting: '--set nodeExporter.tolerations[0]: the control plane\'s taint (docs/kubernetes-versions.md)',
-    path: { 'edu/prometheus': 'nodeExporter.tolerations', 'prometheus-community/prometheus': 'prometheus-node-exporter.tolerations' },
+    path: under(NODE_EXPORTER_VALUES, 'tolerations'),
     value: (settings) => controlPlaneTolerations(minorOf(settings.kubernetesVersion)),
     shows: (render, settings) => controlPlaneTaints(minorOf(settings.kubernetesVersion))
       .every((taint) => (podSpecOf(NODE_EXPORTER(render))?.tolerations ?? []).some((t) => t.operator === 'Exists' && t.key === taint)),
@@ -114,13 +116,13 @@ export const SETTING_TRANSLATIONS: readonly SettingTranslation[] = [
   },
   {
     setting: 'node-exporter on or off (this app: off for a second install on one cluster)',
-    path: { 'edu/prometheus': 'nodeExporter.enabled', 'prometheus-community/prometheus': 'prometheus-node-exporter.enabled' },
+    path: under(NODE_EXPORTER_VALUES, 'enabled'),
     value: (settings) => settings.nodeExporter,
     shows: (render, settings) => (NODE_EXPORTER(render) !== undefined) === settings.nodeExporter,
   },
   {
     setting: 'node-exporter runs as nobody (this app: it reads the host\'s /proc and /sys, which nobody may read)',
-    path: { 'edu/prometheus': 'nodeExporter.securityContext', 'prometheus-community/prometheus': 'prometheus-node-exporter.securityContext' },
+    path: under(NODE_EXPORTER_VALUES, 'securityContext'),
     value: () => ({ runAsUser: NOBODY, runAsGroup: NOBODY, runAsNonRoot: true }),
     shows: (render) => podSpecOf(NODE_EXPORTER(render))?.securityContext?.runAsUser === NOBODY,
     appliesTo: (settings) => settings.nodeExporter,
@@ -140,8 +142,7 @@ export const SETTING_TRANSLATIONS: readonly SettingTranslation[] = [
     },
     shows: (render, settings) => containerNamed(render, SERVER, 'server')?.resources?.limits?.memory === settings.resources.memoryLimit,
   },
-  resourceRow('node-exporter', { 'edu/prometheus': 'nodeExporter', 'prometheus-community/prometheus': 'prometheus-node-exporter' },
-    NODE_EXPORTER, SIDE_CONTAINERS.nodeExporter, (settings) => settings.nodeExporter),
+  resourceRow('node-exporter', NODE_EXPORTER_VALUES, NODE_EXPORTER, SIDE_CONTAINERS.nodeExporter, (settings) => settings.nodeExporter),
   resourceRow('configmap-reload', samePath('configmapReload.prometheus'), SERVER, SIDE_CONTAINERS.configReload),
   resourceRow('kube-state-metrics', samePath('kube-state-metrics'), KUBE_STATE_METRICS, SIDE_CONTAINERS.kubeStateMetrics),
   {
@@ -156,8 +157,7 @@ export const SETTING_TRANSLATIONS: readonly SettingTranslation[] = [
   },
   pullPolicyRow('server', samePath('server'), SERVER),
   pullPolicyRow('configmap-reload', samePath('configmapReload.prometheus'), SERVER),
-  pullPolicyRow('node-exporter', { 'edu/prometheus': 'nodeExporter', 'prometheus-community/prometheus': 'prometheus-node-exporter' },
-    NODE_EXPORTER, (settings) => settings.nodeExporter),
+  pullPolicyRow('node-exporter', NODE_EXPORTER_VALUES, NODE_EXPORTER, (settings) => settings.nodeExporter),
   pullPolicyRow('kube-state-metrics', samePath('kube-state-metrics'), KUBE_STATE_METRICS),
 ];
 

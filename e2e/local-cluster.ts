@@ -55,7 +55,7 @@ export interface LocalClusterOptions {
   /** Nodes for kwok to simulate; with any, the controllers and the scheduler run too. @default none: the API only */
   readonly nodes?: readonly SimulatedNode[];
   /**
-   * An address of the network namespace this process runs in (one the e2e made, see e2e/pod-network.ts) that
+   * An address of the network namespace this process runs in (one the e2e made, see PodRunner.createNetwork) that
    * the API server listens on and advertises besides 127.0.0.1, for the pods e2e/pod-runner.ts starts.
    * @default none: 127.0.0.1 only
    */

@@ -26,11 +26,11 @@ function wavesOf(manifests: readonly Manifest[]): Map<string, number> {
 export function argoCdSteps(cluster: LocalCluster): { objects: number; commits: number } {
   const { kubectl } = cluster;
   expectSuccess(kubectl(['label', '--overwrite', 'namespace', 'default', `${POD_SECURITY_ENFORCE_LABEL}=privileged`]), 'label default');
-  const outdir = synthWith({ SYNTH_ENVIRONMENTS: 'lab' });
+  const outdir = synthWith(cluster.release, { SYNTH_ENVIRONMENTS: 'lab' });
   const lab = readInstall(environmentOutdir(outdir, 'lab'));
-  const changedOutdir = synthWith({ SYNTH_ENVIRONMENTS: 'lab', BOOK_OWNER_UID: '1001', BOOK_OWNER_GID: '1001' });
+  const changedOutdir = synthWith(cluster.release, { SYNTH_ENVIRONMENTS: 'lab', BOOK_OWNER_UID: '1001', BOOK_OWNER_GID: '1001' });
   const changed = readInstall(environmentOutdir(changedOutdir, 'lab'));
-  const otherOutdir = synthWith({ SYNTH_ENVIRONMENTS: 'staging', BOOK_PROMETHEUS_NODE_EXPORTER: 'false' });
+  const otherOutdir = synthWith(cluster.release, { SYNTH_ENVIRONMENTS: 'staging', BOOK_PROMETHEUS_NODE_EXPORTER: 'false' });
   const other = readInstall(environmentOutdir(otherOutdir, 'staging'));
   let commits = 0;
   try {

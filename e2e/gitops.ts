@@ -21,8 +21,8 @@ const SECOND = { environment: 'staging', namespace: 'monitoring' };
 const NODES = BOOK_LAB_NODES.map((node) => node.name);
 
 /** The second environment synthesized for this run's target, as an install on a cluster that has a node-exporter already. */
-function secondInstall(settings: Record<string, string> = {}): Install {
-  const outdir = synthWith({ SYNTH_ENVIRONMENTS: SECOND.environment, BOOK_PROMETHEUS_NODE_EXPORTER: 'false', ...settings });
+function secondInstall(cluster: LocalCluster, settings: Record<string, string> = {}): Install {
+  const outdir = synthWith(cluster.release, { SYNTH_ENVIRONMENTS: SECOND.environment, BOOK_PROMETHEUS_NODE_EXPORTER: 'false', ...settings });
   return readInstall(environmentOutdir(outdir, SECOND.environment));
 }
 
@@ -48,8 +48,8 @@ function resourceVersions(cluster: LocalCluster, folders: readonly string[]): Re
 
 /** Two installs on the lab's cluster with kubectl: the second in its own namespace, neither rewriting the other. */
 export function sharedClusterSteps(cluster: LocalCluster, lab: Install): void {
-  const withExporter = secondInstall({ BOOK_PROMETHEUS_NODE_EXPORTER: 'true' });
-  const second = secondInstall();
+  const withExporter = secondInstall(cluster, { BOOK_PROMETHEUS_NODE_EXPORTER: 'true' });
+  const second = secondInstall(cluster);
   try {
     step('preflight of a second install with its own node-exporter names the lab\'s, which holds host port 9100, and the setting that avoids it', () => {
       const result = preflight(cluster, SECOND.environment, synthOutdir(withExporter));
@@ -102,12 +102,12 @@ function claimAndVolume(cluster: LocalCluster, namespace: string, claim: string)
  */
 export function fluxSteps(cluster: LocalCluster): { objects: number; commits: number } {
   expectSuccess(cluster.kubectl(['label', '--overwrite', 'namespace', 'default', `${POD_SECURITY_ENFORCE_LABEL}=privileged`]), 'label default');
-  const outdir = synthWith({ SYNTH_ENVIRONMENTS: 'lab,today' });
+  const outdir = synthWith(cluster.release, { SYNTH_ENVIRONMENTS: 'lab,today' });
   const lab = readInstall(environmentOutdir(outdir, 'lab'));
   const today = readInstall(environmentOutdir(outdir, 'today'));
-  const changedOutdir = synthWith({ SYNTH_ENVIRONMENTS: 'lab', BOOK_OWNER_UID: '1001', BOOK_OWNER_GID: '1001' });
+  const changedOutdir = synthWith(cluster.release, { SYNTH_ENVIRONMENTS: 'lab', BOOK_OWNER_UID: '1001', BOOK_OWNER_GID: '1001' });
   const changed = readInstall(environmentOutdir(changedOutdir, 'lab'));
-  const second = secondInstall();
+  const second = secondInstall(cluster);
   const broken = path.join(path.dirname(outdir), 'broken');
   let commits = 0;
   try {

@@ -15,7 +15,7 @@ import { Manifest } from '../lib/manifests/manifest';
 import { POD_SECURITY_ENFORCE_LABEL } from '../lib/manifests/metadata';
 import { PROJECT_ROOT } from '../lib/support/project-root';
 import { parseDocuments } from '../lib/manifests/yaml';
-import { expectExit, expectLine, expectSuccess, literal, passedChecks, preflight, prove, step, synthWith } from './check';
+import { expectExit, expectLine, expectSuccess, literal, passedChecks, preflight, step, synthWith } from './check';
 import { claimBound, deploymentAvailable, jobComplete, nodeExporterOn, noPendingPods, waitFor } from './converge';
 import { configChangeSteps, namespaceSteps } from './day2';
 import { argoCdSteps } from './argocd-steps';
@@ -55,19 +55,19 @@ function runSteps(cluster: LocalCluster, outdir: string): string[] {
   const facts = [`${BOOK_LAB_NODES.length} nodes`];
 
   step('preflight without MetalLB fails, naming metallb-system', () => {
-    const result = preflight(cluster, ENVIRONMENT);
+    const result = preflight(cluster, ENVIRONMENT, outdir);
     expectExit(result, 1, 'preflight');
     expectLine(result.stdout, /^FAIL {2}metallb: namespace metallb-system not found: install MetalLB/);
     expectLine(result.stdout, /^ok {4}helm: helm v3\./);
     expectLine(result.stdout, /^ok {4}PersistentVolume: PersistentVolume prometheus-server does not exist yet/);
   });
 
-  podSecuritySteps(cluster);
+  podSecuritySteps(cluster, outdir);
   facts.push('Pod Security baseline by default');
 
   step('preflight with MetalLB passes', () => {
     expectSuccess(kubectl(['create', 'namespace', 'metallb-system']), 'create namespace');
-    const result = preflight(cluster, ENVIRONMENT);
+    const result = preflight(cluster, ENVIRONMENT, outdir);
     expectExit(result, 0, 'preflight');
     expectLine(result.stdout, /^ok {4}metallb: namespace metallb-system exists/);
   });
@@ -78,7 +78,7 @@ function runSteps(cluster: LocalCluster, outdir: string): string[] {
       'spec: {capacity: {storage: 10Gi}, accessModes: [ReadWriteMany], nfs: {server: 192.168.1.10, path: /nfs_shared/other}}', '',
     ].join('\n');
     expectSuccess(kubectl(['create', '-f', '-'], conflicting), 'create conflicting PV');
-    const result = preflight(cluster, ENVIRONMENT);
+    const result = preflight(cluster, ENVIRONMENT, outdir);
     expectExit(result, 1, 'preflight');
     const conflict = 'PersistentVolume prometheus-server exists with spec.nfs.path "/nfs_shared/other" (dist/ has "/nfs_shared/prometheus/server")';
     expectLine(result.stdout, new RegExp(`^FAIL {2}PersistentVolume: ${literal(conflict)}`));
@@ -115,7 +115,7 @@ function runSteps(cluster: LocalCluster, outdir: string): string[] {
   });
 
   step('preflight passes against the applied objects', () => {
-    const result = preflight(cluster, ENVIRONMENT);
+    const result = preflight(cluster, ENVIRONMENT, outdir);
     expectExit(result, 0, 'preflight');
     expectLine(result.stdout, /^ok {4}PersistentVolumeClaim: PersistentVolumeClaim prometheus-server exists and matches dist\//);
   });
@@ -134,7 +134,7 @@ function runSteps(cluster: LocalCluster, outdir: string): string[] {
   sharedClusterSteps(cluster, install);
   facts.push('two installs on one cluster');
 
-  const changedDist = configChangeSteps(cluster, install);
+  const changedDist = configChangeSteps(cluster, install, outdir);
   facts.push('uid change converged', 'storage-size change refused by preflight');
   try {
     const changed = readInstall(changedDist);
@@ -164,10 +164,10 @@ function runSteps(cluster: LocalCluster, outdir: string): string[] {
  * Pod Security on the default namespace, which the lab does not create: under the cluster's "baseline",
  * preflight names node-exporter's pods as rejected and the one command that admits them.
  */
-function podSecuritySteps(cluster: LocalCluster): void {
+function podSecuritySteps(cluster: LocalCluster, outdir: string): void {
   const command = `kubectl label --overwrite namespace default ${POD_SECURITY_ENFORCE_LABEL}=privileged`;
   step('preflight names the pods Pod Security "baseline" would reject in namespace default, and the command that admits them', () => {
-    const result = preflight(cluster, ENVIRONMENT);
+    const result = preflight(cluster, ENVIRONMENT, outdir);
     expectExit(result, 1, 'preflight');
     const rejected = 'namespace default enforces Pod Security "baseline", which rejects the pods of DaemonSet prometheus-node-exporter '
       + '(host namespaces';
@@ -177,15 +177,16 @@ function podSecuritySteps(cluster: LocalCluster): void {
   });
   step('after that command, preflight finds every pod admitted', () => {
     expectSuccess(cluster.kubectl(command.split(' ').slice(1)), command);
-    const result = preflight(cluster, ENVIRONMENT);
+    const result = preflight(cluster, ENVIRONMENT, outdir);
     if (/^FAIL {2}pod-security/m.test(result.stdout)) throw new Error(`still rejected:\n${result.stdout}`);
   });
 }
 
 /** The environment in its own namespace, onto a fresh control plane of its target: it converges as it is. */
 function ownNamespaceSteps(cluster: LocalCluster): void {
-  namespaceSteps(cluster, OTHER.environment, OTHER.namespace);
-  convergedSteps(cluster, readInstall(environmentOutdir(path.join(PROJECT_ROOT, 'dist'), OTHER.environment)), BOOK_LAB_NODES);
+  const committed = path.join(PROJECT_ROOT, 'dist');
+  namespaceSteps(cluster, OTHER.environment, OTHER.namespace, committed);
+  convergedSteps(cluster, readInstall(environmentOutdir(committed, OTHER.environment)), BOOK_LAB_NODES);
 }
 
 async function withCluster<T>(options: LocalClusterOptions, body: (cluster: LocalCluster) => T | Promise<T>): Promise<T> {
@@ -215,11 +216,10 @@ async function programsPart(release: Release): Promise<string> {
   const controlPlane = BOOK_LAB_NODES.find((node) => node.controlPlane)?.internalIp ?? '';
   PodRunner.createNetwork(controlPlane);
   const environments = programsEnvironments(release);
-  const outdir = synthWith({ SYNTH_ENVIRONMENTS: environments.join(',') });
+  const outdir = synthWith(release, { SYNTH_ENVIRONMENTS: environments.join(',') });
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-programs-'));
   const runs: ProgramsRun[] = [];
   try {
-    prove(release, outdir);
     for (const environment of environments) {
       process.stdout.write(`# ${environment}: its programs, from the pods the API server stores\n`);
       runs.push(await withCluster({ release, nodes: BOOK_LAB_NODES, podFacingAddress: controlPlane }, async (cluster) => {
@@ -254,7 +254,7 @@ function cdk8sStdoutStep(DIST: string): void {
 /** The committed dist/ when the lab already targets the release, else the lab synthesized for it. */
 function labOutputFor(release: Release, labTarget: string): { outdir: string; temporary: boolean } {
   if (release.target === labTarget) return { outdir: path.join(PROJECT_ROOT, 'dist'), temporary: false };
-  return { outdir: synthWith({ SYNTH_ENVIRONMENTS: ENVIRONMENT }), temporary: true };
+  return { outdir: synthWith(release, { SYNTH_ENVIRONMENTS: ENVIRONMENT }), temporary: true };
 }
 
 /** One cluster's worth of checks: run by a process of its own, side by side with the others. */
@@ -268,7 +268,6 @@ function configuredTargets(): Map<string, string> {
 async function runPart(part: Part, release: Release): Promise<void> {
   const started = Date.now();
   const facts: string[] = [];
-  prove(release, path.join(PROJECT_ROOT, 'dist'));
   if (part === 'staging') {
     await withCluster({ release, nodes: BOOK_LAB_NODES }, ownNamespaceSteps);
     facts.push(`${OTHER.environment} converged in namespace ${OTHER.namespace} on ${release.version}`);
@@ -280,8 +279,7 @@ async function runPart(part: Part, release: Release): Promise<void> {
     facts.push(await programsPart(release));
   } else if (part === 'upgrade') {
     // The lab and today, both synthesized for this release's target.
-    const outdir = synthWith({ SYNTH_ENVIRONMENTS: `${ENVIRONMENT},${TODAY}` });
-    prove(release, outdir);
+    const outdir = synthWith(release, { SYNTH_ENVIRONMENTS: `${ENVIRONMENT},${TODAY}` });
     try {
       const upgrade = await withCluster({ release, nodes: BOOK_LAB_NODES }, (cluster) => upgradeSteps(cluster, outdir, BOOK_LAB_NODES));
       facts.push(`the book's install upgraded to today's chart in ${upgrade.steps} printed steps on ${release.version}, same claim and volume, `
@@ -291,7 +289,6 @@ async function runPart(part: Part, release: Release): Promise<void> {
     }
   } else {
     const { outdir, temporary } = labOutputFor(release, configuredTargets().get(ENVIRONMENT) ?? '');
-    prove(release, outdir);
     try {
       if (part === 'lab') {
         facts.push(...await withCluster({ release, nodes: BOOK_LAB_NODES }, (cluster) => runSteps(cluster, outdir)));

@@ -98,6 +98,8 @@ interface Holder {
   readonly pid: number;
   /** The bridge's end of the veth pair into its network namespace, where it has one of its own. */
   readonly link?: string;
+  /** That network namespace, as /proc/<pid>/ns/net names it (`net:[inode]`). */
+  readonly netns?: string;
 }
 
 /** One container's way to start: the command (run as root in this namespace) and the folder it logs to. */
@@ -289,12 +291,17 @@ export class PodRunner {
     this.endSandbox(running.holder);
   }
 
-  /** Stops every pod and namespace holder it started. */
+  /**
+   * Stops every pod and namespace holder it started, each of them even when another fails to stop; not waiting for the
+   * kernel to tear the namespaces down, since nothing starts after this.
+   */
   async stopAll(): Promise<void> {
-    for (const running of [...this.running]) this.stop(running);
-    await Promise.all([...this.holders, ...this.nodeNamespaces.values()].map((holder) => stopProcess(holder.launcher)));
+    const processes = [...this.running.flatMap((running) => [...running.processes.values()]),
+      ...[...this.holders, ...this.nodeNamespaces.values()].map((holder) => holder.launcher)];
+    this.running.length = 0;
     this.holders.length = 0;
     this.nodeNamespaces.clear();
+    await Promise.all(processes.map((child) => stopProcess(child)));
   }
 
   private podDir(pod: StoredPod): string {
@@ -321,7 +328,8 @@ export class PodRunner {
       throw new Error(`${address}, the address of pod ${pod.metadata.name}, already answers on ${BRIDGE}: another sandbox still holds it`);
     }
     const holder = this.spawnHolder(command);
-    const sandbox = pod.spec.hostNetwork ? holder : { ...holder, link: this.plugIn(holder.pid, address) };
+    const sandbox = pod.spec.hostNetwork ? holder
+      : { ...holder, link: this.plugIn(holder.pid, address), netns: fs.readlinkSync(`/proc/${holder.pid}/ns/net`) };
     this.holders.push(sandbox);
     return sandbox;
   }
@@ -335,8 +343,11 @@ export class PodRunner {
     if (!link) return;
     waitFor(`the network namespace behind ${link} gone`, () => {
       const shown = spawnSync('ip', ['-o', 'link', 'show', 'dev', link], { encoding: 'utf8' });
-      return shown.status === 0 ? `${link} is still on ${BRIDGE}: a process still holds the stopped pod's address` : undefined;
-    }, 15_000);
+      if (shown.status !== 0) return undefined;
+      const inside = processesIn(holder.netns ?? '');
+      return `${link} is still on ${BRIDGE}: ${inside.length > 0 ? `held by ${inside.join(', ')}` : 'no process in it, the kernel still tearing it down'}`;
+      // The kernel tears a network namespace down in the background, after RCU grace periods: seconds on a loaded machine.
+    }, 60_000);
   }
 
   /** The pid of the process holding a worker node's network namespace, made on first use. */
@@ -583,6 +594,17 @@ function childPidOrZero(launcher: ChildProcess): number {
   } catch {
     return 0;
   }
+}
+
+/** The processes in a network namespace, as "pid (comm)". */
+function processesIn(netns: string): string[] {
+  return fs.readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).filter((pid) => {
+    try {
+      return fs.readlinkSync(`/proc/${pid}/ns/net`) === netns;
+    } catch {
+      return false;
+    }
+  }).map((pid) => `${pid} (${readComm(Number(pid))})`);
 }
 
 /** Stops a process started under tied-to-parent.sh and waits, synchronously as the checks do, until it has ended. */

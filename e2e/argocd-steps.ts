@@ -26,11 +26,11 @@ function wavesOf(manifests: readonly Manifest[]): Map<string, number> {
 export function argoCdSteps(cluster: LocalCluster): { objects: number; commits: number } {
   const { kubectl } = cluster;
   expectSuccess(kubectl(['label', '--overwrite', 'namespace', 'default', `${POD_SECURITY_ENFORCE_LABEL}=privileged`]), 'label default');
-  const outdir = synthWith({ SYNTH_ENVIRONMENTS: 'lab' });
+  const outdir = synthWith(cluster.release, { SYNTH_ENVIRONMENTS: 'lab' });
   const lab = readInstall(environmentOutdir(outdir, 'lab'));
-  const changedOutdir = synthWith({ SYNTH_ENVIRONMENTS: 'lab', BOOK_OWNER_UID: '1001', BOOK_OWNER_GID: '1001' });
+  const changedOutdir = synthWith(cluster.release, { SYNTH_ENVIRONMENTS: 'lab', BOOK_OWNER_UID: '1001', BOOK_OWNER_GID: '1001' });
   const changed = readInstall(environmentOutdir(changedOutdir, 'lab'));
-  const otherOutdir = synthWith({ SYNTH_ENVIRONMENTS: 'staging', BOOK_PROMETHEUS_NODE_EXPORTER: 'false' });
+  const otherOutdir = synthWith(cluster.release, { SYNTH_ENVIRONMENTS: 'staging', BOOK_PROMETHEUS_NODE_EXPORTER: 'false' });
   const other = readInstall(environmentOutdir(otherOutdir, 'staging'));
   let commits = 0;
   try {
@@ -93,8 +93,13 @@ export function argoCdSteps(cluster: LocalCluster): { objects: number; commits: 
       if (jobs.includes(lab.job)) throw new Error(`the old Job ${lab.job} was not pruned: ${jobs.join(', ')}`);
     });
 
-    step('the Application moved to another folder (dist-staging) prunes the lab\'s workloads, never its volume or claim (Prune=false)', () => {
-      const claim = getJson<Manifest & { spec: { volumeName: string } }>(kubectl, ['-n', lab.namespace, 'get', 'pvc', lab.claim]);
+    step('the Application moved to another folder (dist-staging) prunes the lab\'s workloads, never its volume or claim (Prune=false): '
+      + 'both the same objects (uids), neither being deleted', () => {
+      const claimAndVolume = (): Manifest[] => {
+        const claim = getJson<Manifest & { spec: { volumeName: string } }>(kubectl, ['-n', lab.namespace, 'get', 'pvc', lab.claim]);
+        return [claim, getJson<Manifest>(kubectl, ['get', 'pv', claim.spec.volumeName])];
+      };
+      const before = claimAndVolume();
       commit = repository.commit('a second environment', { 'dist-staging': other.folder });
       commits += 1;
       argo.application(repository.url, 'dist-staging');
@@ -104,9 +109,12 @@ export function argoCdSteps(cluster: LocalCluster): { objects: number; commits: 
       waitFor('the other install\'s claim Bound', claimBound(kubectl, other.namespace, other.claim));
       const left = getJson<{ items: Manifest[] }>(kubectl, ['-n', lab.namespace, 'get', 'deployments,jobs']).items;
       if (left.length > 0) throw new Error(`the lab's workloads were not pruned: ${left.map((o) => o.metadata.name).join(', ')}`);
-      const kept = getJson<Manifest & { spec: { volumeName: string } }>(kubectl, ['-n', lab.namespace, 'get', 'pvc', lab.claim]);
-      expectSuccess(kubectl(['get', 'pv', claim.spec.volumeName]), 'the lab\'s volume');
-      if (kept.metadata.uid !== claim.metadata.uid) throw new Error('the lab\'s claim was replaced');
+      // A pruned claim or volume is not gone at once: the protection finalizers keep it Terminating, with a deletionTimestamp.
+      claimAndVolume().forEach((kept, index) => {
+        const what = `the lab's ${kept.kind} ${kept.metadata.name}`;
+        if (kept.metadata.uid !== before[index].metadata.uid) throw new Error(`${what} was replaced: uid ${before[index].metadata.uid} -> ${kept.metadata.uid}`);
+        if (kept.metadata.deletionTimestamp) throw new Error(`${what} is being deleted (deletionTimestamp ${kept.metadata.deletionTimestamp})`);
+      });
     });
   } finally {
     for (const dir of [outdir, changedOutdir, otherOutdir]) fs.rmSync(path.dirname(dir), { recursive: true, force: true });

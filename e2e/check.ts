@@ -50,26 +50,11 @@ export function literal(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
-/** The release being proved, and the folder (dist/ or a temporary one) that holds its environments' output. */
-interface Proving {
-  readonly release: Release;
-  readonly outdir: string;
-}
-
-let proving: Proving | undefined;
-
-/** From now on, synths target this release and preflight reads this folder. */
-export function prove(release: Release, outdir: string): void {
-  proving = { release, outdir };
-}
-
-function current(): Proving {
-  if (!proving) throw new Error('prove() names the release first');
-  return proving;
-}
-
-/** `npm run preflight -- <environment>` against the cluster, with its kubectl, reading environment folders under `outdir`. */
-export function preflight(cluster: LocalCluster, environment: string, outdir = current().outdir): CommandResult {
+/**
+ * `npm run preflight -- <environment>` against the cluster, with its kubectl, reading environment folders under `outdir`
+ * (dist/, or the temporary one a synth for the cluster's release wrote).
+ */
+export function preflight(cluster: LocalCluster, environment: string, outdir: string): CommandResult {
   const result = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'build', 'preflight.js'), environment], {
     cwd: PROJECT_ROOT,
     encoding: 'utf8',
@@ -78,16 +63,13 @@ export function preflight(cluster: LocalCluster, environment: string, outdir = c
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/**
- * Synthesizes with extra settings into a fresh temporary dist/, as a user who changed config would,
- * for the release being proved.
- */
-export function synthWith(settings: Record<string, string>): string {
+/** Synthesizes with extra settings into a fresh temporary dist/, as a user who changed config would, for the release's target. */
+export function synthWith(release: Release, settings: Record<string, string>): string {
   const outdir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-synth-')), 'dist');
   const result = spawnSync(process.execPath, SYNTH_NODE_ARGS, {
     cwd: PROJECT_ROOT,
     encoding: 'utf8',
-    env: { ...process.env, BOOK_KUBERNETES_VERSION: current().release.target, ...settings, CDK8S_OUTDIR: outdir },
+    env: { ...process.env, BOOK_KUBERNETES_VERSION: release.target, ...settings, CDK8S_OUTDIR: outdir },
   });
   expectSuccess({ status: result.status, stdout: result.stdout, stderr: result.stderr }, `synth with ${JSON.stringify(settings)}`);
   return outdir;

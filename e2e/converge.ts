@@ -1,5 +1,3 @@
-import { SYNC_WAVE_ANNOTATION } from '../lib/manifests/metadata';
-import { Manifest } from '../lib/manifests/manifest';
 import { sleepSync } from './processes';
 import { CommandResult, expectSuccess } from './check';
 
@@ -101,32 +99,6 @@ export function serverPods(kubectl: Kubectl, namespace: string): Array<{ created
     createdAt: new Date(pod.metadata.creationTimestamp ?? 0),
     runAsUser: (pod.spec?.securityContext as { runAsUser?: number } | undefined)?.runAsUser,
   }));
-}
-
-/** When the Job completed. */
-export function jobCompletedAt(kubectl: Kubectl, namespace: string, job: string): Date {
-  return new Date(getJson<Item>(kubectl, ['-n', namespace, 'get', 'job', job]).status?.completionTime ?? 0);
-}
-
-/** The objects grouped by Argo CD sync wave, lowest first (no annotation is wave 0). */
-export function syncWaves(manifests: readonly Manifest[]): Manifest[][] {
-  const byWave = new Map<number, Manifest[]>();
-  for (const manifest of manifests) {
-    const wave = Number(manifest.metadata.annotations?.[SYNC_WAVE_ANNOTATION] ?? '0');
-    byWave.set(wave, [...(byWave.get(wave) ?? []), manifest]);
-  }
-  return [...byWave.keys()].sort((a, b) => a - b).map((wave) => byWave.get(wave) ?? []);
-}
-
-/** Argo CD's health of one applied object, as a probe; objects it has no rule for are healthy once they exist. */
-export function argoHealth(kubectl: Kubectl, manifest: Manifest): Probe {
-  const namespace = manifest.metadata.namespace ?? 'default';
-  switch (manifest.kind) {
-    case 'PersistentVolumeClaim': return claimBound(kubectl, namespace, manifest.metadata.name);
-    case 'Job': return jobComplete(kubectl, namespace, manifest.metadata.name);
-    case 'Deployment': return deploymentAvailable(kubectl, namespace, manifest.metadata.name);
-    default: return () => undefined;
-  }
 }
 
 /** The CustomResourceDefinition is Established: the API server serves its kind. */

@@ -11,9 +11,9 @@ import { LocalCluster } from './local-cluster';
  * changed back is caught by preflight; a storage-size change, which Kubernetes refuses, is stopped by
  * preflight with the steps that work. Returns the folder of the changed config (the caller removes it).
  */
-export function configChangeSteps(cluster: LocalCluster, original: Install): string {
+export function configChangeSteps(cluster: LocalCluster, original: Install, outdir: string): string {
   const { kubectl } = cluster;
-  const changedDist = synthWith({ SYNTH_ENVIRONMENTS: 'lab', BOOK_OWNER_UID: '1001', BOOK_OWNER_GID: '1001' });
+  const changedDist = synthWith(cluster.release, { SYNTH_ENVIRONMENTS: 'lab', BOOK_OWNER_UID: '1001', BOOK_OWNER_GID: '1001' });
   const changed = readInstall(changedDist);
 
   step('a uid/gid change applies over the install with exit 0: a new prep Job is created, the server Deployment configured', () => {
@@ -31,14 +31,14 @@ export function configChangeSteps(cluster: LocalCluster, original: Install): str
   });
 
   step('preflight of the config changed back names the finished Job that apply would not run again', () => {
-    const result = preflight(cluster, 'lab');
+    const result = preflight(cluster, 'lab', outdir);
     expectExit(result, 1, 'preflight of the earlier config');
     const detail = `Job ${original.job} ran for this config before Job ${changed.job} ran for another`;
     expectLine(result.stdout, new RegExp(`^FAIL {2}Job: ${literal(detail)},.*: kubectl -n default delete job ${literal(original.job)}$`));
   });
 
   step('preflight refuses a storage-size change, which apply cannot make, and names the steps that work', () => {
-    const resized = synthWith({ SYNTH_ENVIRONMENTS: 'lab', BOOK_OWNER_UID: '1001', BOOK_OWNER_GID: '1001', BOOK_STORAGE_SIZE: '20Gi' });
+    const resized = synthWith(cluster.release, { SYNTH_ENVIRONMENTS: 'lab', BOOK_OWNER_UID: '1001', BOOK_OWNER_GID: '1001', BOOK_STORAGE_SIZE: '20Gi' });
     try {
       const refused = kubectl(['apply', '--dry-run=server', '-f', resized]);
       if (refused.status === 0) throw new Error('the API server accepted the resized claim');
@@ -60,11 +60,11 @@ export function configChangeSteps(cluster: LocalCluster, original: Install): str
 }
 
 /** Another environment, in its own namespace, onto an empty API server: the Namespace comes first. */
-export function namespaceSteps(cluster: LocalCluster, environment: string, namespace: string): void {
+export function namespaceSteps(cluster: LocalCluster, environment: string, namespace: string, outdir: string): void {
   const folder = environmentOutdir(path.join(PROJECT_ROOT, 'dist'), environment);
 
   step(`preflight of ${environment} (a ${namespace} namespace, no LoadBalancer) passes without asking for MetalLB`, () => {
-    const result = preflight(cluster, environment);
+    const result = preflight(cluster, environment, outdir);
     expectExit(result, 0, `preflight of ${environment}`);
     expectLine(result.stdout, new RegExp(`^ok {4}namespace: namespace ${namespace} does not exist yet; the apply creates it first$`));
     if (/metallb/.test(result.stdout)) throw new Error(`preflight asked for MetalLB:\n${result.stdout}`);

@@ -32,6 +32,8 @@ interface Condition {
 }
 
 interface KustomizationStatus {
+  /** The generation of the spec the controller last reconciled: a condition from before a spec change is the old spec's. */
+  observedGeneration?: number;
   conditions?: Condition[];
   lastAppliedRevision?: string;
   lastAttemptedRevision?: string;
@@ -90,7 +92,7 @@ export class Flux {
     return revision;
   }
 
-  /** Waits until the Kustomization is Ready at that revision: applied, and Flux's own health checks passed. */
+  /** Waits until the Kustomization is Ready at that revision for its current spec: applied, and Flux's own health checks passed. */
   public waitReady(name: string, revision: string): void {
     waitFor(`Kustomization ${name} Ready at ${revision.slice(0, 18)}`, this.readyAt(name, revision), 240_000);
   }
@@ -144,15 +146,23 @@ export class Flux {
 
   private readyAt(name: string, revision: string): Probe {
     return () => {
-      const status = this.status(name);
+      const { generation, status } = this.read(name);
       const ready = status.conditions?.find((condition) => condition.type === 'Ready');
-      if (ready?.status === 'True' && status.lastAppliedRevision === revision) return undefined;
-      return `Ready ${ready?.status ?? '(none)'} ${ready?.reason ?? ''}: ${ready?.message ?? ''}`;
+      const current = status.observedGeneration === generation;
+      if (ready?.status === 'True' && status.lastAppliedRevision === revision && current) return undefined;
+      return `Ready ${ready?.status ?? '(none)'} ${ready?.reason ?? ''}: ${ready?.message ?? ''}`
+        + (current ? '' : ` (for generation ${status.observedGeneration ?? '(none)'}; the spec is at ${generation})`);
     };
   }
 
   private status(name: string): KustomizationStatus {
-    return getJson<{ status?: KustomizationStatus }>(this.cluster.kubectl, ['-n', NAMESPACE, 'get', 'kustomization', name]).status ?? {};
+    return this.read(name).status;
+  }
+
+  private read(name: string): { generation?: number; status: KustomizationStatus } {
+    const object = getJson<{ metadata: { generation?: number }; status?: KustomizationStatus }>(this.cluster.kubectl,
+      ['-n', NAMESPACE, 'get', 'kustomization', name]);
+    return { generation: object.metadata.generation, status: object.status ?? {} };
   }
 }
 

@@ -3,7 +3,8 @@ import * as path from 'path';
 import { environmentOutdir } from '../lib/config/loader';
 import { Manifest } from '../lib/manifests/manifest';
 import { POD_SECURITY_ENFORCE_LABEL } from '../lib/manifests/metadata';
-import { expectExit, expectLine, expectSuccess, preflight, step, synthWith } from './check';
+import { parseDocuments, parseYaml } from '../lib/manifests/yaml';
+import { expectExit, expectLine, expectSuccess, literal, preflight, step, synthWith } from './check';
 import { claimBound, deploymentAvailable, getJson, jobComplete, nodeExporterOn, noPendingPods, waitFor } from './converge';
 import { Flux, folderInventory, KUSTOMIZATION } from './flux';
 import { GitRepository } from './git-repository';
@@ -20,8 +21,8 @@ const SECOND = { environment: 'staging', namespace: 'monitoring' };
 const NODES = BOOK_LAB_NODES.map((node) => node.name);
 
 /** The second environment synthesized for this run's target, as an install on a cluster that has a node-exporter already. */
-function secondInstall(settings: Record<string, string> = {}): Install {
-  const outdir = synthWith({ SYNTH_ENVIRONMENTS: SECOND.environment, BOOK_PROMETHEUS_NODE_EXPORTER: 'false', ...settings });
+function secondInstall(cluster: LocalCluster, settings: Record<string, string> = {}): Install {
+  const outdir = synthWith(cluster.release, { SYNTH_ENVIRONMENTS: SECOND.environment, BOOK_PROMETHEUS_NODE_EXPORTER: 'false', ...settings });
   return readInstall(environmentOutdir(outdir, SECOND.environment));
 }
 
@@ -47,8 +48,8 @@ function resourceVersions(cluster: LocalCluster, folders: readonly string[]): Re
 
 /** Two installs on the lab's cluster with kubectl: the second in its own namespace, neither rewriting the other. */
 export function sharedClusterSteps(cluster: LocalCluster, lab: Install): void {
-  const withExporter = secondInstall({ BOOK_PROMETHEUS_NODE_EXPORTER: 'true' });
-  const second = secondInstall();
+  const withExporter = secondInstall(cluster, { BOOK_PROMETHEUS_NODE_EXPORTER: 'true' });
+  const second = secondInstall(cluster);
   try {
     step('preflight of a second install with its own node-exporter names the lab\'s, which holds host port 9100, and the setting that avoids it', () => {
       const result = preflight(cluster, SECOND.environment, synthOutdir(withExporter));
@@ -101,12 +102,12 @@ function claimAndVolume(cluster: LocalCluster, namespace: string, claim: string)
  */
 export function fluxSteps(cluster: LocalCluster): { objects: number; commits: number } {
   expectSuccess(cluster.kubectl(['label', '--overwrite', 'namespace', 'default', `${POD_SECURITY_ENFORCE_LABEL}=privileged`]), 'label default');
-  const outdir = synthWith({ SYNTH_ENVIRONMENTS: 'lab,today' });
+  const outdir = synthWith(cluster.release, { SYNTH_ENVIRONMENTS: 'lab,today' });
   const lab = readInstall(environmentOutdir(outdir, 'lab'));
   const today = readInstall(environmentOutdir(outdir, 'today'));
-  const changedOutdir = synthWith({ SYNTH_ENVIRONMENTS: 'lab', BOOK_OWNER_UID: '1001', BOOK_OWNER_GID: '1001' });
+  const changedOutdir = synthWith(cluster.release, { SYNTH_ENVIRONMENTS: 'lab', BOOK_OWNER_UID: '1001', BOOK_OWNER_GID: '1001' });
   const changed = readInstall(environmentOutdir(changedOutdir, 'lab'));
-  const second = secondInstall();
+  const second = secondInstall(cluster);
   const broken = path.join(path.dirname(outdir), 'broken');
   let commits = 0;
   try {
@@ -151,16 +152,16 @@ export function fluxSteps(cluster: LocalCluster): { objects: number; commits: nu
       if (jobs.includes(changed.job)) throw new Error(`the changed Job ${changed.job} was not pruned: ${jobs.join(', ')}`);
     });
 
-    step('a commit whose dist/ does not build (an object twice) is refused, naming the error; the cluster keeps the last good revision untouched', () => {
-      fs.cpSync(lab.folder, broken, { recursive: true });
-      fs.copyFileSync(path.join(broken, fs.readdirSync(broken).sort()[0]), path.join(broken, '0009-the-storage-again.k8s.yaml'));
+    step('a commit whose dist/ does not build (an object twice) and changes the server\'s ConfigMap is refused, naming the object twice; '
+      + 'the cluster keeps the last good revision untouched', () => {
+      const twice = brokenCommit(lab, broken);
       const before = resourceVersions(cluster, [lab.folder]);
-      const brokenRevision = commit('storage twice', { dist: broken });
+      const brokenRevision = commit('storage twice, a scrape job added', { dist: broken });
       const failed = flux.waitFailed(KUSTOMIZATION, brokenRevision);
       process.stdout.write(`# kustomize-controller: ${failed.message.split('\n')[0]}\n`);
-      if (!/PersistentVolumeClaim.*prometheus-server|already registered id|may not add resource/.test(failed.message)) {
-        throw new Error(`refused for another reason: ${failed.message}`);
-      }
+      const refused = `kustomize build failed: accumulating resources: accumulation err='merging resources from './${twice.file}': `
+        + `may not add resource with an already registered id: ${twice.id}'`;
+      expectLine(failed.message, new RegExp(`^${literal(refused)}: must build at directory: '\\S+/dist/${literal(twice.file)}': file is not directory$`));
       if (failed.lastAppliedRevision !== revision) throw new Error(`last applied ${failed.lastAppliedRevision}, not the good ${revision}`);
       const after = resourceVersions(cluster, [lab.folder]);
       const moved = Object.keys(after).filter((key) => after[key] !== before[key]);
@@ -207,6 +208,33 @@ export function fluxSteps(cluster: LocalCluster): { objects: number; commits: nu
     removeSynth(second);
   }
   return { objects: lab.manifests.length, commits };
+}
+
+/**
+ * The lab's folder copied to `broken` with its first file again under another name, and the server's ConfigMap given
+ * another scrape job: a commit kustomize cannot build, whose objects differ from the cluster's, so that an apply of any of
+ * them would show. The repeated file, and the id kustomize gives its first object.
+ */
+function brokenCommit(lab: Install, broken: string): { file: string; id: string } {
+  fs.cpSync(lab.folder, broken, { recursive: true });
+  const [first] = fs.readdirSync(broken).sort();
+  const file = '0009-the-storage-again.k8s.yaml';
+  fs.copyFileSync(path.join(broken, first), path.join(broken, file));
+  const repeated = parseDocuments(fs.readFileSync(path.join(broken, first), 'utf8'))[0].value as Manifest;
+  const [group, version] = repeated.apiVersion.includes('/') ? repeated.apiVersion.split('/') : ['[noGrp]', repeated.apiVersion];
+  const id = `${repeated.kind}.${version}.${group}/${repeated.metadata.name}.${repeated.metadata.namespace ?? '[noNs]'}`;
+  const configMapFile = fs.readdirSync(broken).find((name) => /^kind: ConfigMap$/m.test(fs.readFileSync(path.join(broken, name), 'utf8')));
+  if (!configMapFile) throw new Error(`no ConfigMap in ${lab.folder}`);
+  // JSON is YAML: each object of the file written back as one document.
+  const objects = parseDocuments(fs.readFileSync(path.join(broken, configMapFile), 'utf8')).map((document) => document.value as Manifest);
+  const server = objects.find((object) => object.kind === 'ConfigMap' && object.metadata.name === 'prometheus-server');
+  if (!server) throw new Error(`no ConfigMap prometheus-server in ${configMapFile}`);
+  const data = (server as Manifest & { data: Record<string, string> }).data;
+  const config = parseYaml(data['prometheus.yml']) as { scrape_configs: object[] };
+  config.scrape_configs.push({ job_name: 'e2e-broken-commit', static_configs: [{ targets: ['localhost:9090'] }] });
+  data['prometheus.yml'] = JSON.stringify(config, null, 2);
+  fs.writeFileSync(path.join(broken, configMapFile), objects.map((object) => JSON.stringify(object, null, 2)).join('\n---\n'));
+  return { file, id };
 }
 
 function jobNames(cluster: LocalCluster, namespace: string): string[] {

@@ -1,14 +1,8 @@
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import { Manifest, objectKey } from '../lib/manifests/manifest';
 import { readManifestFolder } from '../lib/manifests/folder';
 import { SYNC_WAVE_ANNOTATION } from '../lib/manifests/metadata';
 import { expectExit, expectLine, expectSuccess, preflight, step } from './check';
-import {
-  argoHealth, claimBound, deploymentAvailable, getJson, jobComplete, jobCompletedAt, nodeExporterOn, noPendingPods, serverPods,
-  syncWaves, waitFor,
-} from './converge';
+import { claimBound, deploymentAvailable, getJson, jobComplete, nodeExporterOn, noPendingPods, serverPods, waitFor } from './converge';
 import { LocalCluster } from './local-cluster';
 import { SimulatedNode } from './simulated-nodes';
 
@@ -115,31 +109,6 @@ export function uninstallStep(cluster: LocalCluster, install: Install): void {
     expectSuccess(cluster.kubectl(['delete', '-f', install.folder, '--timeout=90s']), 'uninstall');
     const left = cluster.kubectl(['get', '-f', install.folder, '-o', 'name']);
     if (left.stdout.trim() !== '') throw new Error(`still there after uninstall:\n${left.stdout}`);
-  });
-}
-
-/**
- * Argo CD's order: each sync wave applied only once the one before is healthy; returns nothing, and
- * fails unless the server's pods were created after the Job completed.
- */
-export function argoWavesStep(cluster: LocalCluster, install: Install): void {
-  step('Argo CD\'s order: wave by wave, each healthy first; the server pod is created only after the Job completed', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-waves-'));
-    try {
-      syncWaves(install.manifests).forEach((wave, index) => {
-        const file = path.join(dir, `wave-${index}.json`);
-        fs.writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: wave }));
-        expectSuccess(cluster.kubectl(['apply', '-f', file]), `apply of wave ${index}`);
-        for (const manifest of wave) waitFor(`${manifest.kind} ${manifest.metadata.name} healthy`, argoHealth(cluster.kubectl, manifest));
-      });
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-    const completed = jobCompletedAt(cluster.kubectl, install.namespace, install.job);
-    const pods = serverPods(cluster.kubectl, install.namespace);
-    if (pods.length === 0 || pods.some((pod) => pod.createdAt < completed)) {
-      throw new Error(`server pods created at ${pods.map((pod) => pod.createdAt.toISOString())}, the Job completed at ${completed.toISOString()}`);
-    }
   });
 }
 

@@ -26,6 +26,8 @@ export interface LocalCluster {
   readonly workdir: string;
   /** The API server's port, on 127.0.0.1 and on the pod-facing address. */
   readonly apiPort: number;
+  /** The release whose binaries run. */
+  readonly release: Release;
   /** Starts another server beside the cluster (logging to `<name>.log` in the work folder), stopped with it. */
   startServer(name: string, executable: string, args: string[], env?: NodeJS.ProcessEnv): void;
   /** Stops the server and etcd and removes every file they used. */
@@ -55,7 +57,7 @@ export interface LocalClusterOptions {
   /** Nodes for kwok to simulate; with any, the controllers and the scheduler run too. @default none: the API only */
   readonly nodes?: readonly SimulatedNode[];
   /**
-   * An address of the network namespace this process runs in (one the e2e made, see e2e/pod-network.ts) that
+   * An address of the network namespace this process runs in (one the e2e made, see PodRunner.createNetwork) that
    * the API server listens on and advertises besides 127.0.0.1, for the pods e2e/pod-runner.ts starts.
    * @default none: 127.0.0.1 only
    */
@@ -90,6 +92,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       kubectlPath: path.join(options.release.bin, 'kubectl'),
       workdir,
       apiPort,
+      release: options.release,
       startServer: (name, executable, args, env) => {
         processes.push(startLogged(workdir, name, executable, args, env));
       },

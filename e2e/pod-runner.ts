@@ -1,6 +1,7 @@
 import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { isAlive } from '../lib/support/processes';
 import { getJson, waitFor } from './converge';
 import { imageProgram } from './image-programs';
 import { LocalCluster, TIED_TO_PARENT } from './local-cluster';
@@ -95,6 +96,10 @@ interface Holder {
   readonly launcher: ChildProcess;
   /** The `sleep` itself: the pid nsenter enters. */
   readonly pid: number;
+  /** The bridge's end of the veth pair into its network namespace, where it has one of its own. */
+  readonly link?: string;
+  /** That network namespace, as /proc/<pid>/ns/net names it (`net:[inode]`). */
+  readonly netns?: string;
 }
 
 /** One container's way to start: the command (run as root in this namespace) and the folder it logs to. */
@@ -228,7 +233,8 @@ export class PodRunner {
     const container = { ...stored, securityContext: { ...stored.securityContext, ...as } };
     const launch = this.prepare(pod, container, holder);
     const result = spawnSync(launch.command[0], launch.command.slice(1), { encoding: 'utf8', timeout: 60_000 });
-    void stopProcess(holder.launcher);
+    // The pod's address is free again before this returns: a second run of the same pod plugs it in anew.
+    this.endSandbox(holder);
     return { status: result.status, output: `${result.stdout}${result.stderr}` };
   }
 
@@ -271,20 +277,31 @@ export class PodRunner {
     }
   }
 
-  /** Stops a pod's containers (SIGTERM, then SIGKILL after tied-to-parent.sh's grace); stopAll ends its namespaces. */
-  async stop(running: RunningPod): Promise<void> {
-    await Promise.all([...running.processes.values()].map((child) => stopProcess(child)));
+  /**
+   * Stops a pod as the kubelet does: its containers (SIGTERM, then SIGKILL after tied-to-parent.sh's grace), then its
+   * sandbox; returns once its network namespace, and the address in it, is gone, so that the pod started again cannot
+   * meet its old self on the bridge.
+   */
+  stop(running: RunningPod): void {
     // A pod stopped twice is no longer listed the second time: indexOf's -1 would remove the last pod instead.
     const index = this.running.indexOf(running);
-    if (index >= 0) this.running.splice(index, 1);
+    if (index < 0) return;
+    this.running.splice(index, 1);
+    for (const child of running.processes.values()) endProcess(child);
+    this.endSandbox(running.holder);
   }
 
-  /** Stops every pod and namespace holder it started. */
+  /**
+   * Stops every pod and namespace holder it started, each of them even when another fails to stop; not waiting for the
+   * kernel to tear the namespaces down, since nothing starts after this.
+   */
   async stopAll(): Promise<void> {
-    for (const running of [...this.running]) await this.stop(running);
-    await Promise.all([...this.holders, ...this.nodeNamespaces.values()].map((holder) => stopProcess(holder.launcher)));
+    const processes = [...this.running.flatMap((running) => [...running.processes.values()]),
+      ...[...this.holders, ...this.nodeNamespaces.values()].map((holder) => holder.launcher)];
+    this.running.length = 0;
     this.holders.length = 0;
     this.nodeNamespaces.clear();
+    await Promise.all(processes.map((child) => stopProcess(child)));
   }
 
   private podDir(pod: StoredPod): string {
@@ -306,9 +323,31 @@ export class PodRunner {
     } else {
       command = ['nsenter', `--net=/proc/${this.nodeNamespace(node)}/ns/net`, ...unshare, 'sleep', 'infinity'];
     }
-    const holder = this.hold(command);
-    if (!pod.spec.hostNetwork) this.plugIn(holder.pid, pod.status.podIP as string);
-    return holder;
+    const address = pod.status.podIP as string;
+    if (!pod.spec.hostNetwork && addressTaken(address)) {
+      throw new Error(`${address}, the address of pod ${pod.metadata.name}, already answers on ${BRIDGE}: another sandbox still holds it`);
+    }
+    const holder = this.spawnHolder(command);
+    const sandbox = pod.spec.hostNetwork ? holder
+      : { ...holder, link: this.plugIn(holder.pid, address), netns: fs.readlinkSync(`/proc/${holder.pid}/ns/net`) };
+    this.holders.push(sandbox);
+    return sandbox;
+  }
+
+  /** Ends a sandbox's holder; waits until the kernel has removed its network namespace (and so its end of the veth pair). */
+  private endSandbox(holder: Holder): void {
+    endProcess(holder.launcher);
+    const index = this.holders.indexOf(holder);
+    if (index >= 0) this.holders.splice(index, 1);
+    const { link } = holder;
+    if (!link) return;
+    waitFor(`the network namespace behind ${link} gone`, () => {
+      const shown = spawnSync('ip', ['-o', 'link', 'show', 'dev', link], { encoding: 'utf8' });
+      if (shown.status !== 0) return undefined;
+      const inside = processesIn(holder.netns ?? '');
+      return `${link} is still on ${BRIDGE}: ${inside.length > 0 ? `held by ${inside.join(', ')}` : 'no process in it, the kernel still tearing it down'}`;
+      // The kernel tears a network namespace down in the background, after RCU grace periods: seconds on a loaded machine.
+    }, 60_000);
   }
 
   /** The pid of the process holding a worker node's network namespace, made on first use. */
@@ -319,12 +358,6 @@ export class PodRunner {
     this.nodeNamespaces.set(node.name, holder);
     this.plugIn(holder.pid, node.internalIp);
     return holder.pid;
-  }
-
-  private hold(command: string[]): Holder {
-    const holder = this.spawnHolder(command);
-    this.holders.push(holder);
-    return holder;
   }
 
   /** Starts a namespace holder and returns once it holds them: unshare and nsenter exec `sleep` only after entering. */
@@ -338,8 +371,8 @@ export class PodRunner {
     return { launcher, pid };
   }
 
-  /** A veth pair from the bridge into the namespace, with the address as the namespace's only one. */
-  private plugIn(pid: number, address: string): void {
+  /** A veth pair from the bridge into the namespace, with the address as the namespace's only one; the bridge's end. */
+  private plugIn(pid: number, address: string): string {
     this.interfaces += 1;
     const hostSide = `veth${this.interfaces}`;
     system('ip', ['link', 'add', hostSide, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', String(pid)]);
@@ -350,6 +383,7 @@ export class PodRunner {
     inside('link', 'set', 'eth0', 'up');
     // Every address is on the bridge: the pod asks for each by ARP, as on the lab's one network.
     inside('route', 'add', 'default', 'dev', 'eth0');
+    return hostSide;
   }
 
   /** The container's root, volumes and token mounted in the holder's mount namespace; the command that starts it. */
@@ -499,7 +533,7 @@ export class PodRunner {
 }
 
 /** Kubernetes' variable references: `$(NAME)` becomes the variable's value where it is defined, `$$` a `$`. */
-function expand(text: string, variables: ReadonlyMap<string, string>): string {
+export function expand(text: string, variables: ReadonlyMap<string, string>): string {
   return text.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (match, name?: string) => {
     if (match === '$$') return '$';
     return name !== undefined && variables.has(name) ? variables.get(name) as string : match;
@@ -507,7 +541,7 @@ function expand(text: string, variables: ReadonlyMap<string, string>): string {
 }
 
 /** setpriv's options for the merged pod and container security context. */
-function privileges(pod: StoredPod, context: SecurityContext): string[] {
+export function privileges(pod: StoredPod, context: SecurityContext): string[] {
   const uid = context.runAsUser ?? 0;
   const gid = context.runAsGroup ?? 0;
   const groups = [...new Set([...(pod.spec.securityContext?.fsGroup !== undefined ? [pod.spec.securityContext.fsGroup] : []),
@@ -521,6 +555,19 @@ function privileges(pod: StoredPod, context: SecurityContext): string[] {
     `--bounding-set=${capabilities}`, `--inh-caps=${uid === 0 ? capabilities : '-all'}`,
     ...(context.allowPrivilegeEscalation === false ? ['--no-new-privs'] : []),
   ];
+}
+
+/**
+ * Whether a network namespace on the bridge holds the address: a connection to a port nothing listens on (discard, 9) is
+ * refused by a namespace that has it, and never resolved when none has it.
+ */
+function addressTaken(address: string): boolean {
+  const probe = `const socket = require('net').connect({ host: process.argv[1], port: 9, timeout: 1000 });
+const answer = (taken) => { process.stdout.write(taken ? 'taken' : 'free'); process.exit(0); };
+socket.on('connect', () => answer(true)).on('timeout', () => answer(false)).on('error', (error) => answer(error.code === 'ECONNREFUSED'));`;
+  const result = spawnSync(process.execPath, ['-e', probe, address], { encoding: 'utf8' });
+  if (result.stdout !== 'taken' && result.stdout !== 'free') throw new Error(`probing ${address} failed: ${result.stderr.trim()}`);
+  return result.stdout === 'taken';
 }
 
 /** The pid of the process tied-to-parent.sh started (the command itself: unshare, nsenter and chroot exec). */
@@ -547,6 +594,26 @@ function childPidOrZero(launcher: ChildProcess): number {
   } catch {
     return 0;
   }
+}
+
+/** The processes in a network namespace, as "pid (comm)". */
+function processesIn(netns: string): string[] {
+  return fs.readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).filter((pid) => {
+    try {
+      return fs.readlinkSync(`/proc/${pid}/ns/net`) === netns;
+    } catch {
+      return false;
+    }
+  }).map((pid) => `${pid} (${readComm(Number(pid))})`);
+}
+
+/** Stops a process started under tied-to-parent.sh and waits, synchronously as the checks do, until it has ended. */
+function endProcess(child: ChildProcess): void {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  const pid = child.pid;
+  child.kill('SIGTERM');
+  // tied-to-parent.sh gives its command 5 s before SIGKILL.
+  waitFor(`${child.spawnargs.slice(3).join(' ')} stopped`, () => (isAlive(pid) ? 'still running' : undefined), 15_000);
 }
 
 function stopProcess(child: ChildProcess): Promise<void> {

@@ -15,13 +15,13 @@ import { Manifest } from '../lib/manifests/manifest';
 import { POD_SECURITY_ENFORCE_LABEL } from '../lib/manifests/metadata';
 import { PROJECT_ROOT } from '../lib/support/project-root';
 import { parseDocuments } from '../lib/manifests/yaml';
-import { expectExit, expectLine, expectSuccess, literal, passedChecks, preflight, prove, step, synthWith } from './check';
+import { expectExit, expectLine, expectSuccess, literal, passedChecks, preflight, step, synthWith } from './check';
 import { claimBound, deploymentAvailable, jobComplete, nodeExporterOn, noPendingPods, waitFor } from './converge';
 import { configChangeSteps, namespaceSteps } from './day2';
 import { argoCdSteps } from './argocd-steps';
 import { argoCdVersion } from './argocd';
 import { fluxSteps, sharedClusterSteps } from './gitops';
-import { argoWavesStep, convergedSteps, readInstall, storedAsWritten, releasedVolumeStep, tolerationNegativeStep, uninstallStep } from './lifecycle';
+import { convergedSteps, readInstall, storedAsWritten, releasedVolumeStep, tolerationNegativeStep, uninstallStep } from './lifecycle';
 import { LocalCluster, LocalClusterOptions, startLocalCluster } from './local-cluster';
 import { pinnedReleases, Release, selectedReleases } from './releases';
 import { upgradeSteps } from './upgrade';
@@ -46,25 +46,28 @@ const CONFIG_DIR = path.join(PROJECT_ROOT, 'config', 'environments');
 /** The environment on today's chart: the lab's install, upgraded. */
 const TODAY = 'today';
 
-function runSteps(cluster: LocalCluster, outdir: string): { objects: number; serverVersion: string } {
+/** The lab's checks on one cluster; what they proved, for the part's summary. */
+function runSteps(cluster: LocalCluster, outdir: string): string[] {
   const DIST = environmentOutdir(outdir, ENVIRONMENT);
   const install = readInstall(DIST);
   const expected = install.manifests;
   const kubectl = cluster.kubectl;
+  const facts = [`${BOOK_LAB_NODES.length} nodes`];
 
   step('preflight without MetalLB fails, naming metallb-system', () => {
-    const result = preflight(cluster, ENVIRONMENT);
+    const result = preflight(cluster, ENVIRONMENT, outdir);
     expectExit(result, 1, 'preflight');
     expectLine(result.stdout, /^FAIL {2}metallb: namespace metallb-system not found: install MetalLB/);
     expectLine(result.stdout, /^ok {4}helm: helm v3\./);
     expectLine(result.stdout, /^ok {4}PersistentVolume: PersistentVolume prometheus-server does not exist yet/);
   });
 
-  podSecuritySteps(cluster);
+  podSecuritySteps(cluster, outdir);
+  facts.push('Pod Security baseline by default');
 
   step('preflight with MetalLB passes', () => {
     expectSuccess(kubectl(['create', 'namespace', 'metallb-system']), 'create namespace');
-    const result = preflight(cluster, ENVIRONMENT);
+    const result = preflight(cluster, ENVIRONMENT, outdir);
     expectExit(result, 0, 'preflight');
     expectLine(result.stdout, /^ok {4}metallb: namespace metallb-system exists/);
   });
@@ -75,7 +78,7 @@ function runSteps(cluster: LocalCluster, outdir: string): { objects: number; ser
       'spec: {capacity: {storage: 10Gi}, accessModes: [ReadWriteMany], nfs: {server: 192.168.1.10, path: /nfs_shared/other}}', '',
     ].join('\n');
     expectSuccess(kubectl(['create', '-f', '-'], conflicting), 'create conflicting PV');
-    const result = preflight(cluster, ENVIRONMENT);
+    const result = preflight(cluster, ENVIRONMENT, outdir);
     expectExit(result, 1, 'preflight');
     const conflict = 'PersistentVolume prometheus-server exists with spec.nfs.path "/nfs_shared/other" (dist/ has "/nfs_shared/prometheus/server")';
     expectLine(result.stdout, new RegExp(`^FAIL {2}PersistentVolume: ${literal(conflict)}`));
@@ -95,6 +98,7 @@ function runSteps(cluster: LocalCluster, outdir: string): { objects: number; ser
   });
 
   convergedSteps(cluster, install, BOOK_LAB_NODES);
+  facts.push('claim Bound', 'Job Complete', `node-exporter ${BOOK_LAB_NODES.length}/${BOOK_LAB_NODES.length}`);
 
   step('every object reads back as dist/ wrote it', () => storedAsWritten(cluster, install));
 
@@ -103,6 +107,7 @@ function runSteps(cluster: LocalCluster, outdir: string): { objects: number; ser
     const changed = output.trim().split('\n').filter((line) => !/ unchanged$/.test(line));
     if (changed.length > 0) throw new Error(`changed on re-apply:\n${changed.join('\n')}`);
   });
+  facts.push('re-apply unchanged');
 
   step('kubectl diff is empty', () => {
     const result = kubectl(['diff', '-f', DIST]);
@@ -110,7 +115,7 @@ function runSteps(cluster: LocalCluster, outdir: string): { objects: number; ser
   });
 
   step('preflight passes against the applied objects', () => {
-    const result = preflight(cluster, ENVIRONMENT);
+    const result = preflight(cluster, ENVIRONMENT, outdir);
     expectExit(result, 0, 'preflight');
     expectLine(result.stdout, /^ok {4}PersistentVolumeClaim: PersistentVolumeClaim prometheus-server exists and matches dist\//);
   });
@@ -127,38 +132,42 @@ function runSteps(cluster: LocalCluster, outdir: string): { objects: number; ser
   });
 
   sharedClusterSteps(cluster, install);
+  facts.push('two installs on one cluster');
 
-  const changedDist = configChangeSteps(cluster, install);
+  const changedDist = configChangeSteps(cluster, install, outdir);
+  facts.push('uid change converged', 'storage-size change refused by preflight');
   try {
     const changed = readInstall(changedDist);
     uninstallStep(cluster, changed);
-    argoWavesStep(cluster, changed);
     const nodeNames = BOOK_LAB_NODES.map((node) => node.name);
-    step('the reinstall converges: claim Bound, Job Complete, node-exporter everywhere, Deployments Available, nothing Pending', () => {
+    step('kubectl apply -f again: the reinstall converges: claim Bound, Job Complete, node-exporter everywhere, Deployments Available, nothing Pending', () => {
+      expectSuccess(kubectl(['apply', '-f', changed.folder]), 'reinstall');
       waitFor('claim Bound', claimBound(kubectl, changed.namespace, changed.claim));
       waitFor('Job Complete', jobComplete(kubectl, changed.namespace, changed.job));
       waitFor('node-exporter', nodeExporterOn(kubectl, changed.namespace, nodeNames));
       for (const deployment of changed.deployments) waitFor(deployment, deploymentAvailable(kubectl, changed.namespace, deployment));
       waitFor('no Pending pod', noPendingPods(kubectl, changed.namespace));
     });
+    facts.push('reinstall converged');
     releasedVolumeStep(cluster, changed, ENVIRONMENT, changedDist);
+    facts.push('released volume re-bound');
     tolerationNegativeStep(cluster, changed, BOOK_LAB_NODES);
   } finally {
     fs.rmSync(path.dirname(changedDist), { recursive: true, force: true });
   }
 
   const version = JSON.parse(expectSuccess(kubectl(['version', '-o', 'json']), 'version')) as { serverVersion: { gitVersion: string } };
-  return { objects: expected.length, serverVersion: version.serverVersion.gitVersion };
+  return [`${expected.length} objects converged on kube-apiserver ${version.serverVersion.gitVersion}`, ...facts];
 }
 
 /**
  * Pod Security on the default namespace, which the lab does not create: under the cluster's "baseline",
  * preflight names node-exporter's pods as rejected and the one command that admits them.
  */
-function podSecuritySteps(cluster: LocalCluster): void {
+function podSecuritySteps(cluster: LocalCluster, outdir: string): void {
   const command = `kubectl label --overwrite namespace default ${POD_SECURITY_ENFORCE_LABEL}=privileged`;
   step('preflight names the pods Pod Security "baseline" would reject in namespace default, and the command that admits them', () => {
-    const result = preflight(cluster, ENVIRONMENT);
+    const result = preflight(cluster, ENVIRONMENT, outdir);
     expectExit(result, 1, 'preflight');
     const rejected = 'namespace default enforces Pod Security "baseline", which rejects the pods of DaemonSet prometheus-node-exporter '
       + '(host namespaces';
@@ -168,15 +177,16 @@ function podSecuritySteps(cluster: LocalCluster): void {
   });
   step('after that command, preflight finds every pod admitted', () => {
     expectSuccess(cluster.kubectl(command.split(' ').slice(1)), command);
-    const result = preflight(cluster, ENVIRONMENT);
+    const result = preflight(cluster, ENVIRONMENT, outdir);
     if (/^FAIL {2}pod-security/m.test(result.stdout)) throw new Error(`still rejected:\n${result.stdout}`);
   });
 }
 
 /** The environment in its own namespace, onto a fresh control plane of its target: it converges as it is. */
 function ownNamespaceSteps(cluster: LocalCluster): void {
-  namespaceSteps(cluster, OTHER.environment, OTHER.namespace);
-  convergedSteps(cluster, readInstall(environmentOutdir(path.join(PROJECT_ROOT, 'dist'), OTHER.environment)), BOOK_LAB_NODES);
+  const committed = path.join(PROJECT_ROOT, 'dist');
+  namespaceSteps(cluster, OTHER.environment, OTHER.namespace, committed);
+  convergedSteps(cluster, readInstall(environmentOutdir(committed, OTHER.environment)), BOOK_LAB_NODES);
 }
 
 async function withCluster<T>(options: LocalClusterOptions, body: (cluster: LocalCluster) => T | Promise<T>): Promise<T> {
@@ -192,6 +202,11 @@ async function withCluster<T>(options: LocalClusterOptions, body: (cluster: Loca
   }
 }
 
+/** The environments whose programs run on a release: the lab; on the newest pinned release, then today's install. */
+function programsEnvironments(release: Release): string[] {
+  return release.module === pinnedReleases().slice(-1)[0].module ? [ENVIRONMENT, TODAY] : [ENVIRONMENT];
+}
+
 /**
  * The install's own programs (e2e/pod-runner.ts), in this part's own network namespace where m-k8s's address
  * is the API server's: the lab; on the newest release, then today's install on a fresh control plane and the
@@ -200,12 +215,11 @@ async function withCluster<T>(options: LocalClusterOptions, body: (cluster: Loca
 async function programsPart(release: Release): Promise<string> {
   const controlPlane = BOOK_LAB_NODES.find((node) => node.controlPlane)?.internalIp ?? '';
   PodRunner.createNetwork(controlPlane);
-  const environments = release.module === pinnedReleases().slice(-1)[0].module ? [ENVIRONMENT, TODAY] : [ENVIRONMENT];
-  const outdir = synthWith({ SYNTH_ENVIRONMENTS: environments.join(',') });
+  const environments = programsEnvironments(release);
+  const outdir = synthWith(release, { SYNTH_ENVIRONMENTS: environments.join(',') });
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-programs-'));
   const runs: ProgramsRun[] = [];
   try {
-    prove(release, outdir);
     for (const environment of environments) {
       process.stdout.write(`# ${environment}: its programs, from the pods the API server stores\n`);
       runs.push(await withCluster({ release, nodes: BOOK_LAB_NODES, podFacingAddress: controlPlane }, async (cluster) => {
@@ -240,7 +254,7 @@ function cdk8sStdoutStep(DIST: string): void {
 /** The committed dist/ when the lab already targets the release, else the lab synthesized for it. */
 function labOutputFor(release: Release, labTarget: string): { outdir: string; temporary: boolean } {
   if (release.target === labTarget) return { outdir: path.join(PROJECT_ROOT, 'dist'), temporary: false };
-  return { outdir: synthWith({ SYNTH_ENVIRONMENTS: ENVIRONMENT }), temporary: true };
+  return { outdir: synthWith(release, { SYNTH_ENVIRONMENTS: ENVIRONMENT }), temporary: true };
 }
 
 /** One cluster's worth of checks: run by a process of its own, side by side with the others. */
@@ -254,7 +268,6 @@ function configuredTargets(): Map<string, string> {
 async function runPart(part: Part, release: Release): Promise<void> {
   const started = Date.now();
   const facts: string[] = [];
-  prove(release, path.join(PROJECT_ROOT, 'dist'));
   if (part === 'staging') {
     await withCluster({ release, nodes: BOOK_LAB_NODES }, ownNamespaceSteps);
     facts.push(`${OTHER.environment} converged in namespace ${OTHER.namespace} on ${release.version}`);
@@ -266,21 +279,19 @@ async function runPart(part: Part, release: Release): Promise<void> {
     facts.push(await programsPart(release));
   } else if (part === 'upgrade') {
     // The lab and today, both synthesized for this release's target.
-    const outdir = synthWith({ SYNTH_ENVIRONMENTS: `${ENVIRONMENT},${TODAY}` });
-    prove(release, outdir);
+    const outdir = synthWith(release, { SYNTH_ENVIRONMENTS: `${ENVIRONMENT},${TODAY}` });
     try {
       const upgrade = await withCluster({ release, nodes: BOOK_LAB_NODES }, (cluster) => upgradeSteps(cluster, outdir, BOOK_LAB_NODES));
-      facts.push(`the book's install upgraded to today's chart in ${upgrade.steps} printed steps on ${release.version}, same claim and volume`);
+      facts.push(`the book's install upgraded to today's chart in ${upgrade.steps} printed steps on ${release.version}, same claim and volume, `
+        + 'today\'s chart converged');
     } finally {
       fs.rmSync(path.dirname(outdir), { recursive: true, force: true });
     }
   } else {
     const { outdir, temporary } = labOutputFor(release, configuredTargets().get(ENVIRONMENT) ?? '');
-    prove(release, outdir);
     try {
       if (part === 'lab') {
-        const summary = await withCluster({ release, nodes: BOOK_LAB_NODES }, (cluster) => runSteps(cluster, outdir));
-        facts.push(`${summary.objects} objects converged on kube-apiserver ${summary.serverVersion}`);
+        facts.push(...await withCluster({ release, nodes: BOOK_LAB_NODES }, (cluster) => runSteps(cluster, outdir)));
       } else {
         const flux = await withCluster({ release, nodes: BOOK_LAB_NODES }, fluxSteps);
         facts.push(`Flux source- and kustomize-controller: ${flux.commits} commits followed from Git, the lab's ${flux.objects} objects, `
@@ -366,7 +377,7 @@ async function main(): Promise<void> {
     ] : []),
     { title: `Kubernetes ${release.version}: the book's install upgraded to today's chart`, env: { E2E_PART: 'upgrade', E2E_KUBE: release.module } },
     {
-      title: `Kubernetes ${release.version}: the programs of ${release === newest ? 'the lab, then today,' : 'the lab'} run from the stored pods`,
+      title: `Kubernetes ${release.version}: the programs of ${programsEnvironments(release).join(', then ')} run from the stored pods`,
       env: { E2E_PART: 'programs', E2E_KUBE: release.module }, ownNetwork: true,
     },
     ...(targets.get(OTHER.environment) === release.target
@@ -375,14 +386,9 @@ async function main(): Promise<void> {
   ]);
   const lastLines = await runParts(runs);
   const checks = passedChecks() + lastLines.reduce((sum, line) => sum + Number(/^e2e: (\d+) checks passed/.exec(line)?.[1] ?? 0), 0);
+  // What each part proved is its own last line's: the summary only gathers them.
   const proved = lastLines.flatMap((line) => line.split('; ').slice(1, -1));
-  const facts = [
-    ...proved, `${BOOK_LAB_NODES.length} nodes`, 'Pod Security baseline by default', 'two installs on one cluster', 'claim Bound', 'Job Complete',
-    `node-exporter ${BOOK_LAB_NODES.length}/${BOOK_LAB_NODES.length}`, 're-apply unchanged', 'uid change converged', 'reinstall converged',
-    'waves ordered', 'released volume re-bound', 'storage-size change refused by preflight', 'today\'s chart converged after the upgrade',
-    `${Math.round((Date.now() - started) / 1000)}s`,
-  ];
-  process.stdout.write(`e2e: ${checks} checks passed; ${facts.join('; ')}\n`);
+  process.stdout.write(`e2e: ${checks} checks passed; ${[...proved, `${Math.round((Date.now() - started) / 1000)}s`].join('; ')}\n`);
 }
 main().catch((error: Error) => {
   process.stdout.write(`not ok ${passedChecks() + 1} - ${error.message}\n`);

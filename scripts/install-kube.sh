@@ -254,7 +254,7 @@ build_prometheus_ui() {
     out="$dest/$version/web/ui"
     if [[ -f "$dest/$version/.built" ]]; then continue; fi
     module="$root/test/promtool/v${version:1:4}"
-    src=$(cd "$module" && go list -m -f '{{.Dir}}' github.com/prometheus/prometheus)/web/ui
+    src=$(cd "$module" && go mod download github.com/prometheus/prometheus && go list -m -f '{{.Dir}}' github.com/prometheus/prometheus)/web/ui
     start=$(date +%s)
     echo "install-kube: assembling Prometheus $version's web UI, which the e2e's browser loads (first time only: under 5 minutes)" >&2
     rm -rf "$dest/$version" && mkdir -p "$out"
@@ -286,7 +286,7 @@ build_prometheus_ui() {
       (
         cd "$work/ui"
         npx -y "pnpm@$PNPM_VERSION" install --frozen-lockfile --reporter=silent
-        npx -y "pnpm@$PNPM_VERSION" run build:module >/dev/null
+        npx -y "pnpm@$PNPM_VERSION" run build:module > build-module.log 2>&1 || { cat build-module.log >&2; exit 1; }
         # vite alone: the app's `build` script type-checks first, which the served files do not need.
         cd mantine-ui && npx vite build --logLevel error
       )

@@ -318,3 +318,32 @@ build_kwok
 build_flux
 build_argocd
 build_programs
+
+# MetalLB's controller and speaker (go.universe.tf/metallb) into tools/metallb/, with its CRDs, RBAC and the
+# controller's Deployment and speaker's DaemonSet from its module, for the e2e's LoadBalancer Service. v0.16.1: v0.16.2 needs github.com/metallb/frr-k8s v0.0.27, whose
+# source the Go module proxy refuses (403); v0.16.1's dependencies are all served, and `go install` takes it as
+# it is (its go.mod has no replaces).
+METALLB_VERSION=v0.16.1
+
+build_metallb() {
+  local dest="$root/tools/metallb" stamp wanted start module_dir
+  stamp="$dest/.built"
+  wanted="metallb $METALLB_VERSION: controller speaker crds rbac controllers"
+  if [[ -x "$dest/controller" && -x "$dest/speaker" && -f "$stamp" && "$(cat "$stamp")" == "$wanted" ]]; then
+    return 0
+  fi
+  require_go "MetalLB $METALLB_VERSION"
+  start=$(date +%s)
+  echo "install-kube: building MetalLB $METALLB_VERSION (controller and speaker), which gives the e2e's LoadBalancer Service its address (first time only: about 5 minutes)" >&2
+  mkdir -p "$dest/crds" "$dest/rbac" "$dest/controllers"
+  GOBIN="$dest" GOFLAGS=-buildvcs=false go install -trimpath -ldflags "-s -w" \
+    "go.universe.tf/metallb/controller@$METALLB_VERSION" "go.universe.tf/metallb/speaker@$METALLB_VERSION"
+  module_dir=$(go mod download -json "go.universe.tf/metallb@$METALLB_VERSION" | sed -n -E 's#^\s*"Dir": "(.*)",?$#\1#p')
+  cp "$module_dir"/config/crd/bases/*.yaml "$dest/crds/"
+  cp "$module_dir"/config/rbac/role.yaml "$module_dir"/config/rbac/service-accounts.yaml "$dest/rbac/"
+  cp "$module_dir"/config/controllers/controller.yaml "$module_dir"/config/controllers/speaker.yaml "$dest/controllers/"
+  chmod u+w "$dest"/crds/*.yaml "$dest"/rbac/*.yaml "$dest"/controllers/*.yaml
+  echo "$wanted" > "$stamp"
+  echo "install-kube: MetalLB built in $(( $(date +%s) - start ))s" >&2
+}
+build_metallb

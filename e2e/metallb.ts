@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseDocuments } from '../lib/manifests/yaml';
 import { Manifest } from '../lib/manifests/manifest';
+import { POD_SECURITY_ENFORCE_LABEL } from '../lib/manifests/metadata';
 import { PROJECT_ROOT } from '../lib/support/project-root';
 import { expectSuccess } from './check';
 import { crdEstablished, getJson, Probe, waitFor } from './converge';
@@ -89,6 +90,8 @@ export class MetalLb {
     return metallb;
   }
 
+  private speakersApplied = false;
+
   private constructor(private readonly cluster: LocalCluster) {}
 
   /** The book's pool (192.168.1.11-192.168.1.49) and an L2Advertisement of it, as MetalLB's docs write them. */
@@ -101,11 +104,24 @@ export class MetalLb {
       `IPAddressPool ${POOL} (${LAB_ADDRESS_RANGE}) and L2Advertisement ${ADVERTISEMENT}`);
   }
 
-  /** The speaker's command for one node, to run inside that node's network namespace; see speakerCommand. */
+  /**
+   * The speaker's command for one node, to run inside that node's network namespace. The speaker reads its own pod:
+   * the first call applies MetalLB's speaker DaemonSet, whose pod on the node kwok runs; its namespace is labelled
+   * privileged first, as MetalLB's own manifest labels it (the speaker's pods use their node's network). Its health
+   * listener takes a free port on the namespace's loopback (m-k8s's holds the controller's).
+   */
   public speakerCommand(nodeName: string, apiServer: string): SpeakerCommand {
+    if (!this.speakersApplied) {
+      expectSuccess(this.cluster.kubectl(['label', '--overwrite', 'namespace', METALLB_NAMESPACE, `${POD_SECURITY_ENFORCE_LABEL}=privileged`]),
+        'label MetalLB\'s namespace privileged');
+      const speakers = metalLbObjects('controllers').filter((object) => object.kind === 'DaemonSet');
+      expectSuccess(this.cluster.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: speakers })), 'MetalLB\'s speaker DaemonSet');
+      this.speakersApplied = true;
+    }
     return {
       executable: path.join(METALLB, 'speaker'),
-      args: [`--namespace=${METALLB_NAMESPACE}`, `--node-name=${nodeName}`, '--port=0', '--log-level=info'],
+      args: [`--namespace=${METALLB_NAMESPACE}`, `--node-name=${nodeName}`, `--pod-name=${runningPod(this.cluster, 'speaker', nodeName)}`,
+        '--port=0', '--health-probe-port=0', '--log-level=info'],
       env: { KUBECONFIG: this.serviceAccountKubeconfig('speaker', apiServer), METALLB_NODE_NAME: nodeName },
     };
   }

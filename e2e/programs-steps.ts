@@ -11,6 +11,7 @@ import { getJson, Probe, waitFor } from './converge';
 import { Install, selectorOf } from './lifecycle';
 import { startKubeProxies } from './kube-proxy';
 import { LocalCluster } from './local-cluster';
+import { hasExternalIp, LAB_LOAD_BALANCER_ADDRESS, MetalLb, metalLbVersion } from './metallb';
 import { PodRunner, RunningPod, StoredPod } from './pod-runner';
 import { sleepSync } from './processes';
 import { SimulatedNode } from './simulated-nodes';
@@ -331,6 +332,11 @@ function httpGetIn(netns: string, url: string): { status: number; body: string }
   return { status: Number(output.slice(split + 1)) || 0, body: output.slice(0, split) };
 }
 
+/** What `ip <object>` shows in a network namespace (`neigh`: its ARP table; `link`: its interfaces). */
+function ipShow(netns: string, object: 'neigh' | 'link'): string {
+  return spawnSync('nsenter', [`--net=${netns}`, 'ip', object], { encoding: 'utf8' }).stdout.trim();
+}
+
 /** The pages of each UI the browser checks: Prometheus 2's classic UI (its default), Prometheus 3's app. */
 function uiPages(version: string): { home: string; targets: string; query: string } {
   return /^2\./.test(version)
@@ -375,16 +381,40 @@ function serviceSteps(cluster: LocalCluster, runner: PodRunner, install: Install
     process.stdout.write(`# ${routes.length} routes to Prometheus ${version}: ${[...new Set(routes.map((route) => new URL(route.url).host))].join(', ')}\n`);
   });
 
+  const base = `http://${LAB_LOAD_BALANCER_ADDRESS}`;
+  step(`MetalLB ${metalLbVersion()}: its controller, and a speaker in each node's network namespace (layer 2); Service ${service.metadata.name} `
+    + `gets EXTERNAL-IP ${LAB_LOAD_BALANCER_ADDRESS} from the book's pool, and from the book's host ${base}/ is the server (a node answers ARP `
+    + 'for the address; kube-proxy there rewrites it to the pod)', () => {
+    const metallb = MetalLb.start(cluster);
+    metallb.addLabPool();
+    const apiServer = `https://${nodes.find((node) => node.controlPlane)?.internalIp}:${cluster.apiPort}`;
+    for (const node of nodes) {
+      const speaker = metallb.speakerCommand(node.name, apiServer);
+      cluster.startServer(`metallb-speaker-${node.name}`, 'nsenter', [`--net=${runner.nodeNetwork(node)}`, speaker.executable, ...speaker.args], speaker.env);
+    }
+    waitFor(`EXTERNAL-IP ${LAB_LOAD_BALANCER_ADDRESS}`, hasExternalIp(cluster, ns, service.metadata.name), 90_000);
+    waitFor(`${base}/ from the book's host`, () => {
+      const answer = serverOf(httpGetIn(host, `${base}/api/v1/status/buildinfo`));
+      if (answer === version) return undefined;
+      const logs = nodes.map((node) => path.join(cluster.workdir, `metallb-speaker-${node.name}.log`))
+        .map((log) => `${path.basename(log)}: ${fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n').slice(-4).join(' | ') : '(none)'}`);
+      return `${answer}; the host's neighbours: ${ipShow(host, 'neigh')}\n${logs.join('\n')}`;
+    }, 60_000);
+    // Which node's speaker answered the host's ARP request: the address's hardware address is that node's.
+    const mac = new RegExp(`^${LAB_LOAD_BALANCER_ADDRESS.replace(/\./g, '\\.')} .*lladdr (\\S+)`, 'm').exec(ipShow(host, 'neigh'))?.[1] ?? '';
+    const announcer = nodes.find((node) => mac && ipShow(runner.nodeNetwork(node), 'link').includes(`link/ether ${mac}`));
+    process.stdout.write(`# ${LAB_LOAD_BALANCER_ADDRESS} is at ${mac || '(no neighbour entry)'}: ${announcer?.name ?? 'no node'}'s\n`);
+  });
+
   const [ksmName] = runner.podNames(ns, selectorOf(workload(install, 'Deployment', /kube-state-metrics:v/)) ?? '');
   const expected = [
     ...nodes.map((node) => `http://${node.internalIp}:9100/metrics`),
     `http://${runner.readPod(ns, ksmName).status.podIP}:8080/metrics`,
     'http://localhost:9090/metrics',
   ];
-  const base = `http://${workers[0].internalIp}:${nodePort}`;
   const pages = uiPages(version);
   const shots = path.join(SCREENSHOTS, kubeVersion);
-  step(`Chromium on the book's host opens ${base}/ (a NodePort of Service ${service.metadata.name}): Prometheus ${version}'s UI loads; `
+  step(`Chromium on the book's host opens ${base}/ (Service ${service.metadata.name}'s EXTERNAL-IP): Prometheus ${version}'s UI loads; `
     + `${pages.targets} lists the ${nodes.length} node-exporters, kube-state-metrics and the server up; ${pages.query} returns a row per target; `
     + `screenshots in ${path.relative(PROJECT_ROOT, shots)}`, () => {
     // The server may still be re-discovering after the binding step: the browser reads what the API reads.

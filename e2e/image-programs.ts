@@ -16,12 +16,21 @@ export interface ImageProgram {
   readonly entrypoint: readonly string[];
   /** The image's WORKDIR. */
   readonly workingDir: string;
+  /** Files the image's program reads from its working folder, on this machine: mounted there read-only. @default none */
+  readonly workingFiles?: string;
 }
 
 const PROGRAMS = path.join(PROJECT_ROOT, 'tools', 'programs');
 
+/**
+ * Prometheus built from its module reads its web UI from web/ui under its working folder, where the image's build
+ * has it compiled in: the UI scripts/install-kube.sh assembles for the version stands in for that.
+ */
 function prometheus(version: string): ImageProgram {
-  return { binary: path.join(TOOLS_BIN, `prometheus-${version}`), entrypoint: ['/bin/prometheus'], workingDir: '/prometheus' };
+  return {
+    binary: path.join(TOOLS_BIN, `prometheus-${version}`), entrypoint: ['/bin/prometheus'], workingDir: '/prometheus',
+    workingFiles: path.join(PROJECT_ROOT, 'tools', 'prometheus-ui', version),
+  };
 }
 
 function nodeExporter(version: string): ImageProgram {

@@ -350,6 +350,19 @@ export class PodRunner {
     }, 60_000);
   }
 
+  /** A node's network namespace as a path nsenter enters: this process's own for m-k8s, a worker's made on first use. */
+  nodeNetwork(node: SimulatedNode): string {
+    return `/proc/${node.controlPlane ? process.pid : this.nodeNamespace(node)}/ns/net`;
+  }
+
+  /** A network namespace on the lab network with the address given, for a machine that is not a node (the book's host); ends with stopAll. */
+  labHost(address: string): string {
+    const holder = this.spawnHolder(['unshare', '--net', 'sleep', 'infinity']);
+    this.holders.push(holder);
+    this.plugIn(holder.pid, address);
+    return `/proc/${holder.pid}/ns/net`;
+  }
+
   /** The pid of the process holding a worker node's network namespace, made on first use. */
   private nodeNamespace(node: SimulatedNode): number {
     const existing = this.nodeNamespaces.get(node.name);
@@ -408,6 +421,13 @@ export class PodRunner {
     makeDir(path.dirname(programPath));
     fs.writeFileSync(inRoot(programPath), '');
     mountpoints.push([program.binary, programPath, true], ['/usr', '/usr', true], ['/dev', '/dev', false], ['/proc', '/proc', true]);
+    if (program.workingFiles) {
+      if (!fs.existsSync(program.workingFiles)) throw new Error(`${program.workingFiles} not found: run scripts/install-kube.sh`);
+      for (const entry of fs.readdirSync(program.workingFiles).filter((name) => !name.startsWith('.'))) {
+        makeDir(path.join(program.workingDir, entry));
+        mountpoints.push([path.join(program.workingFiles, entry), path.join(program.workingDir, entry), true]);
+      }
+    }
 
     const volumes = new Map((pod.spec.volumes ?? []).map((volume) => [volume.name, volume]));
     for (const mount of container.volumeMounts ?? []) {

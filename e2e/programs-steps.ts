@@ -3,11 +3,15 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Manifest, podSpecOf } from '../lib/manifests/manifest';
 import { parseYaml } from '../lib/manifests/yaml';
+import { PROJECT_ROOT } from '../lib/support/project-root';
 import { POD_SECURITY_ENFORCE_LABEL } from '../lib/manifests/metadata';
+import { BOOK_HOST, loadPage, screenshot, SCREENSHOTS, tableRows } from './browser';
 import { expectSuccess, literal, step } from './check';
 import { getJson, Probe, waitFor } from './converge';
 import { Install, selectorOf } from './lifecycle';
+import { startKubeProxies } from './kube-proxy';
 import { LocalCluster } from './local-cluster';
+import { hasExternalIp, LAB_LOAD_BALANCER_ADDRESS, MetalLb, metalLbVersion } from './metallb';
 import { PodRunner, RunningPod, StoredPod } from './pod-runner';
 import { sleepSync } from './processes';
 import { SimulatedNode } from './simulated-nodes';
@@ -311,8 +315,131 @@ export function programsSteps(cluster: LocalCluster, runner: PodRunner, install:
     });
   }
 
+  serviceSteps(cluster, runner, install, nodes, version);
+
   const scrapedAt = Math.floor(Date.now() / 1000);
   // A moment after a scrape: the next install's server must find this second's sample of the build info.
   sleepSync(1000);
   return { version, scrapedAt, targetsUp: targets.filter((t) => t.health === 'up').length };
+}
+
+interface StoredService {
+  metadata: { name: string };
+  spec: { clusterIP: string; ports: Array<{ port: number; nodePort?: number }> };
+}
+
+/** GET from a network namespace: status and body (status 0 when nothing answers). */
+function httpGetIn(netns: string, url: string): { status: number; body: string } {
+  const result = spawnSync('nsenter', [`--net=${netns}`, 'curl', '-sS', '--max-time', '5', '-o', '-', '-w', '\n%{http_code}', url], { encoding: 'utf8' });
+  const output = result.stdout ?? '';
+  const split = output.lastIndexOf('\n');
+  return { status: Number(output.slice(split + 1)) || 0, body: output.slice(0, split) };
+}
+
+/** What `ip <object>` shows in a network namespace (`neigh`: its ARP table; `link`: its interfaces). */
+function ipShow(netns: string, object: 'neigh' | 'link'): string {
+  return spawnSync('nsenter', [`--net=${netns}`, 'ip', object], { encoding: 'utf8' }).stdout.trim();
+}
+
+/** The pages of each UI the browser checks: Prometheus 2's classic UI (its default), Prometheus 3's app. */
+function uiPages(version: string): { home: string; targets: string; query: string } {
+  return /^2\./.test(version)
+    ? { home: '/', targets: '/targets', query: '/graph?g0.expr=up&g0.tab=1' }
+    : { home: '/', targets: '/targets', query: '/query?g0.expr=up&g0.tab=table' };
+}
+
+/**
+ * The server's Service as the book's reader reaches it: kube-proxy on every node routes its ClusterIP and NodePort
+ * to the server's pod; the book's host opens the UI in a browser through it.
+ */
+function serviceSteps(cluster: LocalCluster, runner: PodRunner, install: Install, nodes: readonly SimulatedNode[], version: string): void {
+  const ns = install.namespace;
+  const declared = install.manifests.find((m) => m.kind === 'Service' && (m.spec as { type?: string } | undefined)?.type === 'LoadBalancer');
+  if (!declared) throw new Error(`no LoadBalancer Service in ${install.folder}`);
+  const service = getJson<StoredService>(cluster.kubectl, ['get', 'service', '-n', ns, declared.metadata.name]);
+  const [{ port, nodePort }] = service.spec.ports;
+  const workers = nodes.filter((node) => !node.controlPlane);
+  const kubeVersion = path.basename(path.dirname(cluster.kubectlPath));
+  const host = runner.labHost(BOOK_HOST);
+  const serverOf = (response: { status: number; body: string }): string => (response.status === 200
+    ? (JSON.parse(response.body) as { data: { version: string } }).data.version : `HTTP ${response.status || 'none'}`);
+
+  step(`kube-proxy ${kubeVersion} (iptables) in each node's network namespace: Service ${service.metadata.name} answers on ClusterIP `
+    + `${service.spec.clusterIP}:${port} from the ${nodes.length} nodes, and on NodePort ${nodePort} at each node's address from the book's host ${BOOK_HOST}; `
+    + 'before kube-proxy, nothing answers on the NodePort', () => {
+    for (const node of workers) {
+      const before = httpGetIn(host, `http://${node.internalIp}:${nodePort}/api/v1/status/buildinfo`);
+      if (before.status !== 0) throw new Error(`${node.name}:${nodePort} answered HTTP ${before.status} before kube-proxy ran`);
+    }
+    startKubeProxies(cluster, nodes, (node) => runner.nodeNetwork(node));
+    const routes = [
+      ...nodes.map((node) => ({ from: runner.nodeNetwork(node), who: node.name, url: `http://${service.spec.clusterIP}:${port}/api/v1/status/buildinfo` })),
+      ...nodes.map((node) => ({ from: host, who: BOOK_HOST, url: `http://${node.internalIp}:${nodePort}/api/v1/status/buildinfo` })),
+    ];
+    waitFor('the Service routed to the server', () => {
+      const wrong = routes.map((route) => ({ ...route, answer: serverOf(httpGetIn(route.from, route.url)) }))
+        .filter((route) => route.answer !== version);
+      return wrong.length === 0 ? undefined : wrong.map((route) => `from ${route.who}, ${route.url}: ${route.answer}`).join('; ');
+    }, 60_000);
+    // The answer is the server's own: kube-proxy rewrote the address to its pod's.
+    process.stdout.write(`# ${routes.length} routes to Prometheus ${version}: ${[...new Set(routes.map((route) => new URL(route.url).host))].join(', ')}\n`);
+  });
+
+  const base = `http://${LAB_LOAD_BALANCER_ADDRESS}`;
+  step(`MetalLB ${metalLbVersion()}: its controller, and a speaker in each node's network namespace (layer 2); Service ${service.metadata.name} `
+    + `gets EXTERNAL-IP ${LAB_LOAD_BALANCER_ADDRESS} from the book's pool, and from the book's host ${base}/ is the server (a node answers ARP `
+    + 'for the address; kube-proxy there rewrites it to the pod)', () => {
+    const metallb = MetalLb.start(cluster);
+    metallb.addLabPool();
+    const apiServer = `https://${nodes.find((node) => node.controlPlane)?.internalIp}:${cluster.apiPort}`;
+    for (const node of nodes) {
+      const speaker = metallb.speakerCommand(node.name, apiServer);
+      cluster.startServer(`metallb-speaker-${node.name}`, 'nsenter', [`--net=${runner.nodeNetwork(node)}`, speaker.executable, ...speaker.args], speaker.env);
+    }
+    waitFor(`EXTERNAL-IP ${LAB_LOAD_BALANCER_ADDRESS}`, hasExternalIp(cluster, ns, service.metadata.name), 90_000);
+    waitFor(`${base}/ from the book's host`, () => {
+      const answer = serverOf(httpGetIn(host, `${base}/api/v1/status/buildinfo`));
+      if (answer === version) return undefined;
+      const logs = nodes.map((node) => path.join(cluster.workdir, `metallb-speaker-${node.name}.log`))
+        .map((log) => `${path.basename(log)}: ${fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n').slice(-4).join(' | ') : '(none)'}`);
+      return `${answer}; the host's neighbours: ${ipShow(host, 'neigh')}\n${logs.join('\n')}`;
+    }, 60_000);
+    // Which node's speaker answered the host's ARP request: the address's hardware address is that node's.
+    const mac = new RegExp(`^${LAB_LOAD_BALANCER_ADDRESS.replace(/\./g, '\\.')} .*lladdr (\\S+)`, 'm').exec(ipShow(host, 'neigh'))?.[1] ?? '';
+    const announcer = nodes.find((node) => mac && ipShow(runner.nodeNetwork(node), 'link').includes(`link/ether ${mac}`));
+    process.stdout.write(`# ${LAB_LOAD_BALANCER_ADDRESS} is at ${mac || '(no neighbour entry)'}: ${announcer?.name ?? 'no node'}'s\n`);
+  });
+
+  const [ksmName] = runner.podNames(ns, selectorOf(workload(install, 'Deployment', /kube-state-metrics:v/)) ?? '');
+  const expected = [
+    ...nodes.map((node) => `http://${node.internalIp}:9100/metrics`),
+    `http://${runner.readPod(ns, ksmName).status.podIP}:8080/metrics`,
+    'http://localhost:9090/metrics',
+  ];
+  const pages = uiPages(version);
+  const shots = path.join(SCREENSHOTS, kubeVersion);
+  step(`Chromium on the book's host opens ${base}/ (Service ${service.metadata.name}'s EXTERNAL-IP): Prometheus ${version}'s UI loads; `
+    + `${pages.targets} lists the ${nodes.length} node-exporters, kube-state-metrics and the server up; ${pages.query} returns a row per target; `
+    + `screenshots in ${path.relative(PROJECT_ROOT, shots)}`, () => {
+    // The server may still be re-discovering after the binding step: the browser reads what the API reads.
+    waitFor('the targets up', () => {
+      const response = httpGetIn(host, `${base}/api/v1/targets`);
+      if (response.status !== 200) return `HTTP ${response.status}`;
+      const active = (JSON.parse(response.body) as { data: { activeTargets: Target[] } }).data.activeTargets;
+      const down = expected.filter((url) => !active.some((t) => t.scrapeUrl === url && t.health === 'up'));
+      return down.length === 0 ? undefined : `not up: ${down.join(', ')}`;
+    }, 120_000);
+    const home = loadPage(host, `${base}${pages.home}`);
+    if (!/<title>Prometheus Time Series Collection and Processing Server<\/title>/.test(home) || !/>\s*Alerts\s*</.test(home)) {
+      throw new Error(`${base}${pages.home} is not Prometheus's UI:\n${home.slice(0, 400)}`);
+    }
+    const rows = tableRows(loadPage(host, `${base}${pages.targets}`));
+    const notUp = expected.filter((url) => !rows.some((row) => row.includes(url) && /(^| )up( |$)/i.test(row)));
+    if (notUp.length > 0) throw new Error(`${pages.targets} does not list up: ${notUp.join(', ')}; its rows:\n${rows.join('\n')}`);
+    const results = tableRows(loadPage(host, `${base}${pages.query}`)).filter((row) => /^up ?\{.*\} 1$/.test(row));
+    if (results.length < expected.length) throw new Error(`${pages.query}: ${results.length} rows of up = 1, expected at least ${expected.length}`);
+    for (const [name, page] of [['targets', pages.targets], ['query', pages.query]]) {
+      screenshot(host, `${base}${page}`, path.join(shots, `prometheus-${version}-${name}.png`));
+    }
+  });
 }

@@ -28,6 +28,7 @@ import { upgradeSteps } from './upgrade';
 import { PodRunner } from './pod-runner';
 import { ProgramsRun, programsSteps } from './programs-steps';
 import { BOOK_LAB_NODES } from './simulated-nodes';
+import { externalIp, hasExternalIp, LAB_ADDRESS_RANGE, LAB_LOAD_BALANCER_ADDRESS, MetalLb, metalLbVersion } from './metallb';
 
 /*
  * `npm run e2e`: for each pinned Kubernetes release (e2e/releases.ts), the lab synthesized for that
@@ -54,10 +55,10 @@ function runSteps(cluster: LocalCluster, outdir: string): string[] {
   const kubectl = cluster.kubectl;
   const facts = [`${BOOK_LAB_NODES.length} nodes`];
 
-  step('preflight without MetalLB fails, naming metallb-system', () => {
+  step('preflight without MetalLB fails, naming what to install', () => {
     const result = preflight(cluster, ENVIRONMENT, outdir);
     expectExit(result, 1, 'preflight');
-    expectLine(result.stdout, /^FAIL {2}metallb: namespace metallb-system not found: install MetalLB/);
+    expectLine(result.stdout, /^FAIL {2}metallb: MetalLB not found \(no CRD ipaddresspools\.metallb\.io\): install MetalLB/);
     expectLine(result.stdout, /^ok {4}helm: helm v3\./);
     expectLine(result.stdout, /^ok {4}PersistentVolume: PersistentVolume prometheus-server does not exist yet/);
   });
@@ -65,11 +66,18 @@ function runSteps(cluster: LocalCluster, outdir: string): string[] {
   podSecuritySteps(cluster, outdir);
   facts.push('Pod Security baseline by default');
 
-  step('preflight with MetalLB passes', () => {
-    expectSuccess(kubectl(['create', 'namespace', 'metallb-system']), 'create namespace');
+  const metallb = MetalLb.start(cluster);
+  step('MetalLB installed (its CRDs, RBAC and controller) without a pool: preflight says the Service would stay <pending>', () => {
+    const result = preflight(cluster, ENVIRONMENT, outdir);
+    expectExit(result, 1, 'preflight');
+    expectLine(result.stdout, /^FAIL {2}metallb: MetalLB is installed but has no IPAddressPool: the LoadBalancer Service default\/prometheus-server would stay <pending>; .*192\.168\.1\.11-192\.168\.1\.49/);
+  });
+
+  step('with the book\'s IPAddressPool and an L2Advertisement, preflight passes', () => {
+    metallb.addLabPool();
     const result = preflight(cluster, ENVIRONMENT, outdir);
     expectExit(result, 0, 'preflight');
-    expectLine(result.stdout, /^ok {4}metallb: namespace metallb-system exists/);
+    expectLine(result.stdout, new RegExp(`^ok {4}metallb: IPAddressPool metallb-system/\\S+ \\(${literal(LAB_ADDRESS_RANGE)}\\) announced by L2Advertisement `));
   });
 
   step('preflight reports an existing PersistentVolume with another NFS path, and does not touch it', () => {
@@ -99,6 +107,15 @@ function runSteps(cluster: LocalCluster, outdir: string): string[] {
 
   convergedSteps(cluster, install, BOOK_LAB_NODES);
   facts.push('claim Bound', 'Job Complete', `node-exporter ${BOOK_LAB_NODES.length}/${BOOK_LAB_NODES.length}`);
+
+  const service = expected.find((m) => m.kind === 'Service' && m.spec?.type === 'LoadBalancer')?.metadata.name ?? '(no LoadBalancer Service)';
+  let externalAddress = '';
+  step(`kubectl get service ${service}: EXTERNAL-IP ${LAB_LOAD_BALANCER_ADDRESS}, from MetalLB's controller`, () => {
+    waitFor(`EXTERNAL-IP ${LAB_LOAD_BALANCER_ADDRESS}`, hasExternalIp(cluster, install.namespace, service));
+    externalAddress = externalIp(cluster, install.namespace, service);
+    process.stdout.write(`# kubectl get service ${service}: EXTERNAL-IP ${externalAddress}\n`);
+  });
+  facts.push(`EXTERNAL-IP ${externalAddress} from MetalLB ${metalLbVersion()}`);
 
   step('every object reads back as dist/ wrote it', () => storedAsWritten(cluster, install));
 
@@ -367,7 +384,8 @@ async function main(): Promise<void> {
   const newest = releases[releases.length - 1];
   // Newest release first: its lab and Flux are the longest parts, so they start first.
   const runs: PartRun[] = [...releases].reverse().flatMap((release) => [
-    { title: `Kubernetes ${release.version}: the lab for target ${release.target}`, env: { E2E_PART: 'lab', E2E_KUBE: release.module } },
+    // The lab and the upgrade run MetalLB's controller, whose health listener binds every address: a network namespace of their own.
+    { title: `Kubernetes ${release.version}: the lab for target ${release.target}`, env: { E2E_PART: 'lab', E2E_KUBE: release.module }, ownNetwork: true },
     ...(release === newest ? [
       { title: `Kubernetes ${release.version}: Flux follows a Git repository of the folders`, env: { E2E_PART: 'flux', E2E_KUBE: release.module } },
       {
@@ -375,7 +393,9 @@ async function main(): Promise<void> {
         env: { E2E_PART: 'argocd', E2E_KUBE: release.module }, ownNetwork: true,
       },
     ] : []),
-    { title: `Kubernetes ${release.version}: the book's install upgraded to today's chart`, env: { E2E_PART: 'upgrade', E2E_KUBE: release.module } },
+    {
+      title: `Kubernetes ${release.version}: the book's install upgraded to today's chart`, env: { E2E_PART: 'upgrade', E2E_KUBE: release.module }, ownNetwork: true,
+    },
     {
       title: `Kubernetes ${release.version}: the programs of ${programsEnvironments(release).join(', then ')} run from the stored pods`,
       env: { E2E_PART: 'programs', E2E_KUBE: release.module }, ownNetwork: true,

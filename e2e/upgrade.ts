@@ -2,6 +2,7 @@ import { environmentOutdir } from '../lib/config/loader';
 import { Manifest } from '../lib/manifests/manifest';
 import { POD_SECURITY_ENFORCE_LABEL } from '../lib/manifests/metadata';
 import { expectExit, expectLine, expectSuccess, preflight, step } from './check';
+import { MetalLb } from './metallb';
 import { getJson, waitFor } from './converge';
 import { convergedSteps, Install, readInstall, selectorOf, storedAsWritten } from './lifecycle';
 import { LocalCluster } from './local-cluster';
@@ -29,8 +30,8 @@ export function upgradeSteps(cluster: LocalCluster, outdir: string, nodes: reado
     return { uid: String(object.metadata.uid), volumeName: object.spec?.volumeName };
   };
 
-  step('the book\'s install: applied (MetalLB\'s namespace, Pod Security "privileged" as preflight asks) and converged', () => {
-    expectSuccess(kubectl(['create', 'namespace', 'metallb-system']), 'create namespace');
+  MetalLb.start(cluster).addLabPool();
+  step('the book\'s install: applied (MetalLB with the book\'s pool, Pod Security "privileged" as preflight asks) and converged', () => {
     expectSuccess(kubectl(['label', '--overwrite', 'namespace', book.namespace, `${POD_SECURITY_ENFORCE_LABEL}=privileged`]), 'label namespace');
     expectExit(preflight(cluster, 'lab', outdir), 0, 'preflight of the book\'s install');
     expectSuccess(kubectl(['apply', '-f', book.folder]), 'apply the book\'s install');

@@ -5,8 +5,9 @@
 # which simulates the nodes, into tools/bin; and Flux's source-controller and kustomize-controller (the module
 # e2e/flux pins) with their CRDs into tools/flux/; Argo CD (the module e2e/argocd pins) into tools/argocd/, and
 # Debian's redis-server; and the programs the install's pods run (node_exporter, kube-state-metrics, the config
-# reloaders) into tools/programs/. The first build of each takes minutes; later
-# runs find the binaries and return at once.
+# reloaders) into tools/programs/; each release's kube-proxy beside its kubectl, Debian's iptables and chromium, and
+# Prometheus's web UI into tools/prometheus-ui/, for the browser part of the programs' checks. The first build of
+# each takes minutes; later runs find the binaries and return at once.
 #
 # Usage: scripts/install-kube.sh [v1.27 v1.37 ...]   (default: $E2E_KUBE, else every module under e2e/kube)
 set -euo pipefail
@@ -41,8 +42,26 @@ release_of() {
   sed -n -E 's#^\s*k8s\.io/kubernetes (v[0-9.]+)$#\1#p' "$root/e2e/kube/$1/go.mod" | head -1
 }
 
+# One command of a release, through its module, with the version a release build stamps in.
+build_kube_command() {
+  local module=$1 version=$2 command=$3 output=$4 minor ldflags p
+  minor=$(echo "$version" | cut -d. -f2)
+  ldflags="-s -w"
+  for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ldflags+=" -X $p.gitVersion=$version -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
+  done
+  (
+    cd "$root/e2e/kube/$module"
+    # The checksum database has no entry for this one module of the older releases (404); go.sum, committed, pins its hash.
+    export GONOSUMDB=k8s.io/legacy-cloud-providers
+    export GOFLAGS="-buildvcs=false ${KUBE_GOFLAGS:-}"
+    # providerless leaves out the in-tree cloud providers, which a loopback API server does not need.
+    go build -trimpath -tags providerless -ldflags "$ldflags" -o "$output" "k8s.io/kubernetes/cmd/$command"
+  )
+}
+
 build_release() {
-  local module=$1 version dest stamp wanted minor ldflags start
+  local module=$1 version dest stamp wanted start binary
   if [[ ! -f "$root/e2e/kube/$module/go.mod" ]]; then
     echo "install-kube: no module e2e/kube/$module: expected one of $(ls "$root/e2e/kube" | tr '\n' ' ')" >&2
     exit 2
@@ -56,24 +75,12 @@ build_release() {
   fi
   require_go "kube-apiserver and kubectl $version"
   mkdir -p "$dest"
-  minor=$(echo "$version" | cut -d. -f2)
-  ldflags="-s -w"
-  for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-    ldflags+=" -X $p.gitVersion=$version -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
-  done
   start=$(date +%s)
   echo "install-kube: building ${KUBE_BINARIES[*]} $version with $(go version | cut -d' ' -f3) for npm run e2e (first time only: several minutes a release, 10-15 on a new machine)" >&2
-  (
-    cd "$root/e2e/kube/$module"
-    # The checksum database has no entry for this one module of the older releases (404); go.sum, committed, pins its hash.
-    export GONOSUMDB=k8s.io/legacy-cloud-providers
-    export GOFLAGS="-buildvcs=false ${KUBE_GOFLAGS:-}"
-    # providerless leaves out the in-tree cloud providers, which a loopback API server does not need.
-    for binary in "${KUBE_BINARIES[@]}"; do
-      echo "install-kube: $binary $version ($(( $(date +%s) - start ))s so far)" >&2
-      go build -trimpath -tags providerless -ldflags "$ldflags" -o "$dest/$binary" "k8s.io/kubernetes/cmd/$binary"
-    done
-  )
+  for binary in "${KUBE_BINARIES[@]}"; do
+    echo "install-kube: $binary $version ($(( $(date +%s) - start ))s so far)" >&2
+    build_kube_command "$module" "$version" "$binary" "$dest/$binary"
+  done
   echo "$wanted" > "$stamp"
   echo "install-kube: $version built in $(( $(date +%s) - start ))s" >&2
 }
@@ -187,6 +194,110 @@ build_programs() {
   done
 }
 
+# kube-proxy of each release (iptables mode, on Debian's iptables), which routes the Services of the programs part
+# to the pods it runs. A stamp of its own: adding it leaves the four binaries above and their stamp as they are.
+build_kube_proxy() {
+  local module=$1 version dest stamp start
+  version=$(release_of "$module")
+  dest="$root/tools/kube/$version"
+  stamp="$dest/.kube-proxy.built"
+  if [[ -x "$dest/kube-proxy" && -f "$stamp" && "$(cat "$stamp")" == "$version kube-proxy" ]]; then
+    return 0
+  fi
+  require_go "kube-proxy $version"
+  mkdir -p "$dest"
+  start=$(date +%s)
+  echo "install-kube: building kube-proxy $version, which routes the e2e's Services to its pods (first time only: a few minutes)" >&2
+  build_kube_command "$module" "$version" kube-proxy "$dest/.kube-proxy.new"
+  mv "$dest/.kube-proxy.new" "$dest/kube-proxy"
+  echo "$version kube-proxy" > "$stamp"
+  echo "install-kube: kube-proxy $version built in $(( $(date +%s) - start ))s" >&2
+}
+
+# iptables, which kube-proxy programs, and Chromium, the browser that loads Prometheus's UI: Debian's packages.
+install_debian_tools() {
+  local missing=() tool package
+  for tool in iptables:iptables chromium:chromium; do
+    IFS=: read -r tool package <<< "$tool"
+    if ! command -v "$tool" >/dev/null 2>&1; then missing+=("$package"); fi
+  done
+  if [[ ${#missing[@]} -gt 0 ]]; then apt_install "${missing[@]}"; fi
+}
+
+# Debian's packages named, those not installed yet (apt-get update first, once).
+apt_install() {
+  local missing=() package
+  for package in "$@"; do
+    if ! dpkg-query -W -f '${Status}' "$package" 2>/dev/null | grep -q 'ok installed'; then missing+=("$package"); fi
+  done
+  if [[ ${#missing[@]} -eq 0 ]]; then return 0; fi
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    echo "install-kube: installing Debian's ${missing[*]} for the e2e's Services and browser (a minute or two, first time only)" >&2
+    if [[ -z ${APT_UPDATED:-} ]]; then apt-get update -qq && APT_UPDATED=1; fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "install-kube: ${missing[*]} not found: install it (Debian: apt-get install ${missing[*]}) and run this again" >&2
+    exit 1
+  fi
+}
+
+# Prometheus's web UI. A build from the Go module (scripts/install-tools.sh) serves it from web/ui under its working
+# folder, and the module holds the UI's sources only: not 2.19's vendored libraries (a module leaves out vendor/
+# folders) nor 3.14's built app. So, into tools/prometheus-ui/<version>/web/ui, what the release's image builds in:
+# 2.19's own templates, scripts and styles with the libraries it vendored taken from Debian's packages, as Debian's
+# prometheus package does (the four it carries itself from that package); 3.14's app built from its sources with
+# the pnpm and lockfile its repository uses.
+PNPM_VERSION=10.34.9
+build_prometheus_ui() {
+  local dest="$root/tools/prometheus-ui" version module src out work start
+  for version in v2.19.0 v3.14.0; do
+    out="$dest/$version/web/ui"
+    if [[ -f "$dest/$version/.built" ]]; then continue; fi
+    module="$root/test/promtool/v${version:1:4}"
+    src=$(cd "$module" && go mod download github.com/prometheus/prometheus && go list -m -f '{{.Dir}}' github.com/prometheus/prometheus)/web/ui
+    start=$(date +%s)
+    echo "install-kube: assembling Prometheus $version's web UI, which the e2e's browser loads (first time only: under 5 minutes)" >&2
+    rm -rf "$dest/$version" && mkdir -p "$out"
+    work=$(mktemp -d) && chmod 755 "$work"
+    if [[ $version == v2.* ]]; then
+      apt_install libjs-bootstrap4 libjs-eonasdan-bootstrap-datetimepicker libjs-jquery libjs-jquery-hotkeys libjs-moment \
+        libjs-moment-timezone libjs-mustache libjs-popper.js libjs-rickshaw libjs-d3
+      (cd "$work" && apt-get download -qq prometheus && dpkg-deb -x prometheus_*.deb deb)
+      cp -r "$src/templates" "$src/static" "$out/"
+      chmod -R u+w "$out"
+      local vendor="$out/static/vendor" js=/usr/share/javascript debian="$work/deb/usr/share/prometheus/web/static/vendor"
+      mkdir -p "$vendor"/{js,bootstrap-4.3.1,bootstrap3-typeahead,bootstrap4-glyphicons/css,eonasdan-bootstrap-datetimepicker,fuzzy,moment,mustache,rickshaw/vendor}
+      cp "$js/jquery/jquery.min.js" "$vendor/js/jquery-3.3.1.min.js"
+      cp "$js/popper.js/popper.min.js" "$js/jquery-hotkeys/jquery.hotkeys.js" "$debian/js/jquery.selection.js" "$vendor/js/"
+      cp -rL "$js/bootstrap4/css" "$js/bootstrap4/js" "$vendor/bootstrap-4.3.1/"
+      cp "$debian/bootstrap3-typeahead/bootstrap3-typeahead.js" "$vendor/bootstrap3-typeahead/bootstrap3-typeahead.min.js"
+      cp "$debian/bootstrap4-glyphicons/css/bootstrap-glyphicons.css" "$vendor/bootstrap4-glyphicons/css/bootstrap-glyphicons.min.css"
+      cp "$js/eonasdan-bootstrap-datetimepicker/bootstrap-datetimepicker.min."* "$vendor/eonasdan-bootstrap-datetimepicker/"
+      cp "$debian/fuzzy/fuzzy.js" "$vendor/fuzzy/"
+      cp "$js/moment/moment.min.js" "$vendor/moment/"
+      cp "$js/moment-timezone/moment-timezone-with-data.min.js" "$vendor/moment/"
+      cp "$js/mustache/mustache.min.js" "$vendor/mustache/"
+      cp "$js/rickshaw/rickshaw.min.css" "$js/rickshaw/rickshaw.min.js" "$vendor/rickshaw/"
+      cp "$js/d3/d3.min.js" "$vendor/rickshaw/vendor/d3.v3.js"
+      # d3 3's layouts are in d3 itself: the separate file 2.19 loads is empty here.
+      : > "$vendor/rickshaw/vendor/d3.layout.min.js"
+    else
+      cp -r "$src" "$work/ui" && chmod -R u+w "$work/ui"
+      (
+        cd "$work/ui"
+        npx -y "pnpm@$PNPM_VERSION" install --frozen-lockfile --reporter=silent
+        npx -y "pnpm@$PNPM_VERSION" run build:module > build-module.log 2>&1 || { cat build-module.log >&2; exit 1; }
+        # vite alone: the app's `build` script type-checks first, which the served files do not need.
+        cd mantine-ui && npx vite build --logLevel error
+      )
+      mkdir -p "$out/static" && mv "$work/ui/mantine-ui/dist" "$out/static/mantine-ui"
+    fi
+    rm -rf "$work"
+    echo "$version" > "$dest/$version/.built"
+    echo "install-kube: Prometheus $version's web UI ready in $(( $(date +%s) - start ))s" >&2
+  done
+}
+
 modules=("$@")
 if [[ ${#modules[@]} -eq 0 ]]; then
   if [[ -n "${E2E_KUBE:-}" ]]; then
@@ -198,7 +309,41 @@ fi
 for module in "${modules[@]}"; do
   build_release "$module"
 done
+install_debian_tools
+for module in "${modules[@]}"; do
+  build_kube_proxy "$module"
+done
+build_prometheus_ui
 build_kwok
 build_flux
 build_argocd
 build_programs
+
+# MetalLB's controller and speaker (go.universe.tf/metallb) into tools/metallb/, with its CRDs, RBAC and the
+# controller's Deployment and speaker's DaemonSet from its module, for the e2e's LoadBalancer Service. v0.16.1: v0.16.2 needs github.com/metallb/frr-k8s v0.0.27, whose
+# source the Go module proxy refuses (403); v0.16.1's dependencies are all served, and `go install` takes it as
+# it is (its go.mod has no replaces).
+METALLB_VERSION=v0.16.1
+
+build_metallb() {
+  local dest="$root/tools/metallb" stamp wanted start module_dir
+  stamp="$dest/.built"
+  wanted="metallb $METALLB_VERSION: controller speaker crds rbac controllers"
+  if [[ -x "$dest/controller" && -x "$dest/speaker" && -f "$stamp" && "$(cat "$stamp")" == "$wanted" ]]; then
+    return 0
+  fi
+  require_go "MetalLB $METALLB_VERSION"
+  start=$(date +%s)
+  echo "install-kube: building MetalLB $METALLB_VERSION (controller and speaker), which gives the e2e's LoadBalancer Service its address (first time only: about 5 minutes)" >&2
+  mkdir -p "$dest/crds" "$dest/rbac" "$dest/controllers"
+  GOBIN="$dest" GOFLAGS=-buildvcs=false go install -trimpath -ldflags "-s -w" \
+    "go.universe.tf/metallb/controller@$METALLB_VERSION" "go.universe.tf/metallb/speaker@$METALLB_VERSION"
+  module_dir=$(go mod download -json "go.universe.tf/metallb@$METALLB_VERSION" | sed -n -E 's#^\s*"Dir": "(.*)",?$#\1#p')
+  cp "$module_dir"/config/crd/bases/*.yaml "$dest/crds/"
+  cp "$module_dir"/config/rbac/role.yaml "$module_dir"/config/rbac/service-accounts.yaml "$dest/rbac/"
+  cp "$module_dir"/config/controllers/controller.yaml "$module_dir"/config/controllers/speaker.yaml "$dest/controllers/"
+  chmod u+w "$dest"/crds/*.yaml "$dest"/rbac/*.yaml "$dest"/controllers/*.yaml
+  echo "$wanted" > "$stamp"
+  echo "install-kube: MetalLB built in $(( $(date +%s) - start ))s" >&2
+}
+build_metallb

@@ -4,6 +4,7 @@ import { Manifest } from '../manifests/manifest';
 import { readManifestFolder } from '../manifests/folder';
 import { UserError } from '../support/errors';
 import { checkPrepJob } from './job-checks';
+import { checkMetalLb } from './metallb-checks';
 import { checkPodSecurity } from './pod-security-checks';
 import { checkSharedCluster } from './shared-cluster-checks';
 import { cannotAsk, CheckResult } from './check-result';
@@ -13,18 +14,19 @@ import { checkUpgrade } from './upgrade-checks';
 
 /**
  * The book's checks (prometheus-server-preconfig.sh steps 1, 2 and 4) against a cluster, for what the
- * environment's folder (`dist/` or `dist-<name>/`) will apply: helm; the namespace; MetalLB where a
- * LoadBalancer Service needs it; Pod Security Admission letting each workload's pods in; another install's
- * cluster-scoped objects and host ports; existing volumes and claims that apply could not change; a prep
- * Job that apply would not run again; and a release running from another chart (the book's, on its way to
- * today's).
+ * environment's folder (`dist/` or `dist-<name>/`) will apply: helm; the namespace; MetalLB, a pool and an
+ * advertisement where a LoadBalancer Service needs them; Pod Security Admission letting each workload's pods
+ * in; another install's cluster-scoped objects and host ports; existing volumes and claims that apply could
+ * not change; a prep Job that apply would not run again; and a release running from another chart (the
+ * book's, on its way to today's).
  */
 export function runPreflight(kubectl: Kubectl, folder: string, env: NodeJS.ProcessEnv = process.env): CheckResult[] {
   const manifests = readFolder(folder);
   const unreachable = checkReachable(kubectl);
   if (unreachable) return [unreachable];
   const results = [checkHelm(env), checkNamespace(kubectl, manifests)];
-  if (manifests.some(isLoadBalancer)) results.push(checkMetalLb(kubectl));
+  const loadBalancer = manifests.find(isLoadBalancer);
+  if (loadBalancer) results.push(checkMetalLb(kubectl, `${loadBalancer.metadata.namespace ?? 'default'}/${loadBalancer.metadata.name}`));
   results.push(...checkPodSecurity(kubectl, manifests), ...checkSharedCluster(kubectl, manifests));
   results.push(...checkStorage(kubectl, manifests, folder), ...checkPrepJob(kubectl, manifests), ...checkUpgrade(kubectl, manifests, folder));
   return results;
@@ -79,19 +81,6 @@ function checkNamespace(kubectl: Kubectl, manifests: readonly Manifest[]): Check
   if (!isNotFound(result.stderr)) return cannotAsk('namespace', `namespace ${name}`, result.stderr);
   if (created) return { name: 'namespace', ok: true, detail: `namespace ${name} does not exist yet; the apply creates it first` };
   return { name: 'namespace', ok: false, detail: `namespace ${name} not found: create it (kubectl create namespace ${name})` };
-}
-
-function checkMetalLb(kubectl: Kubectl): CheckResult {
-  const result = kubectl.run(['get', 'namespace', 'metallb-system', '-o', 'name']);
-  if (result.status === 0) {
-    return { name: 'metallb', ok: true, detail: 'namespace metallb-system exists' };
-  }
-  if (isNotFound(result.stderr)) {
-    const install = 'install MetalLB (https://metallb.universe.tf/installation/)';
-    const why = 'without it the LoadBalancer Service prometheus-server never gets an EXTERNAL-IP';
-    return { name: 'metallb', ok: false, detail: `namespace metallb-system not found: ${install}; ${why}` };
-  }
-  return cannotAsk('metallb', 'namespace metallb-system', result.stderr);
 }
 
 function isLoadBalancer(manifest: Manifest): boolean {

@@ -41,7 +41,13 @@ function fakeKubectl(answers: Record<string, Answer>): Kubectl & { calls: string
 
 const labVolume = () => JSON.parse(JSON.stringify(LAB_OBJECTS.find((o) => o.kind === 'PersistentVolume')));
 const labJob = () => LAB_OBJECTS.find((o) => o.kind === 'Job')!;
-const METALLB = { 'get namespace metallb-system -o name': { status: 0, stdout: 'namespace/metallb-system' } };
+const METALLB_CRD = { 'get crd ipaddresspools.metallb.io -o name': { status: 0, stdout: 'customresourcedefinition.apiextensions.k8s.io/ipaddresspools.metallb.io' } };
+const POOLS = 'get ipaddresspools.metallb.io --all-namespaces -o json';
+const ADVERTISEMENTS = 'get l2advertisements.metallb.io,bgpadvertisements.metallb.io --all-namespaces -o json';
+const BOOK_POOL = { kind: 'IPAddressPool', metadata: { name: 'first-pool', namespace: 'metallb-system' }, spec: { addresses: ['192.168.1.11-192.168.1.49'] } };
+const L2 = { kind: 'L2Advertisement', metadata: { name: 'l2', namespace: 'metallb-system' }, spec: {} };
+/** MetalLB v0.13 or later with the book's pool and an L2Advertisement of every pool. */
+const METALLB = { ...METALLB_CRD, [POOLS]: live({ items: [BOOK_POOL] }), [ADVERTISEMENTS]: live({ items: [L2] }) };
 const DRY_RUN_POD = 'create --dry-run=server -o name -f -';
 const DAEMON_SETS = 'get daemonsets --all-namespaces -o json';
 const NAMESPACED_KINDS = 'deployments,daemonsets,statefulsets,services,serviceaccounts,configmaps';
@@ -108,10 +114,48 @@ describe('preflight', () => {
   });
 
   test('without MetalLB, a LoadBalancer install fails and names what to install; a NodePort install does not ask', () => {
-    expect(results(fakeKubectl(DEFAULT_NAMESPACE)).metallb).toMatchObject({ ok: false, detail: expect.stringMatching(/^namespace metallb-system not found: install MetalLB/) });
+    expect(results(fakeKubectl(DEFAULT_NAMESPACE)).metallb).toEqual({
+      name: 'metallb', ok: false, detail: 'MetalLB not found (no CRD ipaddresspools.metallb.io): install MetalLB (https://metallb.universe.tf/installation/); '
+        + 'without it the LoadBalancer Service default/prometheus-server would stay <pending>',
+    });
     const kubectl = fakeKubectl({});
     expect(results(kubectl, STAGING).metallb).toBeUndefined();
-    expect(kubectl.calls.some((call) => call.includes('metallb-system'))).toBe(false);
+    expect(kubectl.calls.some((call) => call.includes('metallb'))).toBe(false);
+  });
+
+  test('MetalLB with a pool and an L2Advertisement of it passes, naming both', () => {
+    expect(results(fakeKubectl(METALLB)).metallb).toEqual({
+      name: 'metallb', ok: true, detail: 'IPAddressPool metallb-system/first-pool (192.168.1.11-192.168.1.49) announced by L2Advertisement metallb-system/l2',
+    });
+    const namingIt = { ...L2, spec: { ipAddressPools: ['first-pool'] } };
+    expect(results(fakeKubectl({ ...METALLB, [ADVERTISEMENTS]: live({ items: [namingIt] }) })).metallb.ok).toBe(true);
+  });
+
+  test('MetalLB without a pool fails: the Service would stay <pending>; the book\'s range is named', () => {
+    const found = results(fakeKubectl({ ...METALLB, [POOLS]: live({ items: [] }) })).metallb;
+    expect(found).toEqual({
+      name: 'metallb', ok: false, detail: 'MetalLB is installed but has no IPAddressPool: the LoadBalancer Service default/prometheus-server would stay <pending>; '
+        + 'create one with the addresses it may hand out (the book\'s is 192.168.1.11-192.168.1.49) and an L2Advertisement of it',
+    });
+    const manual = { ...BOOK_POOL, spec: { ...BOOK_POOL.spec, autoAssign: false } };
+    expect(results(fakeKubectl({ ...METALLB, [POOLS]: live({ items: [manual] }) })).metallb.detail)
+      .toMatch(/^MetalLB is installed but has no IPAddressPool that hands out addresses \(metallb-system\/first-pool: autoAssign false or no addresses\)/);
+  });
+
+  test('a pool that no advertisement announces fails: the address would answer nowhere', () => {
+    const other = { ...L2, spec: { ipAddressPools: ['another-pool'] } };
+    const elsewhere = { ...L2, metadata: { ...L2.metadata, namespace: 'default' } };
+    for (const advertisements of [[], [other], [elsewhere]]) {
+      expect(results(fakeKubectl({ ...METALLB, [ADVERTISEMENTS]: live({ items: advertisements }) })).metallb).toEqual({
+        name: 'metallb', ok: false, detail: 'no L2Advertisement or BGPAdvertisement announces IPAddressPool metallb-system/first-pool: the Service '
+          + 'default/prometheus-server would get an address nothing answers on; create an L2Advertisement of it (the book\'s lab is layer 2)',
+      });
+    }
+  });
+
+  test('MetalLB before v0.13 (no CRDs) passes on its ConfigMap\'s address pools', () => {
+    const legacy = { '-n metallb-system get configmap config -o jsonpath={.data.config}': { status: 0, stdout: 'address-pools:\n- name: default\n  protocol: layer2\n  addresses:\n  - 192.168.1.11-192.168.1.49\n' } };
+    expect(results(fakeKubectl(legacy)).metallb).toEqual({ name: 'metallb', ok: true, detail: 'ConfigMap metallb-system/config (MetalLB before v0.13) names address pools' });
   });
 
   test('a namespace the folder does not create must exist; one it creates may be missing; one being deleted fails', () => {

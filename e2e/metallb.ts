@@ -89,6 +89,8 @@ export class MetalLb {
     return metallb;
   }
 
+  private speakersApplied = false;
+
   private constructor(private readonly cluster: LocalCluster) {}
 
   /** The book's pool (192.168.1.11-192.168.1.49) and an L2Advertisement of it, as MetalLB's docs write them. */
@@ -101,12 +103,21 @@ export class MetalLb {
       `IPAddressPool ${POOL} (${LAB_ADDRESS_RANGE}) and L2Advertisement ${ADVERTISEMENT}`);
   }
 
-  /** The speaker's command for one node, to run inside that node's network namespace; see speakerCommand. */
+  /**
+   * The speaker's command for one node, to run inside that node's network namespace, with the API server at
+   * `apiServer` (an https URL reachable from there). The speaker reads its own pod: the first call applies
+   * MetalLB's speaker DaemonSet, whose pod on the node kwok runs. Not yet run by this e2e.
+   */
   public speakerCommand(nodeName: string, apiServer: string): SpeakerCommand {
+    if (!this.speakersApplied) {
+      const speakers = metalLbObjects('controllers').filter((object) => object.kind === 'DaemonSet');
+      expectSuccess(this.cluster.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: speakers })), 'MetalLB\'s speaker DaemonSet');
+      this.speakersApplied = true;
+    }
     return {
       executable: path.join(METALLB, 'speaker'),
-      args: [`--namespace=${METALLB_NAMESPACE}`, `--node-name=${nodeName}`, '--port=0', '--log-level=info'],
-      env: { KUBECONFIG: this.serviceAccountKubeconfig('speaker', apiServer), METALLB_NODE_NAME: nodeName },
+      args: [`--namespace=${METALLB_NAMESPACE}`, `--node-name=${nodeName}`, `--pod-name=${runningPod(this.cluster, 'speaker', nodeName)}`, '--port=0', '--log-level=info'],
+      env: { KUBECONFIG: this.serviceAccountKubeconfig('speaker', apiServer) },
     };
   }
 

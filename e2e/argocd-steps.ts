@@ -9,6 +9,7 @@ import { claimBound, deploymentAvailable, getJson, jobComplete, waitFor } from '
 import { GitRepository } from './git-repository';
 import { readInstall } from './lifecycle';
 import { LocalCluster } from './local-cluster';
+import { externalIp, hasExternalIp, LAB_LOAD_BALANCER_ADDRESS, MetalLb, notHandled } from './metallb';
 
 /*
  * Argo CD following the e2e's Git repository: the lab synced and healthy by Argo CD's own rules, in the
@@ -23,7 +24,7 @@ function wavesOf(manifests: readonly Manifest[]): Map<string, number> {
   return new Map(manifests.map((m) => [`${m.kind}/${m.metadata.name}`, Number(m.metadata.annotations?.[SYNC_WAVE_ANNOTATION] ?? 0)]));
 }
 
-export function argoCdSteps(cluster: LocalCluster): { objects: number; commits: number } {
+export function argoCdSteps(cluster: LocalCluster): { objects: number; commits: number; externalIp: string } {
   const { kubectl } = cluster;
   expectSuccess(kubectl(['label', '--overwrite', 'namespace', 'default', `${POD_SECURITY_ENFORCE_LABEL}=privileged`]), 'label default');
   const outdir = synthWith(cluster.release, { SYNTH_ENVIRONMENTS: 'lab' });
@@ -33,12 +34,36 @@ export function argoCdSteps(cluster: LocalCluster): { objects: number; commits: 
   const otherOutdir = synthWith(cluster.release, { SYNTH_ENVIRONMENTS: 'staging', BOOK_PROMETHEUS_NODE_EXPORTER: 'false' });
   const other = readInstall(environmentOutdir(otherOutdir, 'staging'));
   let commits = 0;
+  let externalAddress = '';
+  const service = lab.manifests.find((m) => m.kind === 'Service' && m.spec?.type === 'LoadBalancer')?.metadata.name ?? '(no LoadBalancer Service)';
   try {
     const repository = GitRepository.serve(cluster);
     const argo = ArgoCd.start(cluster);
+    const metallb = MetalLb.start(cluster);
     let commit = repository.commit('the lab as synthesized', { dist: lab.folder });
     commits += 1;
     argo.application(repository.url);
+
+    step(`without a MetalLB pool: ${service} stays <pending> (MetalLB's controller finds no address), Argo CD's Application Progressing with everything else healthy`, () => {
+      waitFor('MetalLB\'s controller refusing an address', notHandled(cluster, `${lab.namespace}/${service}`));
+      argo.waitProgressing(commit);
+      // Every other object healthy by Argo CD's rules: what is left Progressing is the Service.
+      waitFor('claim Bound', claimBound(kubectl, lab.namespace, lab.claim));
+      waitFor('Job Complete', jobComplete(kubectl, lab.namespace, lab.job));
+      for (const deployment of lab.deployments) waitFor(`${deployment} Available`, deploymentAvailable(kubectl, lab.namespace, deployment));
+      const health = argo.status().health?.status;
+      if (health !== 'Progressing') throw new Error(`Application ${health} while ${service} has no address`);
+      const address = externalIp(cluster, lab.namespace, service);
+      if (address !== '<pending>') throw new Error(`EXTERNAL-IP ${address} without a pool`);
+      process.stdout.write(`# without a pool: EXTERNAL-IP ${address}; MetalLB's controller: failed to handle service ${lab.namespace}/${service}\n`);
+    });
+
+    step(`with the book's pool and an L2Advertisement: EXTERNAL-IP ${LAB_LOAD_BALANCER_ADDRESS} from MetalLB, and Argo CD's Healthy follows`, () => {
+      metallb.addLabPool();
+      waitFor(`EXTERNAL-IP ${LAB_LOAD_BALANCER_ADDRESS}`, hasExternalIp(cluster, lab.namespace, service));
+      externalAddress = externalIp(cluster, lab.namespace, service);
+      process.stdout.write(`# kubectl get service ${service}: EXTERNAL-IP ${externalAddress}\n`);
+    });
 
     step('Argo CD syncs dist/ from Git: Synced and Healthy by its own rules (claim Bound, Job Complete, Deployments available)', () => {
       argo.waitSynced(commit);
@@ -119,5 +144,5 @@ export function argoCdSteps(cluster: LocalCluster): { objects: number; commits: 
   } finally {
     for (const dir of [outdir, changedOutdir, otherOutdir]) fs.rmSync(path.dirname(dir), { recursive: true, force: true });
   }
-  return { objects: lab.manifests.length, commits };
+  return { objects: lab.manifests.length, commits, externalIp: externalAddress };
 }

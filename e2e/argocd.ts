@@ -26,8 +26,6 @@ export function argoCdVersion(): string {
   const goMod = fs.readFileSync(path.join(PROJECT_ROOT, 'e2e', 'argocd', 'go.mod'), 'utf8');
   return /^\s*github\.com\/argoproj\/argo-cd\/v3 (v[0-9.]+)/m.exec(goMod)?.[1] ?? 'unknown';
 }
-/** The address MetalLB gives the book's Prometheus Service (chapter 6.2.1 opens the UI there). */
-const LAB_LOAD_BALANCER_ADDRESS = '192.168.1.11';
 /** The Application of deploy/argocd/application.yaml. */
 export const APPLICATION = 'prometheus-book';
 
@@ -120,7 +118,6 @@ export class ArgoCd {
   public waitSynced(commit: string, synced = true, timeoutMs = 300_000): ApplicationStatus {
     let found: ApplicationStatus = {};
     waitFor(`Application ${APPLICATION} synced at ${commit.slice(0, 10)}${synced ? ', Synced and Healthy' : ''}`, () => {
-      this.assignLoadBalancerAddresses();
       found = this.status();
       const operation = found.operationState;
       const done = operation?.phase === 'Succeeded' && operation.syncResult?.revision === commit;
@@ -135,19 +132,14 @@ export class ArgoCd {
     return found;
   }
 
-  /**
-   * What MetalLB does in the book's lab, which Argo CD's health of a LoadBalancer Service waits for: an address
-   * in the Service's status (the book's first, 192.168.1.11, where its Prometheus UI is). Only written, never
-   * reached: nothing here sends traffic to it.
-   */
-  private assignLoadBalancerAddresses(): void {
-    const services = getJson<{ items: Array<Manifest & { spec: { type?: string }; status?: { loadBalancer?: { ingress?: unknown[] } } }> }>(
-      this.cluster.kubectl, ['get', 'services', '--all-namespaces']).items;
-    for (const service of services.filter((s) => s.spec.type === 'LoadBalancer' && !s.status?.loadBalancer?.ingress?.length)) {
-      const status = { loadBalancer: { ingress: [{ ip: LAB_LOAD_BALANCER_ADDRESS }] } };
-      expectSuccess(this.cluster.kubectl(['-n', service.metadata.namespace ?? 'default', 'patch', 'service', service.metadata.name,
-        '--subresource=status', '--type=merge', '-p', JSON.stringify({ status })]), `the address of Service ${service.metadata.name}`);
-    }
+  /** Waits until the sync at the commit has succeeded and the Application is Progressing (Argo CD 3 keeps no per-object health in it). */
+  public waitProgressing(commit: string, timeoutMs = 300_000): void {
+    waitFor(`Application ${APPLICATION} synced at ${commit.slice(0, 10)} and Progressing`, () => {
+      const found = this.status();
+      const operation = found.operationState;
+      if (operation?.phase === 'Succeeded' && operation.syncResult?.revision === commit && found.health?.status === 'Progressing') return undefined;
+      return `health ${found.health?.status} ${found.health?.message ?? ''}, operation ${operation?.phase} at ${operation?.syncResult?.revision?.slice(0, 10)}`;
+    }, timeoutMs);
   }
 
   public status(): ApplicationStatus {

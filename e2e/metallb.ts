@@ -163,14 +163,16 @@ export function hasExternalIp(cluster: LocalCluster, namespace: string, service:
   };
 }
 
-/** MetalLB's controller has looked at the Service and found no address for it (its AllocationFailed event). */
-export function allocationFailed(cluster: LocalCluster, namespace: string, service: string): Probe {
+/**
+ * MetalLB's controller has looked at the Service ("namespace/name") and given it no address, as its log
+ * says: without a pool it logs "failed to handle service" and records no event.
+ */
+export function notHandled(cluster: LocalCluster, service: string): Probe {
   return () => {
-    const events = getJson<{ items: Array<{ reason: string; message: string }> }>(cluster.kubectl,
-      ['-n', namespace, 'get', 'events', '--field-selector', `involvedObject.kind=Service,involvedObject.name=${service}`]).items;
-    const failed = events.find((event) => event.reason === 'AllocationFailed');
-    const reasons = events.map((event) => event.reason).join(', ') || 'none';
-    return failed ? undefined : `no AllocationFailed event yet (events: ${reasons}); MetalLB's controller's log ends: ${controllerLogEnd(cluster)}`;
+    const log = path.join(cluster.workdir, `${CONTROLLER}.log`);
+    const failed = (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n') : [])
+      .some((line) => line.includes('"event":"failed to handle service"') && line.includes(`"name":"${service}"`));
+    return failed ? undefined : `MetalLB's controller has not refused ${service} yet; its log ends: ${controllerLogEnd(cluster)}`;
   };
 }
 

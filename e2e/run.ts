@@ -290,8 +290,8 @@ async function runPart(part: Part, release: Release): Promise<void> {
     facts.push(`${OTHER.environment} converged in namespace ${OTHER.namespace} on ${release.version}`);
   } else if (part === 'argocd') {
     const argo = await withCluster({ release, nodes: BOOK_LAB_NODES }, argoCdSteps);
-    facts.push(`Argo CD ${argoCdVersion()}: ${argo.commits} commits followed from Git, the lab's ${argo.objects} objects Synced and Healthy, `
-      + `selfHeal, on ${release.version}`);
+    facts.push(`Argo CD ${argoCdVersion()}: ${argo.commits} commits followed from Git, the lab's ${argo.objects} objects Synced and Healthy `
+      + `(EXTERNAL-IP ${argo.externalIp} from MetalLB; Progressing without a pool), selfHeal, on ${release.version}`);
   } else if (part === 'programs') {
     facts.push(await programsPart(release));
   } else if (part === 'upgrade') {

@@ -32,6 +32,8 @@ export interface ProgramsRun {
   readonly scrapedAt: number;
   /** Targets up at the end, by scrape URL. */
   readonly targetsUp: number;
+  /** The pages Chromium on the book's host loaded through the Service's EXTERNAL-IP. */
+  readonly pagesLoaded: readonly string[];
 }
 
 interface Target {
@@ -315,12 +317,12 @@ export function programsSteps(cluster: LocalCluster, runner: PodRunner, install:
     });
   }
 
-  serviceSteps(cluster, runner, install, nodes, version);
+  const pagesLoaded = serviceSteps(cluster, runner, install, nodes, version);
 
   const scrapedAt = Math.floor(Date.now() / 1000);
   // A moment after a scrape: the next install's server must find this second's sample of the build info.
   sleepSync(1000);
-  return { version, scrapedAt, targetsUp: targets.filter((t) => t.health === 'up').length };
+  return { version, scrapedAt, targetsUp: targets.filter((t) => t.health === 'up').length, pagesLoaded };
 }
 
 interface StoredService {
@@ -352,7 +354,7 @@ function uiPages(version: string): { home: string; targets: string; query: strin
  * The server's Service as the book's reader reaches it: kube-proxy on every node routes its ClusterIP and NodePort
  * to the server's pod; the book's host opens the UI in a browser through it.
  */
-function serviceSteps(cluster: LocalCluster, runner: PodRunner, install: Install, nodes: readonly SimulatedNode[], version: string): void {
+function serviceSteps(cluster: LocalCluster, runner: PodRunner, install: Install, nodes: readonly SimulatedNode[], version: string): string[] {
   const ns = install.namespace;
   const declared = install.manifests.find((m) => m.kind === 'Service' && (m.spec as { type?: string } | undefined)?.type === 'LoadBalancer');
   if (!declared) throw new Error(`no LoadBalancer Service in ${install.folder}`);
@@ -442,4 +444,5 @@ function serviceSteps(cluster: LocalCluster, runner: PodRunner, install: Install
       screenshot(host, `${base}${page}`, path.join(shots, `prometheus-${version}-${name}.png`));
     }
   });
+  return [pages.home, pages.targets, pages.query].map((page) => `${base}${page}`);
 }

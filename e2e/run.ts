@@ -252,7 +252,8 @@ async function programsPart(release: Release): Promise<string> {
     fs.rmSync(path.dirname(outdir), { recursive: true, force: true });
     fs.rmSync(scratch, { recursive: true, force: true });
   }
-  return `Prometheus ${runs.map((run) => `${run.version} (${run.targetsUp} targets up)`).join(' then ')} ran from the stored pods on ${release.version}`;
+  return `Prometheus ${runs.map((run) => `${run.version} (${run.targetsUp} targets up; Chromium on the book's host loaded ${run.pagesLoaded.join(', ')})`)
+    .join(' then ')} ran from the stored pods on ${release.version}`;
 }
 
 /** The cdk8s CLI's own way: one valid stream of the default environment's objects, dist/ untouched. */

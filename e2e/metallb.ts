@@ -74,6 +74,10 @@ interface Kubeconfig {
 export class MetalLb {
   /** Applies MetalLB's CRDs, namespace and RBAC, and starts its controller (stopped with the cluster). No pool yet. */
   public static start(cluster: LocalCluster): MetalLb {
+    // Its controller and speakers listen on every address of their namespace: only ever one the e2e made (not its parent's).
+    if (fs.readlinkSync('/proc/self/ns/net') === fs.readlinkSync(`/proc/${process.ppid}/ns/net`)) {
+      throw new Error('MetalLB listens on every address: run the part in a network namespace of its own (`unshare --net`), as npm run e2e does');
+    }
     const { kubectl } = cluster;
     expectSuccess(kubectl(['apply', '--server-side', '-f', path.join(METALLB, 'crds')]), 'apply the MetalLB CRDs');
     for (const crd of ['ipaddresspools.metallb.io', 'l2advertisements.metallb.io']) waitFor(`CRD ${crd} Established`, crdEstablished(kubectl, crd), 60_000);

@@ -245,8 +245,9 @@ apt_install() {
 # folder, and the module holds the UI's sources only: not 2.19's vendored libraries (a module leaves out vendor/
 # folders) nor 3.14's built app. So, into tools/prometheus-ui/<version>/web/ui, what the release's image builds in:
 # 2.19's own templates, scripts and styles with the libraries it vendored taken from Debian's packages, as Debian's
-# prometheus package does (the four it carries itself from that package); 3.14's app built from its sources with
-# the pnpm and lockfile its repository uses.
+# prometheus package does (the four it carries itself from that package, whichever version Debian serves: four
+# small scripts of the classic UI); 3.14's app built from its sources and lockfile with pnpm (the module names no
+# pnpm version; this pin is ours).
 PNPM_VERSION=10.34.9
 build_prometheus_ui() {
   local dest="$root/tools/prometheus-ui" version module src out work start

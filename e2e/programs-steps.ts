@@ -390,7 +390,9 @@ function serviceSteps(cluster: LocalCluster, runner: PodRunner, install: Install
   const base = `http://${LAB_LOAD_BALANCER_ADDRESS}`;
   step(`MetalLB ${metalLbVersion()}: its controller, and a speaker in each node's network namespace (layer 2); Service ${service.metadata.name} `
     + `gets EXTERNAL-IP ${LAB_LOAD_BALANCER_ADDRESS} from the book's pool, and from the book's host ${base}/ is the server (a node answers ARP `
-    + 'for the address; kube-proxy there rewrites it to the pod)', () => {
+    + 'for the address; kube-proxy there rewrites it to the pod); before the speakers, nothing answers there', () => {
+    const before = httpGetIn(host, `${base}/api/v1/status/buildinfo`);
+    if (before.status !== 0) throw new Error(`${base} answered HTTP ${before.status} before MetalLB's speakers ran`);
     const metallb = MetalLb.start(cluster);
     metallb.addLabPool();
     const apiServer = `https://${nodes.find((node) => node.controlPlane)?.internalIp}:${cluster.apiPort}`;
@@ -438,8 +440,10 @@ function serviceSteps(cluster: LocalCluster, runner: PodRunner, install: Install
     const rows = tableRows(loadPage(host, `${base}${pages.targets}`));
     const notUp = expected.filter((url) => !rows.some((row) => row.includes(url) && /(^| )up( |$)/i.test(row)));
     if (notUp.length > 0) throw new Error(`${pages.targets} does not list up: ${notUp.join(', ')}; its rows:\n${rows.join('\n')}`);
+    // A row of value 1 for each target, by its instance label (the scrape URL's host), not merely as many rows.
     const results = tableRows(loadPage(host, `${base}${pages.query}`)).filter((row) => /^up ?\{.*\} 1$/.test(row));
-    if (results.length < expected.length) throw new Error(`${pages.query}: ${results.length} rows of up = 1, expected at least ${expected.length}`);
+    const unanswered = expected.map((url) => new URL(url).host).filter((instance) => !results.some((row) => row.includes(`instance="${instance}"`)));
+    if (unanswered.length > 0) throw new Error(`${pages.query}: no row of up = 1 for ${unanswered.join(', ')}; its rows of 1:\n${results.join('\n')}`);
     for (const [name, page] of [['targets', pages.targets], ['query', pages.query]]) {
       screenshot(host, `${base}${page}`, path.join(shots, `prometheus-${version}-${name}.png`));
     }

@@ -440,9 +440,10 @@ function serviceSteps(cluster: LocalCluster, runner: PodRunner, install: Install
     const rows = tableRows(loadPage(host, `${base}${pages.targets}`));
     const notUp = expected.filter((url) => !rows.some((row) => row.includes(url) && /(^| )up( |$)/i.test(row)));
     if (notUp.length > 0) throw new Error(`${pages.targets} does not list up: ${notUp.join(', ')}; its rows:\n${rows.join('\n')}`);
-    // A row of value 1 for each target, by its instance label (the scrape URL's host), not merely as many rows.
+    // A row of value 1 for each target, by its instance label (the scrape URL's host), not merely as many rows;
+    // 2.19's console shows `instance="…"`, 3.14's table `instance = "…"`.
     const results = tableRows(loadPage(host, `${base}${pages.query}`)).filter((row) => /^up ?\{.*\} 1$/.test(row));
-    const unanswered = expected.map((url) => new URL(url).host).filter((instance) => !results.some((row) => row.includes(`instance="${instance}"`)));
+    const unanswered = expected.map((url) => new URL(url).host).filter((instance) => !results.some((row) => new RegExp(`instance ?= ?"${literal(instance)}"`).test(row)));
     if (unanswered.length > 0) throw new Error(`${pages.query}: no row of up = 1 for ${unanswered.join(', ')}; its rows of 1:\n${results.join('\n')}`);
     for (const [name, page] of [['targets', pages.targets], ['query', pages.query]]) {
       screenshot(host, `${base}${page}`, path.join(shots, `prometheus-${version}-${name}.png`));

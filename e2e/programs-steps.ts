@@ -43,12 +43,18 @@ interface Target {
   labels: Record<string, string>;
 }
 
-/** GET on a URL from this namespace (the pods' addresses are routed to their bridge): status and body. */
-function httpGet(url: string, method = 'GET'): { status: number; body: string } {
-  const result = spawnSync('curl', ['-sS', '--max-time', '5', '-X', method, '-o', '-', '-w', '\n%{http_code}', url], { encoding: 'utf8' });
-  const output = result.stdout ?? '';
+/** A request with curl, in the network namespace given or this one: status and body (status 0 when nothing answers). */
+function curlRequest(url: string, method: string, netns?: string): { status: number; body: string } {
+  const curl = ['curl', '-sS', '--max-time', '5', '-X', method, '-o', '-', '-w', '\n%{http_code}', url];
+  const [command, ...args] = netns ? ['nsenter', `--net=${netns}`, ...curl] : curl;
+  const output = spawnSync(command, args, { encoding: 'utf8' }).stdout ?? '';
   const split = output.lastIndexOf('\n');
   return { status: Number(output.slice(split + 1)) || 0, body: output.slice(0, split) };
+}
+
+/** GET on a URL from this namespace (the pods' addresses are routed to their bridge): status and body. */
+function httpGet(url: string, method = 'GET'): { status: number; body: string } {
+  return curlRequest(url, method);
 }
 
 function apiGet<T>(server: string, endpoint: string): T {
@@ -332,10 +338,7 @@ interface StoredService {
 
 /** GET from a network namespace: status and body (status 0 when nothing answers). */
 function httpGetIn(netns: string, url: string): { status: number; body: string } {
-  const result = spawnSync('nsenter', [`--net=${netns}`, 'curl', '-sS', '--max-time', '5', '-o', '-', '-w', '\n%{http_code}', url], { encoding: 'utf8' });
-  const output = result.stdout ?? '';
-  const split = output.lastIndexOf('\n');
-  return { status: Number(output.slice(split + 1)) || 0, body: output.slice(0, split) };
+  return curlRequest(url, 'GET', netns);
 }
 
 /** What `ip <object>` shows in a network namespace (`neigh`: its ARP table; `link`: its interfaces). */

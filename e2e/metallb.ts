@@ -93,8 +93,6 @@ export class MetalLb {
     return metallb;
   }
 
-  private speakersApplied = false;
-
   private constructor(private readonly cluster: LocalCluster) {}
 
   /** The book's pool (192.168.1.11-192.168.1.49) and an L2Advertisement of it, as MetalLB's docs write them. */
@@ -108,25 +106,46 @@ export class MetalLb {
   }
 
   /**
-   * The speaker's command for one node, to run inside that node's network namespace. The speaker reads its own pod:
-   * the first call applies MetalLB's speaker DaemonSet, whose pod on the node kwok runs; its namespace is labelled
-   * privileged first, as MetalLB's own manifest labels it (the speaker's pods use their node's network). Its health
-   * listener takes a free port on the namespace's loopback (m-k8s's holds the controller's).
+   * Starts a speaker for each node inside that node's network namespace (`netns`, a path nsenter takes), and waits
+   * until each has read every node. The speaker reads its own pod: MetalLB's speaker DaemonSet is applied first, its
+   * namespace labelled privileged as MetalLB's own manifest labels it (the speaker's pods use their node's network),
+   * and kwok runs a pod of it on each node. Its health listener takes a free port on the namespace's loopback.
+   * Why the wait: a speaker elects the announcing node among the nodes it knows when it reprocesses the Services, and
+   * a node it learns of later starts no new election; a speaker that reprocessed knowing only some nodes can elect a
+   * node whose own speaker elected another, and then no node answers for the address (a CI run failed so, under load).
+   * With every node known before the pool exists, the pool's arrival makes each speaker elect from the whole list.
    */
-  public speakerCommand(nodeName: string, apiServer: string): SpeakerCommand {
-    if (!this.speakersApplied) {
-      expectSuccess(this.cluster.kubectl(['label', '--overwrite', 'namespace', METALLB_NAMESPACE, `${POD_SECURITY_ENFORCE_LABEL}=privileged`]),
-        'label MetalLB\'s namespace privileged');
-      const speakers = metalLbObjects('controllers').filter((object) => object.kind === 'DaemonSet');
-      expectSuccess(this.cluster.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: speakers })), 'MetalLB\'s speaker DaemonSet');
-      this.speakersApplied = true;
+  public startSpeakers(nodes: ReadonlyArray<{ readonly name: string; readonly netns: string }>, apiServer: string): void {
+    expectSuccess(this.cluster.kubectl(['label', '--overwrite', 'namespace', METALLB_NAMESPACE, `${POD_SECURITY_ENFORCE_LABEL}=privileged`]),
+      'label MetalLB\'s namespace privileged');
+    const speakers = metalLbObjects('controllers').filter((object) => object.kind === 'DaemonSet');
+    expectSuccess(this.cluster.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: speakers })), 'MetalLB\'s speaker DaemonSet');
+    for (const node of nodes) {
+      this.cluster.startServer(speakerLogName(node.name), 'nsenter', [`--net=${node.netns}`, path.join(METALLB, 'speaker'),
+        `--namespace=${METALLB_NAMESPACE}`, `--node-name=${node.name}`, `--pod-name=${runningPod(this.cluster, 'speaker', node.name)}`,
+        '--port=0', '--health-probe-port=0', '--log-level=info',
+      ], { KUBECONFIG: this.serviceAccountKubeconfig('speaker', apiServer), METALLB_NODE_NAME: node.name });
     }
-    return {
-      executable: path.join(METALLB, 'speaker'),
-      args: [`--namespace=${METALLB_NAMESPACE}`, `--node-name=${nodeName}`, `--pod-name=${runningPod(this.cluster, 'speaker', nodeName)}`,
-        '--port=0', '--health-probe-port=0', '--log-level=info'],
-      env: { KUBECONFIG: this.serviceAccountKubeconfig('speaker', apiServer), METALLB_NODE_NAME: nodeName },
-    };
+    waitFor(`MetalLB's speakers each read the ${nodes.length} nodes`, () => {
+      const unread = nodes.flatMap((speaker) => {
+        const log = this.speakerLog(speaker.name);
+        // The speaker's NodeReconciler logs the end of each node's first reconcile at info level.
+        const missing = nodes.filter((node) => !log.includes(`"controller":"NodeReconciler","end reconcile":"/${node.name}"`)).map((node) => node.name);
+        return missing.length === 0 ? [] : [`${speaker.name}'s speaker has not read ${missing.join(', ')}`];
+      });
+      return unread.length === 0 ? undefined : unread.join('; ');
+    }, 60_000);
+  }
+
+  /** The speakers' log lines about the Service ("namespace/name") or announcing, for a failure's message. */
+  public speakerLinesAbout(service: string, nodeNames: readonly string[]): string {
+    return nodeNames.map((name) => `${name}'s speaker: ${this.speakerLog(name).split('\n')
+      .filter((line) => line.includes(service) || /announce|"level":"error"/i.test(line)).slice(-6).join(' | ') || '(nothing)'}`).join('\n');
+  }
+
+  private speakerLog(nodeName: string): string {
+    const log = path.join(this.cluster.workdir, `${speakerLogName(nodeName)}.log`);
+    return fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '';
   }
 
   /** A kubeconfig of the ServiceAccount's token, to the API server at `server` (default: the admin kubeconfig's). */
@@ -141,11 +160,9 @@ export class MetalLb {
   }
 }
 
-/** How to run a MetalLB speaker for one node: the caller starts it inside that node's network namespace. */
-export interface SpeakerCommand {
-  readonly executable: string;
-  readonly args: string[];
-  readonly env: NodeJS.ProcessEnv;
+/** A speaker's name as a server of the cluster: its log is `<name>.log` in the cluster's folder. */
+function speakerLogName(nodeName: string): string {
+  return `metallb-speaker-${nodeName}`;
 }
 
 interface ServiceStatus {

@@ -397,19 +397,14 @@ function serviceSteps(cluster: LocalCluster, runner: PodRunner, install: Install
     const before = httpGetIn(host, `${base}/api/v1/status/buildinfo`);
     if (before.status !== 0) throw new Error(`${base} answered HTTP ${before.status} before MetalLB's speakers ran`);
     const metallb = MetalLb.start(cluster);
-    metallb.addLabPool();
     const apiServer = `https://${nodes.find((node) => node.controlPlane)?.internalIp}:${cluster.apiPort}`;
-    for (const node of nodes) {
-      const speaker = metallb.speakerCommand(node.name, apiServer);
-      cluster.startServer(`metallb-speaker-${node.name}`, 'nsenter', [`--net=${runner.nodeNetwork(node)}`, speaker.executable, ...speaker.args], speaker.env);
-    }
+    metallb.startSpeakers(nodes.map((node) => ({ name: node.name, netns: runner.nodeNetwork(node) })), apiServer);
+    metallb.addLabPool();
     waitFor(`EXTERNAL-IP ${LAB_LOAD_BALANCER_ADDRESS}`, hasExternalIp(cluster, ns, service.metadata.name), 90_000);
     waitFor(`${base}/ from the book's host`, () => {
       const answer = serverOf(httpGetIn(host, `${base}/api/v1/status/buildinfo`));
-      if (answer === version) return undefined;
-      const logs = nodes.map((node) => path.join(cluster.workdir, `metallb-speaker-${node.name}.log`))
-        .map((log) => `${path.basename(log)}: ${fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n').slice(-4).join(' | ') : '(none)'}`);
-      return `${answer}; the host's neighbours: ${ipShow(host, 'neigh')}\n${logs.join('\n')}`;
+      return answer === version ? undefined : `${answer}; the host's neighbours: ${ipShow(host, 'neigh')}\n`
+        + metallb.speakerLinesAbout(`${ns}/${service.metadata.name}`, nodes.map((node) => node.name));
     }, 60_000);
     // Which node's speaker answered the host's ARP request: the address's hardware address is that node's.
     const mac = new RegExp(`^${LAB_LOAD_BALANCER_ADDRESS.replace(/\./g, '\\.')} .*lladdr (\\S+)`, 'm').exec(ipShow(host, 'neigh'))?.[1] ?? '';

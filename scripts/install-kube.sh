@@ -42,9 +42,12 @@ release_of() {
   sed -n -E 's#^\s*k8s\.io/kubernetes (v[0-9.]+)$#\1#p' "$root/e2e/kube/$1/go.mod" | head -1
 }
 
-# One command of a release, through its module, with the version a release build stamps in.
-build_kube_command() {
-  local module=$1 version=$2 command=$3 output=$4 minor ldflags p
+# Commands of a release, through its module, with the version a release build stamps in: one `go build` for them
+# all, so their shared packages are compiled once and their links run side by side. Into folder $3, each named as
+# its command.
+build_kube_commands() {
+  local module=$1 version=$2 output=$3 minor ldflags p
+  shift 3
   minor=$(echo "$version" | cut -d. -f2)
   ldflags="-s -w"
   for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
@@ -56,33 +59,38 @@ build_kube_command() {
     export GONOSUMDB=k8s.io/legacy-cloud-providers
     export GOFLAGS="-buildvcs=false ${KUBE_GOFLAGS:-}"
     # providerless leaves out the in-tree cloud providers, which a loopback API server does not need.
-    go build -trimpath -tags providerless -ldflags "$ldflags" -o "$output" "k8s.io/kubernetes/cmd/$command"
+    go build -trimpath -tags providerless -ldflags "$ldflags" -o "$output/" "${@/#/k8s.io/kubernetes/cmd/}"
   )
 }
 
+# A release's control plane and kubectl (stamp .built) and its kube-proxy (stamp .kube-proxy.built: added later, so
+# a folder built before it keeps its four binaries): whichever are missing, in one build.
 build_release() {
-  local module=$1 version dest stamp wanted start binary
+  local module=$1 version dest wanted proxy_wanted start binary commands=()
   if [[ ! -f "$root/e2e/kube/$module/go.mod" ]]; then
     echo "install-kube: no module e2e/kube/$module: expected one of $(ls "$root/e2e/kube" | tr '\n' ' ')" >&2
     exit 2
   fi
   version=$(release_of "$module")
   dest="$root/tools/kube/$version"
-  stamp="$dest/.built"
   wanted="$version ${KUBE_BINARIES[*]}"
-  if [[ -f "$stamp" && "$(cat "$stamp")" == "$wanted" ]]; then
+  proxy_wanted="$version kube-proxy"
+  [[ -f "$dest/.built" && "$(cat "$dest/.built")" == "$wanted" ]] || commands+=("${KUBE_BINARIES[@]}")
+  [[ -x "$dest/kube-proxy" && -f "$dest/.kube-proxy.built" && "$(cat "$dest/.kube-proxy.built")" == "$proxy_wanted" ]] || commands+=(kube-proxy)
+  if [[ ${#commands[@]} -eq 0 ]]; then
     return 0
   fi
-  require_go "kube-apiserver and kubectl $version"
+  require_go "${commands[*]} $version"
   mkdir -p "$dest"
   start=$(date +%s)
-  echo "install-kube: building ${KUBE_BINARIES[*]} $version with $(go version | cut -d' ' -f3) for npm run e2e (first time only: several minutes a release, 10-15 on a new machine)" >&2
-  for binary in "${KUBE_BINARIES[@]}"; do
-    echo "install-kube: $binary $version ($(( $(date +%s) - start ))s so far)" >&2
-    build_kube_command "$module" "$version" "$binary" "$dest/$binary"
-  done
-  echo "$wanted" > "$stamp"
-  echo "install-kube: $version built in $(( $(date +%s) - start ))s" >&2
+  echo "install-kube: building ${commands[*]} $version with $(go version | cut -d' ' -f3) for npm run e2e (first time only: several minutes a release, 10-15 on a new machine)" >&2
+  rm -rf "$dest/.new"
+  build_kube_commands "$module" "$version" "$dest/.new" "${commands[@]}"
+  for binary in "${commands[@]}"; do mv "$dest/.new/$binary" "$dest/$binary"; done
+  rmdir "$dest/.new"
+  [[ " ${commands[*]} " != *" kubectl "* ]] || echo "$wanted" > "$dest/.built"
+  [[ " ${commands[*]} " != *" kube-proxy "* ]] || echo "$proxy_wanted" > "$dest/.kube-proxy.built"
+  echo "install-kube: ${commands[*]} $version built in $(( $(date +%s) - start ))s" >&2
 }
 
 build_kwok() {
@@ -112,11 +120,12 @@ build_flux() {
   fi
   require_go "Flux's controllers"
   mkdir -p "$dest/crds"
+  start=$(date +%s)
+  echo "install-kube: building Flux's source-controller and kustomize-controller ($wanted), which follow the e2e's Git repository (first time only: 5 to 10 minutes)" >&2
+  # One build: the two share most of their packages, and their links run side by side.
+  (cd "$module" && GOFLAGS=-buildvcs=false go build -trimpath -ldflags "-s -w" -o "$dest/" github.com/fluxcd/source-controller github.com/fluxcd/kustomize-controller)
+  echo "install-kube: Flux's controllers built in $(( $(date +%s) - start ))s" >&2
   for controller in source-controller kustomize-controller; do
-    start=$(date +%s)
-    echo "install-kube: building Flux's $controller ($wanted), which follows the e2e's Git repository (first time only: 4 to 8 minutes)" >&2
-    (cd "$module" && GOFLAGS=-buildvcs=false go build -trimpath -ldflags "-s -w" -o "$dest/$controller" "github.com/fluxcd/$controller")
-    echo "install-kube: $controller built in $(( $(date +%s) - start ))s" >&2
     cp "$(cd "$module" && go list -m -f '{{.Dir}}' "github.com/fluxcd/$controller")"/config/crd/bases/*.yaml "$dest/crds/"
   done
   chmod u+w "$dest"/crds/*.yaml
@@ -124,23 +133,11 @@ build_flux() {
 }
 
 # Argo CD's application controller and repo server: one argo-cd binary, built through e2e/argocd (argo-cd's
-# go.mod has replaces), run under the name of its role; its CRDs from its module; Debian's redis-server, its cache.
+# go.mod has replaces), run under the name of its role; its CRDs from its module. Its cache, redis-server, is Debian's
+# (install_redis).
 build_argocd() {
   local dest="$root/tools/argocd" module="$root/e2e/argocd" version stamp start
   version=$(sed -n -E 's#^\s*github\.com/argoproj/argo-cd/v3 (v[0-9.]+)( // indirect)?$#\1#p' "$module/go.mod" | head -1)
-  if ! command -v redis-server >/dev/null 2>&1; then
-    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
-      echo "install-kube: installing Debian's redis-server, Argo CD's cache in the e2e (about a minute, first time only)" >&2
-      # Installed, not started: the e2e starts its own on 127.0.0.1 (policy-rc.d keeps the package from starting one).
-      local policy=/usr/sbin/policy-rc.d made_policy=""
-      if [[ ! -e $policy ]]; then printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod +x "$policy" && made_policy=1; fi
-      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
-      if [[ -n $made_policy ]]; then rm -f "$policy"; fi
-    else
-      echo "install-kube: redis-server not found: install it (Debian: apt-get install redis-server) and run this again" >&2
-      exit 1
-    fi
-  fi
   stamp="$dest/.built"
   if [[ -x "$dest/argocd" && -f "$stamp" && "$(cat "$stamp")" == "argo-cd $version" ]]; then
     return 0
@@ -194,24 +191,21 @@ build_programs() {
   done
 }
 
-# kube-proxy of each release (iptables mode, on Debian's iptables), which routes the Services of the programs part
-# to the pods it runs. A stamp of its own: adding it leaves the four binaries above and their stamp as they are.
-build_kube_proxy() {
-  local module=$1 version dest stamp start
-  version=$(release_of "$module")
-  dest="$root/tools/kube/$version"
-  stamp="$dest/.kube-proxy.built"
-  if [[ -x "$dest/kube-proxy" && -f "$stamp" && "$(cat "$stamp")" == "$version kube-proxy" ]]; then
-    return 0
+# Debian's redis-server, Argo CD's cache in the e2e.
+install_redis() {
+  if ! command -v redis-server >/dev/null 2>&1; then
+    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+      echo "install-kube: installing Debian's redis-server, Argo CD's cache in the e2e (about a minute, first time only)" >&2
+      # Installed, not started: the e2e starts its own on 127.0.0.1 (policy-rc.d keeps the package from starting one).
+      local policy=/usr/sbin/policy-rc.d made_policy=""
+      if [[ ! -e $policy ]]; then printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod +x "$policy" && made_policy=1; fi
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+      if [[ -n $made_policy ]]; then rm -f "$policy"; fi
+    else
+      echo "install-kube: redis-server not found: install it (Debian: apt-get install redis-server) and run this again" >&2
+      exit 1
+    fi
   fi
-  require_go "kube-proxy $version"
-  mkdir -p "$dest"
-  start=$(date +%s)
-  echo "install-kube: building kube-proxy $version, which routes the e2e's Services to its pods (first time only: a few minutes)" >&2
-  build_kube_command "$module" "$version" kube-proxy "$dest/.kube-proxy.new"
-  mv "$dest/.kube-proxy.new" "$dest/kube-proxy"
-  echo "$version kube-proxy" > "$stamp"
-  echo "install-kube: kube-proxy $version built in $(( $(date +%s) - start ))s" >&2
 }
 
 # iptables, which kube-proxy programs, and Chromium, the browser that loads Prometheus's UI: Debian's packages.
@@ -299,27 +293,6 @@ build_prometheus_ui() {
   done
 }
 
-modules=("$@")
-if [[ ${#modules[@]} -eq 0 ]]; then
-  if [[ -n "${E2E_KUBE:-}" ]]; then
-    IFS=', ' read -r -a modules <<< "$E2E_KUBE"
-  else
-    mapfile -t modules < <(ls "$root/e2e/kube")
-  fi
-fi
-for module in "${modules[@]}"; do
-  build_release "$module"
-done
-install_debian_tools
-for module in "${modules[@]}"; do
-  build_kube_proxy "$module"
-done
-build_prometheus_ui
-build_kwok
-build_flux
-build_argocd
-build_programs
-
 # MetalLB's controller and speaker (go.universe.tf/metallb) into tools/metallb/, with its CRDs, RBAC and the
 # controller's Deployment and speaker's DaemonSet from its module, for the e2e's LoadBalancer Service. v0.16.1: v0.16.2 needs github.com/metallb/frr-k8s v0.0.27, whose
 # source the Go module proxy refuses (403); v0.16.1's dependencies are all served, and `go install` takes it as
@@ -347,4 +320,35 @@ build_metallb() {
   echo "$wanted" > "$stamp"
   echo "install-kube: MetalLB built in $(( $(date +%s) - start ))s" >&2
 }
-build_metallb
+
+modules=("$@")
+if [[ ${#modules[@]} -eq 0 ]]; then
+  if [[ -n "${E2E_KUBE:-}" ]]; then
+    IFS=', ' read -r -a modules <<< "$E2E_KUBE"
+  else
+    mapfile -t modules < <(ls "$root/e2e/kube")
+  fi
+fi
+# Three lanes side by side, each in its order: the releases; the other Go builds; Debian's packages and the UI
+# (downloads and an npm build). Go builds are CPU-bound, but each has phases that are not (module downloads, its
+# links, mostly on one core), which the other lanes fill; apt runs in one lane only (dpkg takes one at a time); the lanes share the Go caches, which Go keeps safe for
+# concurrent use. A failed lane fails the run once the others end (no build is left half-running).
+lanes=()
+(
+  for module in "${modules[@]}"; do build_release "$module"; done
+) & lanes+=($!)
+(
+  build_kwok
+  build_flux
+  build_argocd
+  build_programs
+  build_metallb
+) & lanes+=($!)
+(
+  install_redis
+  install_debian_tools
+  build_prometheus_ui
+) & lanes+=($!)
+failed=0
+for lane in "${lanes[@]}"; do wait "$lane" || failed=1; done
+exit "$failed"

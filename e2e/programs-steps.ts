@@ -12,7 +12,8 @@ import { Install, selectorOf } from './lifecycle';
 import { startKubeProxies } from './kube-proxy';
 import { LocalCluster } from './local-cluster';
 import { hasExternalIp, LAB_LOAD_BALANCER_ADDRESS, MetalLb, metalLbVersion } from './metallb';
-import { PodRunner, RunningPod, StoredPod } from './pod-runner';
+import { PodRunner, RunningPod } from './pod-runner';
+import { StoredPod } from './stored-pod';
 import { sleepSync } from './processes';
 import { SimulatedNode } from './simulated-nodes';
 

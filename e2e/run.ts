@@ -47,6 +47,47 @@ const CONFIG_DIR = path.join(PROJECT_ROOT, 'config', 'environments');
 /** The environment on today's chart: the lab's install, upgraded. */
 const TODAY = 'today';
 
+/** One cluster's worth of checks, run by a process of its own side by side with the others. A part is a row of PARTS. */
+interface Part {
+  /** The value of E2E_PART that runs this part alone. */
+  readonly name: string;
+  /** What it shows on a release: the heading of its output, after the release's name. */
+  readonly title: (release: Release) => string;
+  /** Run in a network namespace of its own, with only a loopback: for servers that listen on every address. */
+  readonly ownNetwork: boolean;
+  /** Whether it runs on the release, of those selected (oldest first). */
+  readonly runsOn: (release: Release, selected: readonly Release[]) => boolean;
+  /** Its checks on the release; what they proved, for its last line. */
+  readonly run: (checks: Checks, release: Release) => Promise<string[]>;
+}
+
+const onEveryRelease = (): boolean => true;
+const onNewestRelease = (release: Release, selected: readonly Release[]): boolean => release === selected[selected.length - 1];
+
+/**
+ * The parts, in the order each release starts them. The lab, the upgrade and Argo CD run servers that listen on every
+ * address (MetalLB's controller, Argo CD's application controller) and the programs make a bridge of their own: each of
+ * those needs a network namespace of its own.
+ */
+const PARTS: readonly Part[] = [
+  { name: 'lab', title: (release) => `the lab for target ${release.target}`, ownNetwork: true, runsOn: onEveryRelease, run: labPart },
+  { name: 'flux', title: () => 'Flux follows a Git repository of the folders', ownNetwork: false, runsOn: onNewestRelease, run: fluxPart },
+  {
+    name: 'argocd', title: () => `Argo CD ${argoCdVersion()} follows a Git repository of the folders`, ownNetwork: true, runsOn: onNewestRelease,
+    run: argoCdPart,
+  },
+  { name: 'upgrade', title: () => 'the book\'s install upgraded to today\'s chart', ownNetwork: true, runsOn: onEveryRelease, run: upgradePart },
+  {
+    name: 'programs', title: (release) => `the programs of ${programsEnvironments(release).join(', then ')} run from the stored pods`,
+    ownNetwork: true, runsOn: onEveryRelease, run: programsPart,
+  },
+  {
+    name: 'staging', title: () => `${OTHER.environment}, in namespace ${OTHER.namespace}`, ownNetwork: false,
+    // The other environment runs on the release its config targets.
+    runsOn: (release) => configuredTargets().get(OTHER.environment) === release.target, run: stagingPart,
+  },
+];
+
 /** The lab's checks on one cluster; what they proved, for the part's summary. */
 function runSteps(checks: Checks, cluster: LocalCluster, outdir: string): string[] {
   const DIST = environmentOutdir(outdir, ENVIRONMENT);
@@ -229,7 +270,7 @@ function programsEnvironments(release: Release): string[] {
  * is the API server's: the lab; on the newest release, then today's install on a fresh control plane and the
  * same export, so today's Prometheus opens the data the book's wrote.
  */
-async function programsPart(checks: Checks, release: Release): Promise<string> {
+async function programsPart(checks: Checks, release: Release): Promise<string[]> {
   const controlPlane = BOOK_LAB_NODES.find((node) => node.controlPlane)?.internalIp ?? '';
   PodRunner.createNetwork(controlPlane);
   const environments = programsEnvironments(release);
@@ -252,8 +293,8 @@ async function programsPart(checks: Checks, release: Release): Promise<string> {
     fs.rmSync(path.dirname(outdir), { recursive: true, force: true });
     fs.rmSync(scratch, { recursive: true, force: true });
   }
-  return `Prometheus ${runs.map((run) => `${run.version} (${run.targetsUp} targets up; Chromium on the book's host loaded ${run.pagesLoaded.join(', ')})`)
-    .join(' then ')} ran from the stored pods on ${release.version}`;
+  return [`Prometheus ${runs.map((run) => `${run.version} (${run.targetsUp} targets up; Chromium on the book's host loaded ${run.pagesLoaded.join(', ')})`)
+    .join(' then ')} ran from the stored pods on ${release.version}`];
 }
 
 /** The cdk8s CLI's own way: one valid stream of the default environment's objects, dist/ untouched. */
@@ -275,50 +316,53 @@ function labOutputFor(release: Release, labTarget: string): { outdir: string; te
   return { outdir: synthWith(release, { SYNTH_ENVIRONMENTS: ENVIRONMENT }), temporary: true };
 }
 
-/** One cluster's worth of checks: run by a process of its own, side by side with the others. */
-type Part = 'lab' | 'flux' | 'argocd' | 'staging' | 'upgrade' | 'programs';
-
 function configuredTargets(): Map<string, string> {
   return new Map(loadEnvironments({ configDir: CONFIG_DIR, env: {} }).map((e) => [e.name, e.config.kubernetesVersion]));
+}
+
+/** The lab's checks, on the committed dist/ or the lab synthesized for the release's target. */
+async function labPart(checks: Checks, release: Release): Promise<string[]> {
+  const { outdir, temporary } = labOutputFor(release, configuredTargets().get(ENVIRONMENT) ?? '');
+  try {
+    return await withCluster({ release, nodes: BOOK_LAB_NODES }, (cluster) => runSteps(checks, cluster, outdir));
+  } finally {
+    if (temporary) fs.rmSync(path.dirname(outdir), { recursive: true, force: true });
+  }
+}
+
+async function fluxPart(checks: Checks, release: Release): Promise<string[]> {
+  const flux = await withCluster({ release, nodes: BOOK_LAB_NODES }, (cluster) => fluxSteps(checks, cluster));
+  return [`Flux source- and kustomize-controller: ${flux.commits} commits followed from Git, the lab's ${flux.objects} objects, `
+    + `switched to today's chart, on ${release.version}`];
+}
+
+async function argoCdPart(checks: Checks, release: Release): Promise<string[]> {
+  const argo = await withCluster({ release, nodes: BOOK_LAB_NODES }, (cluster) => argoCdSteps(checks, cluster));
+  return [`Argo CD ${argoCdVersion()}: ${argo.commits} commits followed from Git, the lab's ${argo.objects} objects Synced and Healthy `
+    + `(EXTERNAL-IP ${argo.externalIp} from MetalLB; Progressing without a pool), selfHeal, on ${release.version}`];
+}
+
+async function upgradePart(checks: Checks, release: Release): Promise<string[]> {
+  // The lab and today, both synthesized for this release's target.
+  const outdir = synthWith(release, { SYNTH_ENVIRONMENTS: `${ENVIRONMENT},${TODAY}` });
+  try {
+    const upgrade = await withCluster({ release, nodes: BOOK_LAB_NODES }, (cluster) => upgradeSteps(checks, cluster, outdir, BOOK_LAB_NODES));
+    return [`the book's install upgraded to today's chart in ${upgrade.steps} printed steps on ${release.version}, same claim and volume, `
+      + 'today\'s chart converged'];
+  } finally {
+    fs.rmSync(path.dirname(outdir), { recursive: true, force: true });
+  }
+}
+
+async function stagingPart(checks: Checks, release: Release): Promise<string[]> {
+  await withCluster({ release, nodes: BOOK_LAB_NODES }, (cluster) => ownNamespaceSteps(checks, cluster));
+  return [`${OTHER.environment} converged in namespace ${OTHER.namespace} on ${release.version}`];
 }
 
 /** Runs one part on its release and prints its facts as the last line. */
 async function runPart(checks: Checks, part: Part, release: Release): Promise<void> {
   const started = Date.now();
-  const facts: string[] = [];
-  if (part === 'staging') {
-    await withCluster({ release, nodes: BOOK_LAB_NODES }, (cluster) => ownNamespaceSteps(checks, cluster));
-    facts.push(`${OTHER.environment} converged in namespace ${OTHER.namespace} on ${release.version}`);
-  } else if (part === 'argocd') {
-    const argo = await withCluster({ release, nodes: BOOK_LAB_NODES }, (cluster) => argoCdSteps(checks, cluster));
-    facts.push(`Argo CD ${argoCdVersion()}: ${argo.commits} commits followed from Git, the lab's ${argo.objects} objects Synced and Healthy `
-      + `(EXTERNAL-IP ${argo.externalIp} from MetalLB; Progressing without a pool), selfHeal, on ${release.version}`);
-  } else if (part === 'programs') {
-    facts.push(await programsPart(checks, release));
-  } else if (part === 'upgrade') {
-    // The lab and today, both synthesized for this release's target.
-    const outdir = synthWith(release, { SYNTH_ENVIRONMENTS: `${ENVIRONMENT},${TODAY}` });
-    try {
-      const upgrade = await withCluster({ release, nodes: BOOK_LAB_NODES }, (cluster) => upgradeSteps(checks, cluster, outdir, BOOK_LAB_NODES));
-      facts.push(`the book's install upgraded to today's chart in ${upgrade.steps} printed steps on ${release.version}, same claim and volume, `
-        + 'today\'s chart converged');
-    } finally {
-      fs.rmSync(path.dirname(outdir), { recursive: true, force: true });
-    }
-  } else {
-    const { outdir, temporary } = labOutputFor(release, configuredTargets().get(ENVIRONMENT) ?? '');
-    try {
-      if (part === 'lab') {
-        facts.push(...await withCluster({ release, nodes: BOOK_LAB_NODES }, (cluster) => runSteps(checks, cluster, outdir)));
-      } else {
-        const flux = await withCluster({ release, nodes: BOOK_LAB_NODES }, (cluster) => fluxSteps(checks, cluster));
-        facts.push(`Flux source- and kustomize-controller: ${flux.commits} commits followed from Git, the lab's ${flux.objects} objects, `
-          + `switched to today's chart, on ${release.version}`);
-      }
-    } finally {
-      if (temporary) fs.rmSync(path.dirname(outdir), { recursive: true, force: true });
-    }
-  }
+  const facts = await part.run(checks, release);
   process.stdout.write(`e2e: ${checks.passed} checks passed; ${[...facts, `${Math.round((Date.now() - started) / 1000)}s`].join('; ')}\n`);
 }
 
@@ -328,11 +372,11 @@ async function runPart(checks: Checks, part: Part, release: Release): Promise<vo
  */
 const PARTS_AT_ONCE = 3;
 
+/** A part on a release, as runParts starts it. */
 interface PartRun {
   readonly title: string;
   readonly env: NodeJS.ProcessEnv;
-  /** Run in a network namespace of its own, with only a loopback: for servers that listen on every address. */
-  readonly ownNetwork?: boolean;
+  readonly ownNetwork: boolean;
 }
 
 /** The command of a part: this script again, in a network namespace of its own where the part asks for one. */
@@ -371,9 +415,11 @@ async function runParts(runs: readonly PartRun[]): Promise<string[]> {
 }
 
 async function main(checks: Checks): Promise<void> {
-  const part = process.env.E2E_PART as Part | undefined;
+  const name = process.env.E2E_PART;
   const releases = selectedReleases();
-  if (part) {
+  if (name) {
+    const part = PARTS.find((candidate) => candidate.name === name);
+    if (!part) throw new Error(`E2E_PART is "${name}": expected one of ${PARTS.map((candidate) => candidate.name).join(', ')}`);
     await runPart(checks, part, releases[0]);
     return;
   }
@@ -381,30 +427,12 @@ async function main(checks: Checks): Promise<void> {
   if (!fs.existsSync(lab)) throw new Error(`${lab} does not exist: run npm run synth first`);
   const started = Date.now();
   cdk8sStdoutStep(checks, lab);
-  const targets = configuredTargets();
-  const newest = releases[releases.length - 1];
   // Newest release first: its lab and Flux are the longest parts, so they start first.
-  const runs: PartRun[] = [...releases].reverse().flatMap((release) => [
-    // The lab and the upgrade run MetalLB's controller, whose health listener binds every address: a network namespace of their own.
-    { title: `Kubernetes ${release.version}: the lab for target ${release.target}`, env: { E2E_PART: 'lab', E2E_KUBE: release.module }, ownNetwork: true },
-    ...(release === newest ? [
-      { title: `Kubernetes ${release.version}: Flux follows a Git repository of the folders`, env: { E2E_PART: 'flux', E2E_KUBE: release.module } },
-      {
-        title: `Kubernetes ${release.version}: Argo CD ${argoCdVersion()} follows a Git repository of the folders`,
-        env: { E2E_PART: 'argocd', E2E_KUBE: release.module }, ownNetwork: true,
-      },
-    ] : []),
-    {
-      title: `Kubernetes ${release.version}: the book's install upgraded to today's chart`, env: { E2E_PART: 'upgrade', E2E_KUBE: release.module }, ownNetwork: true,
-    },
-    {
-      title: `Kubernetes ${release.version}: the programs of ${programsEnvironments(release).join(', then ')} run from the stored pods`,
-      env: { E2E_PART: 'programs', E2E_KUBE: release.module }, ownNetwork: true,
-    },
-    ...(targets.get(OTHER.environment) === release.target
-      ? [{ title: `Kubernetes ${release.version}: ${OTHER.environment}, in namespace ${OTHER.namespace}`, env: { E2E_PART: 'staging', E2E_KUBE: release.module } }]
-      : []),
-  ]);
+  const runs: PartRun[] = [...releases].reverse().flatMap((release) => PARTS.filter((part) => part.runsOn(release, releases)).map((part) => ({
+    title: `Kubernetes ${release.version}: ${part.title(release)}`,
+    env: { E2E_PART: part.name, E2E_KUBE: release.module },
+    ownNetwork: part.ownNetwork,
+  })));
   const lastLines = await runParts(runs);
   const total = checks.passed + lastLines.reduce((sum, line) => sum + Number(/^e2e: (\d+) checks passed/.exec(line)?.[1] ?? 0), 0);
   // What each part proved is its own last line's: the summary only gathers them.

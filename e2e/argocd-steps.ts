@@ -4,7 +4,7 @@ import { environmentOutdir } from '../lib/config/loader';
 import { Manifest } from '../lib/manifests/manifest';
 import { POD_SECURITY_ENFORCE_LABEL, SYNC_WAVE_ANNOTATION } from '../lib/manifests/metadata';
 import { APPLICATION, ArgoCd } from './argocd';
-import { expectSuccess, step, synthWith } from './check';
+import { Checks, expectSuccess, synthWith } from './check';
 import { claimBound, deploymentAvailable, getJson, jobComplete, waitFor } from './converge';
 import { GitRepository } from './git-repository';
 import { readInstall } from './lifecycle';
@@ -24,7 +24,7 @@ function wavesOf(manifests: readonly Manifest[]): Map<string, number> {
   return new Map(manifests.map((m) => [`${m.kind}/${m.metadata.name}`, Number(m.metadata.annotations?.[SYNC_WAVE_ANNOTATION] ?? 0)]));
 }
 
-export function argoCdSteps(cluster: LocalCluster): { objects: number; commits: number; externalIp: string } {
+export function argoCdSteps(checks: Checks, cluster: LocalCluster): { objects: number; commits: number; externalIp: string } {
   const { kubectl } = cluster;
   expectSuccess(kubectl(['label', '--overwrite', 'namespace', 'default', `${POD_SECURITY_ENFORCE_LABEL}=privileged`]), 'label default');
   const outdir = synthWith(cluster.release, { SYNTH_ENVIRONMENTS: 'lab' });
@@ -44,7 +44,7 @@ export function argoCdSteps(cluster: LocalCluster): { objects: number; commits: 
     commits += 1;
     argo.application(repository.url);
 
-    step(`without a MetalLB pool: ${service} stays <pending> (MetalLB's controller finds no address), Argo CD's Application Progressing with everything else healthy`, () => {
+    checks.step(`without a MetalLB pool: ${service} stays <pending> (MetalLB's controller finds no address), Argo CD's Application Progressing with everything else healthy`, () => {
       waitFor('MetalLB\'s controller refusing an address', notHandled(cluster, `${lab.namespace}/${service}`));
       argo.waitProgressing(commit);
       // Every other object healthy by Argo CD's rules: what is left Progressing is the Service.
@@ -58,21 +58,21 @@ export function argoCdSteps(cluster: LocalCluster): { objects: number; commits: 
       process.stdout.write(`# without a pool: EXTERNAL-IP ${address}; MetalLB's controller: failed to handle service ${lab.namespace}/${service}\n`);
     });
 
-    step(`with the book's pool and an L2Advertisement: EXTERNAL-IP ${LAB_LOAD_BALANCER_ADDRESS} from MetalLB, and Argo CD's Healthy follows`, () => {
+    checks.step(`with the book's pool and an L2Advertisement: EXTERNAL-IP ${LAB_LOAD_BALANCER_ADDRESS} from MetalLB, and Argo CD's Healthy follows`, () => {
       metallb.addLabPool();
       waitFor(`EXTERNAL-IP ${LAB_LOAD_BALANCER_ADDRESS}`, hasExternalIp(cluster, lab.namespace, service));
       externalAddress = externalIp(cluster, lab.namespace, service);
       process.stdout.write(`# kubectl get service ${service}: EXTERNAL-IP ${externalAddress}\n`);
     });
 
-    step('Argo CD syncs dist/ from Git: Synced and Healthy by its own rules (claim Bound, Job Complete, Deployments available)', () => {
+    checks.step('Argo CD syncs dist/ from Git: Synced and Healthy by its own rules (claim Bound, Job Complete, Deployments available)', () => {
       argo.waitSynced(commit);
       waitFor('claim Bound', claimBound(kubectl, lab.namespace, lab.claim));
       waitFor('Job Complete', jobComplete(kubectl, lab.namespace, lab.job));
       for (const deployment of lab.deployments) waitFor(`${deployment} Available`, deploymentAvailable(kubectl, lab.namespace, deployment));
     });
 
-    step('the sync ran wave by wave, as the operation\'s result lists it: storage, then the prep Job, then the chart', () => {
+    checks.step('the sync ran wave by wave, as the operation\'s result lists it: storage, then the prep Job, then the chart', () => {
       const waves = wavesOf(lab.manifests);
       const synced = argo.firstSyncOf(commit);
       const order = synced.map((resource) => waves.get(`${resource.kind}/${resource.name}`));
@@ -84,7 +84,7 @@ export function argoCdSteps(cluster: LocalCluster): { objects: number; commits: 
       if (new Set(order).size < 3) throw new Error(`fewer than three waves: ${[...new Set(order)].join(' ')}`);
     });
 
-    step('Argo CD tracks by annotation: every object carries its tracking id, the chart\'s app.kubernetes.io/instance labels stay the chart\'s', () => {
+    checks.step('Argo CD tracks by annotation: every object carries its tracking id, the chart\'s app.kubernetes.io/instance labels stay the chart\'s', () => {
       const objects = getJson<{ items: Manifest[] }>(kubectl, ['-n', lab.namespace, 'get', 'deployments,daemonsets,services,configmaps']).items
         .filter((object) => (object.metadata.labels as Record<string, string> | undefined)?.['app.kubernetes.io/part-of'] === 'prometheus-book'
           || (object.metadata.labels as Record<string, string> | undefined)?.release === 'prometheus');
@@ -97,7 +97,7 @@ export function argoCdSteps(cluster: LocalCluster): { objects: number; commits: 
       if (relabelled.length > 0) throw new Error(`instance label rewritten on ${relabelled.map((o) => o.metadata.name).join(', ')}`);
     });
 
-    step('a Deployment deleted by hand comes back (selfHeal)', () => {
+    checks.step('a Deployment deleted by hand comes back (selfHeal)', () => {
       const server = lab.deployments.find((name) => name.endsWith('-server')) as string;
       const before = getJson<Manifest>(kubectl, ['-n', lab.namespace, 'get', 'deployment', server]).metadata.uid;
       expectSuccess(kubectl(['-n', lab.namespace, 'delete', 'deployment', server, '--wait=true']), `delete ${server}`);
@@ -108,7 +108,7 @@ export function argoCdSteps(cluster: LocalCluster): { objects: number; commits: 
       waitFor(`${server} Available`, deploymentAvailable(kubectl, lab.namespace, server));
     });
 
-    step('a config change, synthesized and committed, flows through: the new Job Complete, the old one pruned', () => {
+    checks.step('a config change, synthesized and committed, flows through: the new Job Complete, the old one pruned', () => {
       commit = repository.commit('owner 1001:1001', { dist: changed.folder });
       commits += 1;
       argo.refresh();
@@ -118,7 +118,7 @@ export function argoCdSteps(cluster: LocalCluster): { objects: number; commits: 
       if (jobs.includes(lab.job)) throw new Error(`the old Job ${lab.job} was not pruned: ${jobs.join(', ')}`);
     });
 
-    step('the Application moved to another folder (dist-staging) prunes the lab\'s workloads, never its volume or claim (Prune=false): '
+    checks.step('the Application moved to another folder (dist-staging) prunes the lab\'s workloads, never its volume or claim (Prune=false): '
       + 'both the same objects (uids), neither being deleted', () => {
       const claimAndVolume = (): Manifest[] => {
         const claim = getJson<Manifest & { spec: { volumeName: string } }>(kubectl, ['-n', lab.namespace, 'get', 'pvc', lab.claim]);

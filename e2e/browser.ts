@@ -6,7 +6,7 @@ import { PROJECT_ROOT } from '../lib/support/project-root';
 
 /*
  * The book's last step: Prometheus's web UI in a browser on the host the lab's VMs run on. Debian's Chromium,
- * headless, in that host's network namespace (e2e/pod-runner.ts's labHost), loads a page, lets its scripts run
+ * headless, in that host's network namespace (e2e/pod-network.ts's labHost), loads a page, lets its scripts run
  * (both UIs fetch their data from the server's API after the page loads) and gives the document they built; or
  * a screenshot of it.
  */

@@ -14,19 +14,25 @@ export interface CommandResult {
   stderr: string;
 }
 
-let passed = 0;
+/**
+ * A process's checks, TAP-style: each one that passes printed as `ok <n> - <name>`, numbered from 1 in the order
+ * they pass. The process makes one and hands it to every function that runs checks.
+ */
+export class Checks {
+  private count = 0;
 
-/** Runs one check and prints it TAP-style; a check that throws ends the run. */
-export function step(name: string, body: () => void): void {
-  const started = Date.now();
-  body();
-  passed += 1;
-  process.stdout.write(`ok ${passed} - ${name} # ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
-}
+  /** Runs one check and prints it TAP-style; a check that throws ends the run. */
+  step(name: string, body: () => void): void {
+    const started = Date.now();
+    body();
+    this.count += 1;
+    process.stdout.write(`ok ${this.count} - ${name} # ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
+  }
 
-/** How many checks have passed so far. */
-export function passedChecks(): number {
-  return passed;
+  /** How many checks have passed so far. */
+  get passed(): number {
+    return this.count;
+  }
 }
 
 /** The command's stdout, or an error naming it when it failed. */

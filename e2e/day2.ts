@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { environmentOutdir } from '../lib/config/loader';
 import { PROJECT_ROOT } from '../lib/support/project-root';
-import { expectExit, expectLine, expectSuccess, literal, preflight, step, synthWith } from './check';
+import { Checks, expectExit, expectLine, expectSuccess, literal, preflight, synthWith } from './check';
 import { changeConvergedStep, Install, readInstall } from './lifecycle';
 import { LocalCluster } from './local-cluster';
 
@@ -11,33 +11,33 @@ import { LocalCluster } from './local-cluster';
  * changed back is caught by preflight; a storage-size change, which Kubernetes refuses, is stopped by
  * preflight with the steps that work. Returns the folder of the changed config (the caller removes it).
  */
-export function configChangeSteps(cluster: LocalCluster, original: Install, outdir: string): string {
+export function configChangeSteps(checks: Checks, cluster: LocalCluster, original: Install, outdir: string): string {
   const { kubectl } = cluster;
   const changedDist = synthWith(cluster.release, { SYNTH_ENVIRONMENTS: 'lab', BOOK_OWNER_UID: '1001', BOOK_OWNER_GID: '1001' });
   const changed = readInstall(changedDist);
 
-  step('a uid/gid change applies over the install with exit 0: a new prep Job is created, the server Deployment configured', () => {
+  checks.step('a uid/gid change applies over the install with exit 0: a new prep Job is created, the server Deployment configured', () => {
     const output = expectSuccess(kubectl(['apply', '-f', changedDist]), 'apply of the uid/gid change');
     expectLine(output, new RegExp(`^job\\.batch/${literal(changed.job)} created$`));
     expectLine(output, /^deployment\.apps\/prometheus-server configured$/);
   });
 
-  changeConvergedStep(cluster, changed, 1001);
+  changeConvergedStep(checks, cluster, changed, 1001);
 
-  step('a second apply of the changed config changes nothing', () => {
+  checks.step('a second apply of the changed config changes nothing', () => {
     const again = expectSuccess(kubectl(['apply', '-f', changedDist]), 're-apply of the uid/gid change');
     const notUnchanged = again.trim().split('\n').filter((line) => !/ unchanged$/.test(line));
     if (notUnchanged.length > 0) throw new Error(`changed on re-apply:\n${notUnchanged.join('\n')}`);
   });
 
-  step('preflight of the config changed back names the finished Job that apply would not run again', () => {
+  checks.step('preflight of the config changed back names the finished Job that apply would not run again', () => {
     const result = preflight(cluster, 'lab', outdir);
     expectExit(result, 1, 'preflight of the earlier config');
     const detail = `Job ${original.job} ran for this config before Job ${changed.job} ran for another`;
     expectLine(result.stdout, new RegExp(`^FAIL {2}Job: ${literal(detail)},.*: kubectl -n default delete job ${literal(original.job)}$`));
   });
 
-  step('preflight refuses a storage-size change, which apply cannot make, and names the steps that work', () => {
+  checks.step('preflight refuses a storage-size change, which apply cannot make, and names the steps that work', () => {
     const resized = synthWith(cluster.release, { SYNTH_ENVIRONMENTS: 'lab', BOOK_OWNER_UID: '1001', BOOK_OWNER_GID: '1001', BOOK_STORAGE_SIZE: '20Gi' });
     try {
       const refused = kubectl(['apply', '--dry-run=server', '-f', resized]);
@@ -60,17 +60,17 @@ export function configChangeSteps(cluster: LocalCluster, original: Install, outd
 }
 
 /** Another environment, in its own namespace, onto an empty API server: the Namespace comes first. */
-export function namespaceSteps(cluster: LocalCluster, environment: string, namespace: string, outdir: string): void {
+export function namespaceSteps(checks: Checks, cluster: LocalCluster, environment: string, namespace: string, outdir: string): void {
   const folder = environmentOutdir(path.join(PROJECT_ROOT, 'dist'), environment);
 
-  step(`preflight of ${environment} (a ${namespace} namespace, no LoadBalancer) passes without asking for MetalLB`, () => {
+  checks.step(`preflight of ${environment} (a ${namespace} namespace, no LoadBalancer) passes without asking for MetalLB`, () => {
     const result = preflight(cluster, environment, outdir);
     expectExit(result, 0, `preflight of ${environment}`);
     expectLine(result.stdout, new RegExp(`^ok {4}namespace: namespace ${namespace} does not exist yet; the apply creates it first$`));
     if (/metallb/.test(result.stdout)) throw new Error(`preflight asked for MetalLB:\n${result.stdout}`);
   });
 
-  step(`kubectl apply -f ${path.relative(PROJECT_ROOT, folder)}/ creates namespace ${namespace} first, then everything in it (exit 0)`, () => {
+  checks.step(`kubectl apply -f ${path.relative(PROJECT_ROOT, folder)}/ creates namespace ${namespace} first, then everything in it (exit 0)`, () => {
     const output = expectSuccess(cluster.kubectl(['apply', '-f', folder]), `apply of ${environment}`);
     const lines = output.trim().split('\n');
     if (lines[0] !== `namespace/${namespace} created`) throw new Error(`the first object created was not the namespace:\n${output}`);

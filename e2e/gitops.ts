@@ -4,7 +4,7 @@ import { environmentOutdir } from '../lib/config/loader';
 import { Manifest } from '../lib/manifests/manifest';
 import { POD_SECURITY_ENFORCE_LABEL } from '../lib/manifests/metadata';
 import { parseDocuments, parseYaml } from '../lib/manifests/yaml';
-import { expectExit, expectLine, expectSuccess, literal, preflight, step, synthWith } from './check';
+import { Checks, expectExit, expectLine, expectSuccess, literal, preflight, synthWith } from './check';
 import { claimBound, deploymentAvailable, getJson, jobComplete, nodeExporterOn, noPendingPods, waitFor } from './converge';
 import { Flux, folderInventory, KUSTOMIZATION } from './flux';
 import { GitRepository } from './git-repository';
@@ -47,16 +47,16 @@ function resourceVersions(cluster: LocalCluster, folders: readonly string[]): Re
 }
 
 /** Two installs on the lab's cluster with kubectl: the second in its own namespace, neither rewriting the other. */
-export function sharedClusterSteps(cluster: LocalCluster, lab: Install): void {
+export function sharedClusterSteps(checks: Checks, cluster: LocalCluster, lab: Install): void {
   const withExporter = secondInstall(cluster, { BOOK_PROMETHEUS_NODE_EXPORTER: 'true' });
   const second = secondInstall(cluster);
   try {
-    step('preflight of a second install with its own node-exporter names the lab\'s, which holds host port 9100, and the setting that avoids it', () => {
+    checks.step('preflight of a second install with its own node-exporter names the lab\'s, which holds host port 9100, and the setting that avoids it', () => {
       const result = preflight(cluster, SECOND.environment, synthOutdir(withExporter));
       expectExit(result, 1, 'preflight of a second node-exporter');
       expectLine(result.stdout, /^FAIL {2}host ports: DaemonSet default\/prometheus-node-exporter takes host port 9100 on every node, .*set prometheus\.nodeExporter: false/);
     });
-    step(`a second install in namespace ${SECOND.namespace}, without node-exporter, applies beside the lab and converges`, () => {
+    checks.step(`a second install in namespace ${SECOND.namespace}, without node-exporter, applies beside the lab and converges`, () => {
       const result = preflight(cluster, SECOND.environment, synthOutdir(second));
       expectExit(result, 0, 'preflight of the second install');
       expectSuccess(cluster.kubectl(['apply', '-f', second.folder]), 'apply of the second install');
@@ -65,7 +65,7 @@ export function sharedClusterSteps(cluster: LocalCluster, lab: Install): void {
       waitFor('no Pending pod in the second namespace', noPendingPods(cluster.kubectl, second.namespace));
       waitFor('the lab\'s node-exporter still everywhere', nodeExporterOn(cluster.kubectl, lab.namespace, NODES));
     });
-    step('re-applying either install changes nothing of the other: no shared ClusterRole or binding flips', () => {
+    checks.step('re-applying either install changes nothing of the other: no shared ClusterRole or binding flips', () => {
       const before = resourceVersions(cluster, [lab.folder, second.folder]);
       for (const folder of [lab.folder, second.folder, lab.folder]) {
         const output = expectSuccess(cluster.kubectl(['apply', '-f', folder]), `re-apply ${folder}`);
@@ -75,7 +75,7 @@ export function sharedClusterSteps(cluster: LocalCluster, lab: Install): void {
       const after = resourceVersions(cluster, [lab.folder, second.folder]);
       if (JSON.stringify(after) !== JSON.stringify(before)) throw new Error('an object changed although every apply said unchanged');
     });
-    step('removing the second install leaves the lab as it was', () => {
+    checks.step('removing the second install leaves the lab as it was', () => {
       // Not waiting for the namespace to finish terminating: its controller takes its time, and the lab is what matters.
       expectSuccess(cluster.kubectl(['delete', '-f', second.folder, '--wait=false']), 'delete the second install');
       waitFor('the lab\'s node-exporter everywhere', nodeExporterOn(cluster.kubectl, lab.namespace, NODES));
@@ -100,7 +100,7 @@ function claimAndVolume(cluster: LocalCluster, namespace: string, claim: string)
  * back, a broken commit is refused with the cluster left as it was, the book's chart is switched to today's as
  * docs/upgrading.md tells a Flux user, and a second install follows its own folder of the same repository.
  */
-export function fluxSteps(cluster: LocalCluster): { objects: number; commits: number } {
+export function fluxSteps(checks: Checks, cluster: LocalCluster): { objects: number; commits: number } {
   expectSuccess(cluster.kubectl(['label', '--overwrite', 'namespace', 'default', `${POD_SECURITY_ENFORCE_LABEL}=privileged`]), 'label default');
   const outdir = synthWith(cluster.release, { SYNTH_ENVIRONMENTS: 'lab,today' });
   const lab = readInstall(environmentOutdir(outdir, 'lab'));
@@ -126,7 +126,7 @@ export function fluxSteps(cluster: LocalCluster): { objects: number; commits: nu
     flux.kustomization();
     flux.kustomization(`${KUSTOMIZATION}-staging`, 'dist-staging');
 
-    step('Flux clones the commit over HTTP and reconciles dist/ to Ready at its revision (prune, wait), the folder\'s objects as its inventory', () => {
+    checks.step('Flux clones the commit over HTTP and reconciles dist/ to Ready at its revision (prune, wait), the folder\'s objects as its inventory', () => {
       flux.waitReady(KUSTOMIZATION, revision);
       const expected = folderInventory(lab.folder);
       const inventory = flux.inventory(KUSTOMIZATION);
@@ -134,9 +134,9 @@ export function fluxSteps(cluster: LocalCluster): { objects: number; commits: nu
         throw new Error(`inventory differs:\n${inventory.join('\n')}\nfolder:\n${expected.join('\n')}`);
       }
     });
-    convergedSteps(cluster, lab, BOOK_LAB_NODES);
+    convergedSteps(checks, cluster, lab, BOOK_LAB_NODES);
 
-    step('a config change, synthesized and committed, reaches the cluster: the old Job pruned, the new one Complete', () => {
+    checks.step('a config change, synthesized and committed, reaches the cluster: the old Job pruned, the new one Complete', () => {
       revision = commit('owner 1001:1001', { dist: changed.folder });
       flux.waitReady(KUSTOMIZATION, revision);
       waitFor('new Job Complete', jobComplete(cluster.kubectl, changed.namespace, changed.job));
@@ -144,7 +144,7 @@ export function fluxSteps(cluster: LocalCluster): { objects: number; commits: nu
       if (jobs.includes(lab.job)) throw new Error(`the old Job ${lab.job} was not pruned: ${jobs.join(', ')}`);
     });
 
-    step('a revert commit rolls it back: the first Job Complete again, the changed one pruned', () => {
+    checks.step('a revert commit rolls it back: the first Job Complete again, the changed one pruned', () => {
       revision = revertLast();
       flux.waitReady(KUSTOMIZATION, revision);
       waitFor('the first Job Complete again', jobComplete(cluster.kubectl, lab.namespace, lab.job));
@@ -152,7 +152,7 @@ export function fluxSteps(cluster: LocalCluster): { objects: number; commits: nu
       if (jobs.includes(changed.job)) throw new Error(`the changed Job ${changed.job} was not pruned: ${jobs.join(', ')}`);
     });
 
-    step('a commit whose dist/ does not build (an object twice) and changes the server\'s ConfigMap is refused, naming the object twice; '
+    checks.step('a commit whose dist/ does not build (an object twice) and changes the server\'s ConfigMap is refused, naming the object twice; '
       + 'the cluster keeps the last good revision untouched', () => {
       const twice = brokenCommit(lab, broken);
       const before = resourceVersions(cluster, [lab.folder]);
@@ -170,7 +170,7 @@ export function fluxSteps(cluster: LocalCluster): { objects: number; commits: nu
       flux.waitReady(KUSTOMIZATION, revision);
     });
 
-    step('the book\'s chart switched to today\'s as docs/upgrading.md tells a Flux user: suspend, preflight\'s printed steps, the path ./dist-today, resume', () => {
+    checks.step('the book\'s chart switched to today\'s as docs/upgrading.md tells a Flux user: suspend, preflight\'s printed steps, the path ./dist-today, resume', () => {
       const kept = claimAndVolume(cluster, lab.namespace, lab.claim);
       revision = commit('today\'s chart beside the book\'s', { 'dist-today': today.folder });
       flux.setSuspended(KUSTOMIZATION, true);
@@ -190,7 +190,7 @@ export function fluxSteps(cluster: LocalCluster): { objects: number; commits: nu
       if (now !== kept) throw new Error(`the data moved: ${kept} -> ${now}`);
     });
 
-    step(`a second install followed its own folder all along (dist-staging, namespace ${SECOND.namespace}): both Kustomizations Ready at the last commit, a second reconcile changes nothing`, () => {
+    checks.step(`a second install followed its own folder all along (dist-staging, namespace ${SECOND.namespace}): both Kustomizations Ready at the last commit, a second reconcile changes nothing`, () => {
       flux.waitReady(`${KUSTOMIZATION}-staging`, revision);
       flux.waitReady(KUSTOMIZATION, revision);
       waitFor('the second claim Bound', claimBound(cluster.kubectl, second.namespace, second.claim));

@@ -9,7 +9,7 @@ import { SimulatedNode } from './simulated-nodes';
  * kube-proxy of the cluster's release in every node's network namespace, in iptables mode on Debian's iptables,
  * as the book's nodes run it: a Service's ClusterIP, its NodePort on each node's address and its load-balancer
  * address (status.loadBalancer) are rewritten there to the addresses of the pods behind it. The nodes' namespaces
- * are the e2e's own (e2e/pod-runner.ts), so the rules it writes stay in them. What a kubelet and a node's setup
+ * are the e2e's own (e2e/pod-network.ts), so the rules it writes stay in them. What a kubelet and a node's setup
  * would do besides is done here: IPv4 forwarding on, and the node's default route on the lab network.
  */
 

@@ -1,7 +1,7 @@
 import { Manifest, objectKey } from '../lib/manifests/manifest';
 import { readManifestFolder } from '../lib/manifests/folder';
 import { SYNC_WAVE_ANNOTATION } from '../lib/manifests/metadata';
-import { expectExit, expectLine, expectSuccess, preflight, step } from './check';
+import { Checks, expectExit, expectLine, expectSuccess, preflight } from './check';
 import { claimBound, deploymentAvailable, getJson, jobComplete, nodeExporterOn, noPendingPods, serverPods, waitFor } from './converge';
 import { LocalCluster } from './local-cluster';
 import { SimulatedNode } from './simulated-nodes';
@@ -77,21 +77,21 @@ export function storedAsWritten(cluster: LocalCluster, install: Install): void {
 }
 
 /** The converged state, each fact its own check. */
-export function convergedSteps(cluster: LocalCluster, install: Install, nodes: readonly SimulatedNode[]): void {
+export function convergedSteps(checks: Checks, cluster: LocalCluster, install: Install, nodes: readonly SimulatedNode[]): void {
   const { kubectl } = cluster;
-  step(`the claim ${install.claim} is Bound to its volume`, () => waitFor('claim Bound', claimBound(kubectl, install.namespace, install.claim)));
-  step(`the prep Job ${install.job} is Complete`, () => waitFor('Job Complete', jobComplete(kubectl, install.namespace, install.job)));
-  step(`node-exporter runs on all ${nodes.length} nodes, the tainted control plane included`, () =>
+  checks.step(`the claim ${install.claim} is Bound to its volume`, () => waitFor('claim Bound', claimBound(kubectl, install.namespace, install.claim)));
+  checks.step(`the prep Job ${install.job} is Complete`, () => waitFor('Job Complete', jobComplete(kubectl, install.namespace, install.job)));
+  checks.step(`node-exporter runs on all ${nodes.length} nodes, the tainted control plane included`, () =>
     waitFor('node-exporter everywhere', nodeExporterOn(kubectl, install.namespace, nodes.map((node) => node.name), install.nodeExporterSelector)));
-  step(`the Deployments ${install.deployments.join(' and ')} are Available`, () => {
+  checks.step(`the Deployments ${install.deployments.join(' and ')} are Available`, () => {
     for (const deployment of install.deployments) waitFor(`${deployment} Available`, deploymentAvailable(kubectl, install.namespace, deployment));
   });
-  step('no pod is Pending: every request fits the book\'s nodes', () => waitFor('no Pending pod', noPendingPods(kubectl, install.namespace)));
+  checks.step('no pod is Pending: every request fits the book\'s nodes', () => waitFor('no Pending pod', noPendingPods(kubectl, install.namespace)));
 }
 
 /** A config change converges: the new Job completes and the server rolls to the new uid. */
-export function changeConvergedStep(cluster: LocalCluster, changed: Install, uid: number): void {
-  step(`the changed config converges: Job ${changed.job} Complete, the server rolled to uid ${uid}`, () => {
+export function changeConvergedStep(checks: Checks, cluster: LocalCluster, changed: Install, uid: number): void {
+  checks.step(`the changed config converges: Job ${changed.job} Complete, the server rolled to uid ${uid}`, () => {
     waitFor('new Job Complete', jobComplete(cluster.kubectl, changed.namespace, changed.job));
     for (const deployment of changed.deployments) {
       waitFor(`${deployment} rolled`, deploymentAvailable(cluster.kubectl, changed.namespace, deployment));
@@ -104,8 +104,8 @@ export function changeConvergedStep(cluster: LocalCluster, changed: Install, uid
 }
 
 /** `kubectl delete -f`, and every object gone, the volume included (Retain keeps the NFS data, not the object). */
-export function uninstallStep(cluster: LocalCluster, install: Install): void {
-  step(`kubectl delete -f removes every object, the claim and the volume included`, () => {
+export function uninstallStep(checks: Checks, cluster: LocalCluster, install: Install): void {
+  checks.step(`kubectl delete -f removes every object, the claim and the volume included`, () => {
     expectSuccess(cluster.kubectl(['delete', '-f', install.folder, '--timeout=90s']), 'uninstall');
     const left = cluster.kubectl(['get', '-f', install.folder, '-o', 'name']);
     if (left.stdout.trim() !== '') throw new Error(`still there after uninstall:\n${left.stdout}`);
@@ -116,8 +116,8 @@ export function uninstallStep(cluster: LocalCluster, install: Install): void {
  * The book's reinstall that used to hang: the claim deleted, the volume kept. The volume is Released
  * and remembers the dead claim; preflight names the one command that frees it, and then apply binds.
  */
-export function releasedVolumeStep(cluster: LocalCluster, install: Install, environment: string, outdir: string): void {
-  step('a volume left Released by a deleted claim: preflight names the command that frees it, and the claim binds again', () => {
+export function releasedVolumeStep(checks: Checks, cluster: LocalCluster, install: Install, environment: string, outdir: string): void {
+  checks.step('a volume left Released by a deleted claim: preflight names the command that frees it, and the claim binds again', () => {
     const chart = install.manifests.filter((m) => m.metadata.annotations?.[SYNC_WAVE_ANNOTATION] === undefined);
     const chartList = JSON.stringify({ apiVersion: 'v1', kind: 'List', items: chart });
     expectSuccess(cluster.kubectl(['delete', '-f', '-', '--timeout=90s'], chartList), 'delete chart');
@@ -142,8 +142,8 @@ export function releasedVolumeStep(cluster: LocalCluster, install: Install, envi
 }
 
 /** The check can fail: node-exporter without the control-plane toleration misses m-k8s. */
-export function tolerationNegativeStep(cluster: LocalCluster, install: Install, nodes: readonly SimulatedNode[]): void {
-  step('negative: without the control-plane toleration, the node-exporter check fails with 3/4', () => {
+export function tolerationNegativeStep(checks: Checks, cluster: LocalCluster, install: Install, nodes: readonly SimulatedNode[]): void {
+  checks.step('negative: without the control-plane toleration, the node-exporter check fails with 3/4', () => {
     const daemonSet = install.manifests.find((m) => m.kind === 'DaemonSet');
     if (!daemonSet) throw new Error('no DaemonSet in the install');
     const template = (daemonSet.spec as { template: { spec: Record<string, unknown> } }).template;

@@ -26,6 +26,13 @@ export function isAbandoned(dir: string): boolean {
   return Number.isInteger(owner) && owner > 0 && !isAlive(owner);
 }
 
+/** Runs a command of the e2e's own (ip, mount, nsenter), argument by argument; throws naming it on failure. */
+export function system(command: string, args: readonly string[]): string {
+  const result = spawnSync(command, args, { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${(result.stderr || result.error?.message || '').trim()}`);
+  return result.stdout;
+}
+
 /** Blocks this thread for `ms`: the e2e's checks are synchronous and wait for controllers between looks. */
 export function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);

@@ -6,13 +6,14 @@ import { parseYaml } from '../lib/manifests/yaml';
 import { PROJECT_ROOT } from '../lib/support/project-root';
 import { POD_SECURITY_ENFORCE_LABEL } from '../lib/manifests/metadata';
 import { BOOK_HOST, loadPage, screenshot, SCREENSHOTS, tableRows } from './browser';
-import { expectSuccess, literal, step } from './check';
+import { Checks, expectSuccess, literal } from './check';
 import { getJson, Probe, waitFor } from './converge';
 import { Install, selectorOf } from './lifecycle';
 import { startKubeProxies } from './kube-proxy';
 import { LocalCluster } from './local-cluster';
 import { hasExternalIp, LAB_LOAD_BALANCER_ADDRESS, MetalLb, metalLbVersion } from './metallb';
-import { PodRunner, RunningPod, StoredPod } from './pod-runner';
+import { PodRunner, RunningPod } from './pod-runner';
+import { StoredPod } from './stored-pod';
 import { sleepSync } from './processes';
 import { SimulatedNode } from './simulated-nodes';
 
@@ -149,7 +150,7 @@ function podsReady(cluster: LocalCluster, namespace: string, nodes: readonly Sim
  * One install's programs on a cluster whose API server faces the pods at the control plane's address.
  * `previous`: what the book's server left on the same export, which this (today's) server must read.
  */
-export function programsSteps(cluster: LocalCluster, runner: PodRunner, install: Install, nodes: readonly SimulatedNode[],
+export function programsSteps(checks: Checks, cluster: LocalCluster, runner: PodRunner, install: Install, nodes: readonly SimulatedNode[],
   previous?: ProgramsRun): ProgramsRun {
   const { kubectl } = cluster;
   const ns = install.namespace;
@@ -164,14 +165,14 @@ export function programsSteps(cluster: LocalCluster, runner: PodRunner, install:
   let serverPod: RunningPod | undefined;
   let version = '';
 
-  step(`applied as a user applies it; every pod Ready with the address kwok gave it (the pods of ${nodes.length} nodes: ${nodes.map((n) => `${n.name} ${n.internalIp}`).join(', ')})`, () => {
+  checks.step(`applied as a user applies it; every pod Ready with the address kwok gave it (the pods of ${nodes.length} nodes: ${nodes.map((n) => `${n.name} ${n.internalIp}`).join(', ')})`, () => {
     expectSuccess(kubectl(['label', '--overwrite', 'namespace', ns, `${POD_SECURITY_ENFORCE_LABEL}=privileged`]), 'label namespace');
     expectSuccess(kubectl(['apply', '-f', install.folder]), 'apply');
     waitFor('pods ready', podsReady(cluster, ns, nodes));
   });
 
   if (!previous) {
-    step(`the server on a data folder the Job has not prepared (root's, 0755) exits: permission denied, as the book's chown prevents`, () => {
+    checks.step(`the server on a data folder the Job has not prepared (root's, 0755) exits: permission denied, as the book's chown prevents`, () => {
       fs.mkdirSync(dataDir, { recursive: true, mode: 0o755 });
       const [name] = runner.podNames(ns, selectorOf(server) ?? '');
       const running = runner.start(ns, name);
@@ -184,7 +185,7 @@ export function programsSteps(cluster: LocalCluster, runner: PodRunner, install:
       runner.stop(running);
     });
 
-    step('the prep Job\'s own command on an export that squashes root (root as nobody, no CHOWN): one line naming the folder, the owner and no_root_squash', () => {
+    checks.step('the prep Job\'s own command on an export that squashes root (root as nobody, no CHOWN): one line naming the folder, the owner and no_root_squash', () => {
       const [jobPod] = runner.podNames(ns, `job-name=${install.job}`);
       const squashed = { runAsUser: 65534, runAsGroup: 65534, capabilities: { drop: ['ALL'] } };
       const result = runner.runToCompletion(ns, jobPod, squashed);
@@ -197,7 +198,7 @@ export function programsSteps(cluster: LocalCluster, runner: PodRunner, install:
     });
   }
 
-  step(`the prep Job's own command, as root with only CHOWN, under a POSIX sh: the export's server folder owned ${uid}:${gid}`, () => {
+  checks.step(`the prep Job's own command, as root with only CHOWN, under a POSIX sh: the export's server folder owned ${uid}:${gid}`, () => {
     const [jobPod] = runner.podNames(ns, `job-name=${install.job}`);
     const result = runner.runToCompletion(ns, jobPod);
     if (result.status !== 0) throw new Error(`the Job's command exited with ${result.status}: ${result.output}`);
@@ -207,7 +208,7 @@ export function programsSteps(cluster: LocalCluster, runner: PodRunner, install:
     process.stdout.write(`# the Job printed: ${result.output.trim()}\n`);
   });
 
-  step('the server starts from the stored pod and answers its readiness probe; its flags are the rendered ones', () => {
+  checks.step('the server starts from the stored pod and answers its readiness probe; its flags are the rendered ones', () => {
     const [name] = runner.podNames(ns, selectorOf(server) ?? '');
     serverPod = runner.start(ns, name);
     waitReady(runner, serverPod, 'prometheus-server');
@@ -221,7 +222,7 @@ export function programsSteps(cluster: LocalCluster, runner: PodRunner, install:
     version = apiGet<{ version: string }>(serverPod.pod.status.podIP as string, '/api/v1/status/buildinfo').version;
   });
 
-  step(`the server and its reloader run hardened: their uids, no capability, no new privileges, a read-only root; the TSDB is written as ${uid}:${gid}`, () => {
+  checks.step(`the server and its reloader run hardened: their uids, no capability, no new privileges, a read-only root; the TSDB is written as ${uid}:${gid}`, () => {
     const running = serverPod as RunningPod;
     for (const container of running.pod.spec.containers) expectHardened(runner, running, container.name);
     waitFor('the TSDB written', () => (fs.existsSync(path.join(dataDir, 'wal')) ? undefined : `no wal in ${dataDir}`), 30_000);
@@ -230,7 +231,7 @@ export function programsSteps(cluster: LocalCluster, runner: PodRunner, install:
   });
 
   let targets: Target[] = [];
-  step(`node-exporter on ${nodes.length} nodes and kube-state-metrics start hardened (their uids, no capability, a read-only root); the server discovers them through its ServiceAccount and scrapes them, itself and the API server`, () => {
+  checks.step(`node-exporter on ${nodes.length} nodes and kube-state-metrics start hardened (their uids, no capability, a read-only root); the server discovers them through its ServiceAccount and scrapes them, itself and the API server`, () => {
     const exporters = runner.settledPods(ns, install.nodeExporterSelector ?? '', nodes.length).map((pod) => runner.startPod(pod));
     const [ksm] = runner.settledPods(ns, selectorOf(kubeStateMetrics) ?? '', 1).map((pod) => runner.startPod(pod));
     for (const pod of [...exporters, ksm]) {
@@ -254,14 +255,14 @@ export function programsSteps(cluster: LocalCluster, runner: PodRunner, install:
   });
 
   if (previous) {
-    step(`the data the book's Prometheus ${previous.version} wrote on the claim is read by this one (${version}): its own build info, from before the upgrade`, () => {
+    checks.step(`the data the book's Prometheus ${previous.version} wrote on the claim is read by this one (${version}): its own build info, from before the upgrade`, () => {
       const result = apiGet<{ result: Array<{ metric: Record<string, string> }> }>((serverPod as RunningPod).pod.status.podIP as string,
         `/api/v1/query?query=prometheus_build_info&time=${previous.scrapedAt}`).result;
       if (!result.some((sample) => sample.metric.version === previous.version)) throw new Error(`no sample of ${previous.version} at ${previous.scrapedAt}: ${JSON.stringify(result)}`);
     });
   }
 
-  step('a config change reaches the running server: the ConfigMap edited, the kubelet\'s `..data` swap, the reloader calls the server\'s /-/reload', () => {
+  checks.step('a config change reaches the running server: the ConfigMap edited, the kubelet\'s `..data` swap, the reloader calls the server\'s /-/reload', () => {
     const configMapName = (serverSpec?.volumes as Array<{ name: string; configMap?: { name: string } }>).find((v) => v.configMap)?.configMap?.name ?? '';
     const configMap = getJson<Manifest & { data: Record<string, string> }>(kubectl, ['get', 'configmap', '-n', ns, configMapName]);
     const config = parseYaml(configMap.data['prometheus.yml']) as { scrape_configs: object[] };
@@ -276,7 +277,7 @@ export function programsSteps(cluster: LocalCluster, runner: PodRunner, install:
     }, 60_000);
   });
 
-  step('without its ClusterRoleBinding the restarted server\'s discovery is refused (forbidden for its ServiceAccount), nothing found; applied again, it finds the node exporters', () => {
+  checks.step('without its ClusterRoleBinding the restarted server\'s discovery is refused (forbidden for its ServiceAccount), nothing found; applied again, it finds the node exporters', () => {
     const running = serverPod as RunningPod;
     const account = running.pod.spec.serviceAccountName ?? 'default';
     const binding = install.manifests.find((m) => m.kind === 'ClusterRoleBinding'
@@ -300,7 +301,7 @@ export function programsSteps(cluster: LocalCluster, runner: PodRunner, install:
   });
 
   if (/^3\./.test(version)) {
-    step('Prometheus 3 refuses a flag it removed: the server\'s pod, given the book-era `--storage.tsdb.retention`, exits naming it', () => {
+    checks.step('Prometheus 3 refuses a flag it removed: the server\'s pod, given the book-era `--storage.tsdb.retention`, exits naming it', () => {
       // A pod of its own (no labels: no Service selects it), the stored server pod's spec with the flag added, for the
       // scheduler to place; the admission adds its own token volume again. It stops at the flag, before it opens any file.
       const stored = (serverPod as RunningPod).pod;
@@ -323,7 +324,7 @@ export function programsSteps(cluster: LocalCluster, runner: PodRunner, install:
     });
   }
 
-  const pagesLoaded = serviceSteps(cluster, runner, install, nodes, version);
+  const pagesLoaded = serviceSteps(checks, cluster, runner, install, nodes, version);
 
   const scrapedAt = Math.floor(Date.now() / 1000);
   // A moment after a scrape: the next install's server must find this second's sample of the build info.
@@ -357,7 +358,8 @@ function uiPages(version: string): { home: string; targets: string; query: strin
  * The server's Service as the book's reader reaches it: kube-proxy on every node routes its ClusterIP and NodePort
  * to the server's pod; the book's host opens the UI in a browser through it.
  */
-function serviceSteps(cluster: LocalCluster, runner: PodRunner, install: Install, nodes: readonly SimulatedNode[], version: string): string[] {
+function serviceSteps(checks: Checks, cluster: LocalCluster, runner: PodRunner, install: Install, nodes: readonly SimulatedNode[],
+  version: string): string[] {
   const ns = install.namespace;
   const declared = install.manifests.find((m) => m.kind === 'Service' && (m.spec as { type?: string } | undefined)?.type === 'LoadBalancer');
   if (!declared) throw new Error(`no LoadBalancer Service in ${install.folder}`);
@@ -369,7 +371,7 @@ function serviceSteps(cluster: LocalCluster, runner: PodRunner, install: Install
   const serverOf = (response: { status: number; body: string }): string => (response.status === 200
     ? (JSON.parse(response.body) as { data: { version: string } }).data.version : `HTTP ${response.status || 'none'}`);
 
-  step(`kube-proxy ${kubeVersion} (iptables) in each node's network namespace: Service ${service.metadata.name} answers on ClusterIP `
+  checks.step(`kube-proxy ${kubeVersion} (iptables) in each node's network namespace: Service ${service.metadata.name} answers on ClusterIP `
     + `${service.spec.clusterIP}:${port} from the ${nodes.length} nodes, and on NodePort ${nodePort} at each node's address from the book's host ${BOOK_HOST}; `
     + 'before kube-proxy, nothing answers on the NodePort', () => {
     for (const node of workers) {
@@ -391,7 +393,7 @@ function serviceSteps(cluster: LocalCluster, runner: PodRunner, install: Install
   });
 
   const base = `http://${LAB_LOAD_BALANCER_ADDRESS}`;
-  step(`MetalLB ${metalLbVersion()}: its controller, and a speaker in each node's network namespace (layer 2); Service ${service.metadata.name} `
+  checks.step(`MetalLB ${metalLbVersion()}: its controller, and a speaker in each node's network namespace (layer 2); Service ${service.metadata.name} `
     + `gets EXTERNAL-IP ${LAB_LOAD_BALANCER_ADDRESS} from the book's pool, and from the book's host ${base}/ is the server (a node answers ARP `
     + 'for the address; kube-proxy there rewrites it to the pod); before the speakers, nothing answers there', () => {
     const before = httpGetIn(host, `${base}/api/v1/status/buildinfo`);
@@ -420,7 +422,7 @@ function serviceSteps(cluster: LocalCluster, runner: PodRunner, install: Install
   ];
   const pages = uiPages(version);
   const shots = path.join(SCREENSHOTS, kubeVersion);
-  step(`Chromium on the book's host opens ${base}/ (Service ${service.metadata.name}'s EXTERNAL-IP): Prometheus ${version}'s UI loads; `
+  checks.step(`Chromium on the book's host opens ${base}/ (Service ${service.metadata.name}'s EXTERNAL-IP): Prometheus ${version}'s UI loads; `
     + `${pages.targets} lists the ${nodes.length} node-exporters, kube-state-metrics and the server up; ${pages.query} returns a row per target; `
     + `screenshots in ${path.relative(PROJECT_ROOT, shots)}`, () => {
     // The server may still be re-discovering after the binding step: the browser reads what the API reads.

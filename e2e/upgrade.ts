@@ -1,7 +1,7 @@
 import { environmentOutdir } from '../lib/config/loader';
 import { Manifest } from '../lib/manifests/manifest';
 import { POD_SECURITY_ENFORCE_LABEL } from '../lib/manifests/metadata';
-import { expectExit, expectLine, expectSuccess, preflight, step } from './check';
+import { Checks, expectExit, expectLine, expectSuccess, preflight } from './check';
 import { MetalLb } from './metallb';
 import { getJson, waitFor } from './converge';
 import { convergedSteps, Install, readInstall, selectorOf, storedAsWritten } from './lifecycle';
@@ -21,7 +21,7 @@ interface Identity {
 }
 
 /** The book's install (the lab's folder) upgraded to today's chart (the folder of environment `today`), both under `outdir`. */
-export function upgradeSteps(cluster: LocalCluster, outdir: string, nodes: readonly SimulatedNode[]): { steps: number } {
+export function upgradeSteps(checks: Checks, cluster: LocalCluster, outdir: string, nodes: readonly SimulatedNode[]): { steps: number } {
   const { kubectl } = cluster;
   const book = readInstall(environmentOutdir(outdir, 'lab'));
   const today = readInstall(environmentOutdir(outdir, 'today'));
@@ -31,23 +31,23 @@ export function upgradeSteps(cluster: LocalCluster, outdir: string, nodes: reado
   };
 
   MetalLb.start(cluster).addLabPool();
-  step('the book\'s install: applied (MetalLB with the book\'s pool, Pod Security "privileged" as preflight asks) and converged', () => {
+  checks.step('the book\'s install: applied (MetalLB with the book\'s pool, Pod Security "privileged" as preflight asks) and converged', () => {
     expectSuccess(kubectl(['label', '--overwrite', 'namespace', book.namespace, `${POD_SECURITY_ENFORCE_LABEL}=privileged`]), 'label namespace');
     expectExit(preflight(cluster, 'lab', outdir), 0, 'preflight of the book\'s install');
     expectSuccess(kubectl(['apply', '-f', book.folder]), 'apply the book\'s install');
   });
-  convergedSteps(cluster, book, nodes);
+  convergedSteps(checks, cluster, book, nodes);
   const claimBefore = identity('pvc', book.claim);
   const volumeBefore = identity('pv', claimBefore.volumeName ?? '');
 
-  step('apply alone cannot reach today\'s chart: the server refuses the changed selectors', () => {
+  checks.step('apply alone cannot reach today\'s chart: the server refuses the changed selectors', () => {
     const result = kubectl(['apply', '--dry-run=server', '-f', today.folder]);
     if (result.status === 0) throw new Error('the server accepted today\'s install over the book\'s');
     if (!/spec\.selector: Invalid value: .*field is immutable/.test(result.stderr)) throw new Error(`refused for another reason: ${result.stderr}`);
   });
 
   let printed: string[] = [];
-  step('preflight for today names what apply cannot change and prints the steps: server first, the claim and volume kept', () => {
+  checks.step('preflight for today names what apply cannot change and prints the steps: server first, the claim and volume kept', () => {
     const result = preflight(cluster, 'today', outdir);
     expectExit(result, 1, 'preflight');
     expectLine(result.stdout, /^FAIL {2}upgrade: release prometheus in namespace default runs another chart: apply cannot change .*DaemonSet prometheus-node-exporter is not in /);
@@ -57,7 +57,7 @@ export function upgradeSteps(cluster: LocalCluster, outdir: string, nodes: reado
     if (printed.some((command) => /persistentvolume|pvc/i.test(command))) throw new Error('a step deletes the claim or the volume');
   });
 
-  step('the printed steps, run as printed: the old server\'s pods are gone before any other step, so two servers never share the data', () => {
+  checks.step('the printed steps, run as printed: the old server\'s pods are gone before any other step, so two servers never share the data', () => {
     for (const [index, command] of printed.entries()) {
       expectSuccess(kubectl(command.split(' ').slice(1)), command);
       if (index === 0) {
@@ -67,10 +67,10 @@ export function upgradeSteps(cluster: LocalCluster, outdir: string, nodes: reado
     }
   });
 
-  convergedSteps(cluster, today, nodes);
-  step('every object of today\'s install reads back as its folder wrote it', () => storedAsWritten(cluster, today));
+  convergedSteps(checks, cluster, today, nodes);
+  checks.step('every object of today\'s install reads back as its folder wrote it', () => storedAsWritten(cluster, today));
 
-  step('the same claim is bound to the same volume (uids unchanged)', () => {
+  checks.step('the same claim is bound to the same volume (uids unchanged)', () => {
     const claimAfter = identity('pvc', today.claim);
     const volumeAfter = identity('pv', claimAfter.volumeName ?? '');
     if (claimAfter.uid !== claimBefore.uid || volumeAfter.uid !== volumeBefore.uid || claimAfter.volumeName !== claimBefore.volumeName) {
@@ -78,7 +78,7 @@ export function upgradeSteps(cluster: LocalCluster, outdir: string, nodes: reado
     }
   });
 
-  step('the book\'s objects are gone: its node-exporter, its pods; one server pod runs, Prometheus v3', () => {
+  checks.step('the book\'s objects are gone: its node-exporter, its pods; one server pod runs, Prometheus v3', () => {
     for (const [kind, name] of [['daemonset', 'prometheus-node-exporter'], ['service', 'prometheus-node-exporter'], ['serviceaccount', 'prometheus-node-exporter']]) {
       const result = kubectl(['-n', today.namespace, 'get', kind, name]);
       if (result.status === 0) throw new Error(`${kind} ${name} still exists`);
@@ -92,7 +92,7 @@ export function upgradeSteps(cluster: LocalCluster, outdir: string, nodes: reado
     if (servers.length !== 1 || !images[0].includes('prometheus:v3.')) throw new Error(`server pods: ${images.join(' | ')}`);
   });
 
-  step('after the upgrade, preflight for today passes and a second apply changes nothing', () => {
+  checks.step('after the upgrade, preflight for today passes and a second apply changes nothing', () => {
     const result = preflight(cluster, 'today', outdir);
     expectExit(result, 0, 'preflight');
     expectLine(result.stdout, /^ok {4}upgrade: release prometheus in namespace default: apply can change every live object$/);

@@ -1,4 +1,5 @@
-import { expand, privileges, StoredPod } from '../../e2e/pod-runner';
+import { expand, privileges } from '../../e2e/container-processes';
+import { StoredPod } from '../../e2e/stored-pod';
 
 /** A pod with the pod-level securityContext given, as privileges() reads it. */
 function podWith(securityContext: StoredPod['spec']['securityContext'] = {}): StoredPod {

@@ -73,33 +73,38 @@ install_kustomize() {
 # The module's first lines name the release and the build tags (3.14: Prometheus' own tags that leave out
 # every service discovery but Kubernetes', the only one the configs use: 4 minutes instead of 10).
 install_promtool() {
-  local module version tags package name dest stamp start
+  local module version tags package name stamp start packages names
   for module in "$root"/test/promtool/*/; do
     version=$(sed -n -E 's#^// promtool-version: (v[0-9.]+)$#\1#p' "$module/go.mod" | head -1)
     tags=$(sed -n -E 's#^// promtool-build-tags: ([a-z_,]+)$#\1#p' "$module/go.mod" | head -1)
+    packages=() names=()
     for package in $(sed -n -E 's#^\s*(tool )?(github\.com/prometheus/prometheus/[a-z/]*cmd/[a-z]+)\)?$#\2#p' "$module/go.mod"); do
       name=$(basename "$package")
-      dest="$bin/$name-$version"
       stamp="$bin/.$name-$version.version"
-      if [[ -x "$dest" && -f "$stamp" && "$(cat "$stamp")" == "$version $tags" ]] && timeout 30 "$dest" --help >/dev/null 2>&1; then
+      if [[ -x "$bin/$name-$version" && -f "$stamp" && "$(cat "$stamp")" == "$version $tags" ]] && timeout 30 "$bin/$name-$version" --help >/dev/null 2>&1; then
         continue
       fi
-      require_go
-      local purpose="which npm test runs over each environment's Prometheus config and data"
-      [[ $name == prometheus ]] && purpose="the server the e2e runs as the install's server pods run it"
-      echo "install-tools: building $name $version with $(go version | cut -d' ' -f3) into tools/bin, $purpose (first time only: about 4-6 minutes each on two cores)" >&2
-      start=$(date +%s)
-      rm -f "$dest" "$stamp"
-      (cd "$module" && GOFLAGS=-buildvcs=false go build -trimpath -tags "$tags" \
-        -ldflags "-s -w -X github.com/prometheus/common/version.Version=${version#v}" -o "$dest" "$package")
-      echo "$version $tags" > "$stamp"
-      echo "install-tools: $name $version built in $(( $(date +%s) - start ))s" >&2
+      packages+=("$package") names+=("$name")
     done
+    [[ ${#packages[@]} -gt 0 ]] || continue
+    require_go
+    local purpose="promtool, which npm test runs over each environment's Prometheus config and data"
+    [[ " ${names[*]} " != *" prometheus "* ]] || purpose+=", and prometheus, the server the e2e runs as the install's server pods run it"
+    echo "install-tools: building ${names[*]} $version with $(go version | cut -d' ' -f3) into tools/bin: $purpose (first time only: about 4-6 minutes on two cores)" >&2
+    start=$(date +%s)
+    rm -rf "$bin/.prometheus-$version.new"
+    # One build: promtool and prometheus share most of their packages, and their links run side by side.
+    (cd "$module" && GOFLAGS=-buildvcs=false go build -trimpath -tags "$tags" \
+      -ldflags "-s -w -X github.com/prometheus/common/version.Version=${version#v}" -o "$bin/.prometheus-$version.new/" "${packages[@]}")
+    for name in "${names[@]}"; do
+      mv "$bin/.prometheus-$version.new/$name" "$bin/$name-$version"
+      echo "$version $tags" > "$bin/.$name-$version.version"
+    done
+    rmdir "$bin/.prometheus-$version.new"
+    echo "install-tools: ${names[*]} $version built in $(( $(date +%s) - start ))s" >&2
   done
 }
 
-# kubectl-validate v0.0.4 has the schemas of 1.23-1.30 built in. For a later release the tests read the
-# OpenAPI v3 documents of its k8s.io/kubernetes module, the one e2e/kube/v1.N pins: into Go's module cache.
 install_kube_schemas() {
   local module release minor
   for module in "$root"/e2e/kube/*/; do
@@ -131,16 +136,24 @@ install_node() {
 }
 
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(helm kubectl-validate kube-score kustomize promtool kube-schemas)
+# promtool first: its lane starts, and the others build beside it.
+[[ ${#targets[@]} -gt 0 ]] || targets=(promtool helm kubectl-validate kube-score kustomize kube-schemas)
+# promtool's builds, the longest, in a lane of their own beside the others: Go builds are CPU-bound, but each has
+# phases that are not (module downloads, its links, mostly on one core), which the other lane fills. A failed lane
+# fails the run once the other ends.
+lanes=()
 for target in "${targets[@]}"; do
   case "$target" in
     helm) install_helm ;;
     kubectl-validate) install_kubectl_validate ;;
     kube-score) install_kube_score ;;
     kustomize) install_kustomize ;;
-    promtool) install_promtool ;;
+    promtool) install_promtool & lanes+=($!) ;;
     kube-schemas) install_kube_schemas ;;
     node) install_node ;;
     *) echo "install-tools: unknown tool '$target' (expected helm, kubectl-validate, kube-score, kustomize, promtool, kube-schemas or node)" >&2; exit 2 ;;
   esac
 done
+failed=0
+for lane in "${lanes[@]}"; do wait "$lane" || failed=1; done
+exit "$failed"

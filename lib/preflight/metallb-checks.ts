@@ -14,14 +14,20 @@ const INSTALL = 'install MetalLB (https://metallb.universe.tf/installation/)';
 const BOOK_POOL = 'the book\'s is 192.168.1.11-192.168.1.49';
 
 interface Pool {
-  metadata: { name: string; namespace?: string };
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
   spec?: { addresses?: string[]; autoAssign?: boolean };
 }
 
 interface Advertisement {
   kind: string;
   metadata: { name: string; namespace?: string };
-  spec?: { ipAddressPools?: string[]; ipAddressPoolSelectors?: unknown[] };
+  spec?: { ipAddressPools?: string[]; ipAddressPoolSelectors?: LabelSelector[] };
+}
+
+/** A Kubernetes label selector (metav1.LabelSelector), as an advertisement picks pools by their labels. */
+interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: Array<{ key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] }>;
 }
 
 /** The check for the LoadBalancer Service `service` (namespace/name, for the messages). */
@@ -67,12 +73,30 @@ function list<T>(kubectl: Kubectl, kinds: string): T[] | string {
   return (JSON.parse(result.stdout) as { items: T[] }).items;
 }
 
-/** An advertisement without pools or selectors announces every pool of its namespace; one with selectors is taken to match. */
+/**
+ * An advertisement without pools or selectors announces every pool of its namespace; otherwise the pools it names
+ * and those any of its selectors match, as MetalLB reads it.
+ */
 function announces(advertisement: Advertisement, pool: Pool): boolean {
   if (advertisement.metadata.namespace !== pool.metadata.namespace) return false;
   const names = advertisement.spec?.ipAddressPools ?? [];
   const selectors = advertisement.spec?.ipAddressPoolSelectors ?? [];
-  return (names.length === 0 && selectors.length === 0) || names.includes(pool.metadata.name) || selectors.length > 0;
+  return (names.length === 0 && selectors.length === 0) || names.includes(pool.metadata.name)
+    || selectors.some((selector) => selects(selector, pool.metadata.labels ?? {}));
+}
+
+/** Whether the label selector matches the labels, by Kubernetes' rules (every term must hold; an empty selector matches all). */
+function selects(selector: LabelSelector, labels: Record<string, string>): boolean {
+  const has = (key: string): boolean => Object.hasOwn(labels, key);
+  return Object.entries(selector.matchLabels ?? {}).every(([key, value]) => labels[key] === value)
+    && (selector.matchExpressions ?? []).every(({ key, operator, values = [] }) => {
+      switch (operator) {
+        case 'In': return has(key) && values.includes(labels[key]);
+        case 'NotIn': return !has(key) || !values.includes(labels[key]);
+        case 'Exists': return has(key);
+        case 'DoesNotExist': return !has(key);
+      }
+    });
 }
 
 function named(object: { metadata: { name: string; namespace?: string } }): string {

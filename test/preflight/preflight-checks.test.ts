@@ -131,6 +131,19 @@ describe('preflight', () => {
     expect(results(fakeKubectl({ ...METALLB, [ADVERTISEMENTS]: live({ items: [namingIt] }) })).metallb.ok).toBe(true);
   });
 
+  test('an advertisement that picks pools by labels announces the pool only when a selector matches its labels', () => {
+    const labelled = { ...BOOK_POOL, metadata: { ...BOOK_POOL.metadata, labels: { lab: 'book', tier: 'lan' } } };
+    const verdict = (...selectors: object[]): boolean => results(fakeKubectl({
+      ...METALLB, [POOLS]: live({ items: [labelled] }), [ADVERTISEMENTS]: live({ items: [{ ...L2, spec: { ipAddressPoolSelectors: selectors } }] }),
+    })).metallb.ok;
+    expect(verdict({ matchLabels: { lab: 'book' } })).toBe(true);
+    expect(verdict({ matchExpressions: [{ key: 'tier', operator: 'In', values: ['wan', 'lan'] }, { key: 'spare', operator: 'DoesNotExist' }] })).toBe(true);
+    expect(verdict({ matchLabels: { lab: 'other' } }, { matchExpressions: [{ key: 'lab', operator: 'Exists' }] })).toBe(true);
+    expect(verdict({ matchLabels: { lab: 'other' } })).toBe(false);
+    expect(verdict({ matchLabels: { lab: 'book' }, matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['lan'] }] })).toBe(false);
+    expect(verdict({ matchExpressions: [{ key: 'spare', operator: 'Exists' }] })).toBe(false);
+  });
+
   test('MetalLB without a pool fails: the Service would stay <pending>; the book\'s range is named', () => {
     const found = results(fakeKubectl({ ...METALLB, [POOLS]: live({ items: [] }) })).metallb;
     expect(found).toEqual({

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import * as util from 'util';
 import { environmentOutdir } from '../lib/config/loader';
 import { Manifest } from '../lib/manifests/manifest';
 import { POD_SECURITY_ENFORCE_LABEL, SYNC_WAVE_ANNOTATION } from '../lib/manifests/metadata';
@@ -47,12 +48,18 @@ export function argoCdSteps(checks: Checks, cluster: LocalCluster): { objects: n
     checks.step(`without a MetalLB pool: ${service} stays <pending> (MetalLB's controller finds no address), Argo CD's Application Progressing with everything else healthy`, () => {
       waitFor('MetalLB\'s controller refusing an address', notHandled(cluster, `${lab.namespace}/${service}`));
       argo.waitProgressing(commit);
-      // Every other object healthy by Argo CD's rules: what is left Progressing is the Service.
+      // What holds the Application back is the Service, by Argo CD's own health of each object; the others are healthy.
       waitFor('claim Bound', claimBound(kubectl, lab.namespace, lab.claim));
       waitFor('Job Complete', jobComplete(kubectl, lab.namespace, lab.job));
       for (const deployment of lab.deployments) waitFor(`${deployment} Available`, deploymentAvailable(kubectl, lab.namespace, deployment));
-      const health = argo.status().health?.status;
-      if (health !== 'Progressing') throw new Error(`Application ${health} while ${service} has no address`);
+      waitFor(`every object but Service ${service} Healthy in Argo CD's view, the Service Progressing`, () => {
+        const found = argo.status();
+        const unhealthy = (found.resources ?? []).filter((resource) => resource.health && resource.health.status !== 'Healthy')
+          .map((resource) => `${resource.kind}/${resource.name} ${resource.health?.status}`);
+        const expected = [`Service/${service} Progressing`];
+        return found.health?.status === 'Progressing' && util.isDeepStrictEqual(unhealthy, expected) ? undefined
+          : `Application ${found.health?.status}; not Healthy: ${unhealthy.join(', ') || 'none'}`;
+      }, 120_000);
       const address = externalIp(cluster, lab.namespace, service);
       if (address !== '<pending>') throw new Error(`EXTERNAL-IP ${address} without a pool`);
       process.stdout.write(`# without a pool: EXTERNAL-IP ${address}; MetalLB's controller: failed to handle service ${lab.namespace}/${service}\n`);

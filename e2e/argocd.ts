@@ -43,7 +43,7 @@ export interface ApplicationStatus {
   health?: { status?: string; message?: string };
   operationState?: { phase?: string; message?: string; syncResult?: { revision?: string; resources?: SyncedResource[] } };
   conditions?: Array<{ type: string; message: string }>;
-  resources?: Array<{ kind: string; name: string; status?: string }>;
+  resources?: Array<{ kind: string; name: string; status?: string; health?: { status?: string } }>;
 }
 
 export class ArgoCd {
@@ -87,6 +87,9 @@ export class ArgoCd {
       // Deployments right after the first sync once replaced that sync's result, which the wave check reads,
       // before a poll saw it. selfHeal itself is still checked.
       '--status-processors=4', '--operation-processors=2', '--self-heal-backoff-timeout-seconds=10',
+      // Each object's health in the Application's status, as Argo CD 2 kept it (3 keeps it in redis only): the checks
+      // read which object holds the Application back, with kubectl, as a user of either would.
+      '--persist-resource-health',
     ], { ARGOCD_BINARY_NAME: 'argocd-application-controller', ARGOCD_FAKE_IN_CLUSTER: 'true', KUBECONFIG: cluster.kubeconfig });
     return new ArgoCd(cluster);
   }
@@ -132,7 +135,7 @@ export class ArgoCd {
     return found;
   }
 
-  /** Waits until the sync at the commit has succeeded and the Application is Progressing (Argo CD 3 keeps no per-object health in it). */
+  /** Waits until the sync at the commit has succeeded and the Application is Progressing. */
   public waitProgressing(commit: string, timeoutMs = 300_000): void {
     waitFor(`Application ${APPLICATION} synced at ${commit.slice(0, 10)} and Progressing`, () => {
       const found = this.status();

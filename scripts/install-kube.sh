@@ -329,25 +329,27 @@ if [[ ${#modules[@]} -eq 0 ]]; then
     mapfile -t modules < <(ls "$root/e2e/kube")
   fi
 fi
-# Three lanes side by side, each in its order: the releases; the other Go builds; Debian's packages and the UI
-# (downloads and an npm build). Go builds are CPU-bound, but each has phases that are not (module downloads, its
-# links, mostly on one core), which the other lanes fill; apt runs in one lane only (dpkg takes one at a time); the lanes share the Go caches, which Go keeps safe for
-# concurrent use. A failed lane fails the run once the others end (no build is left half-running).
+# Three lanes side by side, each in its order: the releases and MetalLB; Flux and Argo CD; Debian's packages, the UI
+# (downloads and an npm build), kwok and the programs. Go builds are CPU-bound, but each has phases that are not
+# (module downloads, its links, mostly on one core), which the other lanes fill; the lanes share the Go caches, which
+# Go keeps safe for concurrent use; apt runs in one lane only (dpkg takes one at a time). Balanced by a new machine's
+# times (docs/testing.md), so that no lane runs long alone at the end. A failed lane fails the run once the others
+# end (no build is left half-running).
 lanes=()
 (
   for module in "${modules[@]}"; do build_release "$module"; done
+  build_metallb
 ) & lanes+=($!)
 (
-  build_kwok
   build_flux
   build_argocd
-  build_programs
-  build_metallb
 ) & lanes+=($!)
 (
   install_redis
   install_debian_tools
   build_prometheus_ui
+  build_kwok
+  build_programs
 ) & lanes+=($!)
 failed=0
 for lane in "${lanes[@]}"; do wait "$lane" || failed=1; done

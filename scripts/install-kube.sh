@@ -4,7 +4,7 @@
 # kube-apiserver, kube-controller-manager, kube-scheduler and kubectl into tools/kube/<version>/; kwok,
 # which simulates the nodes, into tools/bin; and Flux's source-controller and kustomize-controller (the module
 # e2e/flux pins) with their CRDs into tools/flux/; Argo CD (the module e2e/argocd pins) into tools/argocd/, and
-# Debian's redis-server; and the programs the install's pods run (node_exporter, kube-state-metrics, the config
+# Debian's etcd-server and redis-server; and the programs the install's pods run (node_exporter, kube-state-metrics, the config
 # reloaders) into tools/programs/; each release's kube-proxy beside its kubectl, Debian's iptables and chromium, and
 # Prometheus's web UI into tools/prometheus-ui/, for the browser part of the programs' checks. The first build of
 # each takes minutes; later runs find the binaries and return at once.
@@ -18,17 +18,6 @@ KUBE_BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bin="$root/tools/bin"
 mkdir -p "$bin"
-
-# etcd, which kube-apiserver stores in: Debian's package where there is none, when this runs as root.
-if ! command -v etcd >/dev/null 2>&1 && [[ ! -x "$bin/etcd" ]]; then
-  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
-    echo "install-kube: installing Debian's etcd-server for the e2e API server (about a minute, first time only)" >&2
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server >/dev/null
-  else
-    echo "install-kube: etcd not found: install it (Debian: apt-get install etcd-server) and run this again" >&2
-    exit 1
-  fi
-fi
 
 require_go() {
   if ! command -v go >/dev/null 2>&1; then
@@ -134,7 +123,7 @@ build_flux() {
 
 # Argo CD's application controller and repo server: one argo-cd binary, built through e2e/argocd (argo-cd's
 # go.mod has replaces), run under the name of its role; its CRDs from its module. Its cache, redis-server, is Debian's
-# (install_redis).
+# (install_debian_tools).
 build_argocd() {
   local dest="$root/tools/argocd" module="$root/e2e/argocd" version stamp start
   version=$(sed -n -E 's#^\s*github\.com/argoproj/argo-cd/v3 (v[0-9.]+)( // indirect)?$#\1#p' "$module/go.mod" | head -1)
@@ -191,48 +180,36 @@ build_programs() {
   done
 }
 
-# Debian's redis-server, Argo CD's cache in the e2e.
-install_redis() {
-  if ! command -v redis-server >/dev/null 2>&1; then
-    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
-      echo "install-kube: installing Debian's redis-server, Argo CD's cache in the e2e (about a minute, first time only)" >&2
-      # Installed, not started: the e2e starts its own on 127.0.0.1 (policy-rc.d keeps the package from starting one).
-      local policy=/usr/sbin/policy-rc.d made_policy=""
-      if [[ ! -e $policy ]]; then printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod +x "$policy" && made_policy=1; fi
-      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
-      if [[ -n $made_policy ]]; then rm -f "$policy"; fi
-    else
-      echo "install-kube: redis-server not found: install it (Debian: apt-get install redis-server) and run this again" >&2
-      exit 1
-    fi
-  fi
-}
-
-# iptables, which kube-proxy programs, and Chromium, the browser that loads Prometheus's UI: Debian's packages.
+# What the e2e runs from Debian's packages, where the machine has none: etcd (kube-apiserver's store; or one in
+# tools/bin), redis-server (Argo CD's cache), iptables (which kube-proxy programs) and Chromium (the browser that
+# loads Prometheus's UI).
 install_debian_tools() {
-  local missing=() tool package
-  for tool in iptables:iptables chromium:chromium; do
-    IFS=: read -r tool package <<< "$tool"
-    if ! command -v "$tool" >/dev/null 2>&1; then missing+=("$package"); fi
+  local missing=() entry tool package
+  for entry in etcd:etcd-server redis-server:redis-server iptables:iptables chromium:chromium; do
+    IFS=: read -r tool package <<< "$entry"
+    if ! command -v "$tool" >/dev/null 2>&1 && [[ ! -x "$bin/$tool" ]]; then missing+=("$package"); fi
   done
   if [[ ${#missing[@]} -gt 0 ]]; then apt_install "${missing[@]}"; fi
 }
 
-# Debian's packages named, those not installed yet (apt-get update first, once).
+# Debian's packages named, those not installed yet (apt-get update first, once), when this runs as root.
 apt_install() {
-  local missing=() package
+  local missing=() package policy=/usr/sbin/policy-rc.d made_policy=""
   for package in "$@"; do
     if ! dpkg-query -W -f '${Status}' "$package" 2>/dev/null | grep -q 'ok installed'; then missing+=("$package"); fi
   done
   if [[ ${#missing[@]} -eq 0 ]]; then return 0; fi
-  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
-    echo "install-kube: installing Debian's ${missing[*]} for the e2e's Services and browser (a minute or two, first time only)" >&2
-    if [[ -z ${APT_UPDATED:-} ]]; then apt-get update -qq && APT_UPDATED=1; fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  else
+  if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
     echo "install-kube: ${missing[*]} not found: install it (Debian: apt-get install ${missing[*]}) and run this again" >&2
     exit 1
   fi
+  echo "install-kube: installing Debian's ${missing[*]} for npm run e2e (a minute or two, first time only)" >&2
+  # Installed, not started: the e2e starts its own etcd and redis on 127.0.0.1 (policy-rc.d keeps a package's
+  # service from starting).
+  if [[ ! -e $policy ]]; then printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod +x "$policy" && made_policy=1; fi
+  if [[ -z ${APT_UPDATED:-} ]]; then apt-get update -qq && APT_UPDATED=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  if [[ -n $made_policy ]]; then rm -f "$policy"; fi
 }
 
 # Prometheus's web UI. A build from the Go module (scripts/install-tools.sh) serves it from web/ui under its working
@@ -335,6 +312,8 @@ fi
 # Go keeps safe for concurrent use; apt runs in one lane only (dpkg takes one at a time). Balanced by a new machine's
 # times (docs/testing.md), so that no lane runs long alone at the end. A failed lane fails the run once the others
 # end (no build is left half-running).
+# Without root, apt cannot run: say what is missing before any build starts.
+if [[ $(id -u) -ne 0 ]]; then install_debian_tools; fi
 lanes=()
 (
   for module in "${modules[@]}"; do build_release "$module"; done
@@ -345,7 +324,6 @@ lanes=()
   build_argocd
 ) & lanes+=($!)
 (
-  install_redis
   install_debian_tools
   build_prometheus_ui
   build_kwok

@@ -6,7 +6,7 @@ import { Manifest } from '../lib/manifests/manifest';
 import { POD_SECURITY_ENFORCE_LABEL, SYNC_WAVE_ANNOTATION } from '../lib/manifests/metadata';
 import { APPLICATION, ArgoCd } from './argocd';
 import { Checks, expectSuccess, synthWith } from './check';
-import { claimBound, deploymentAvailable, getJson, jobComplete, waitFor } from './converge';
+import { claimAndVolume, claimBound, deploymentAvailable, getJson, jobComplete, waitFor } from './converge';
 import { GitRepository } from './git-repository';
 import { readInstall } from './lifecycle';
 import { LocalCluster } from './local-cluster';
@@ -36,7 +36,7 @@ export function argoCdSteps(checks: Checks, cluster: LocalCluster): { objects: n
   const other = readInstall(environmentOutdir(otherOutdir, 'staging'));
   let commits = 0;
   let externalAddress = '';
-  const service = lab.manifests.find((m) => m.kind === 'Service' && m.spec?.type === 'LoadBalancer')?.metadata.name ?? '(no LoadBalancer Service)';
+  const service = lab.loadBalancerService || '(no LoadBalancer Service)';
   try {
     const repository = GitRepository.serve(cluster);
     const argo = ArgoCd.start(cluster);
@@ -127,11 +127,7 @@ export function argoCdSteps(checks: Checks, cluster: LocalCluster): { objects: n
 
     checks.step('the Application moved to another folder (dist-staging) prunes the lab\'s workloads, never its volume or claim (Prune=false): '
       + 'both the same objects (uids), neither being deleted', () => {
-      const claimAndVolume = (): Manifest[] => {
-        const claim = getJson<Manifest & { spec: { volumeName: string } }>(kubectl, ['-n', lab.namespace, 'get', 'pvc', lab.claim]);
-        return [claim, getJson<Manifest>(kubectl, ['get', 'pv', claim.spec.volumeName])];
-      };
-      const before = claimAndVolume();
+      const before = claimAndVolume(kubectl, lab.namespace, lab.claim);
       commit = repository.commit('a second environment', { 'dist-staging': other.folder });
       commits += 1;
       argo.application(repository.url, 'dist-staging');
@@ -142,7 +138,7 @@ export function argoCdSteps(checks: Checks, cluster: LocalCluster): { objects: n
       const left = getJson<{ items: Manifest[] }>(kubectl, ['-n', lab.namespace, 'get', 'deployments,jobs']).items;
       if (left.length > 0) throw new Error(`the lab's workloads were not pruned: ${left.map((o) => o.metadata.name).join(', ')}`);
       // A pruned claim or volume is not gone at once: the protection finalizers keep it Terminating, with a deletionTimestamp.
-      claimAndVolume().forEach((kept, index) => {
+      claimAndVolume(kubectl, lab.namespace, lab.claim).forEach((kept, index) => {
         const what = `the lab's ${kept.kind} ${kept.metadata.name}`;
         if (kept.metadata.uid !== before[index].metadata.uid) throw new Error(`${what} was replaced: uid ${before[index].metadata.uid} -> ${kept.metadata.uid}`);
         if (kept.metadata.deletionTimestamp) throw new Error(`${what} is being deleted (deletionTimestamp ${kept.metadata.deletionTimestamp})`);

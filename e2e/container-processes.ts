@@ -1,20 +1,18 @@
-import { ChildProcess, spawn } from 'child_process';
+import { ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { isAlive } from '../lib/support/processes';
-import { waitFor } from './converge';
 import { imageProgram } from './image-programs';
-import { LocalCluster, TIED_TO_PARENT } from './local-cluster';
+import { LocalCluster } from './local-cluster';
 import { PodVolumes } from './pod-volumes';
-import { sleepSync, system } from './processes';
+import { system } from './processes';
 import { SimulatedNode } from './simulated-nodes';
 import { SecurityContext, StoredContainer, StoredPod } from './stored-pod';
+import { spawnTied } from './tied-processes';
 
 /*
  * The containers' processes, as a container runtime starts them: each container's program (e2e/image-programs.ts)
  * in a root of its own inside its pod's sandbox, with the image's entrypoint or the pod's command and args, the
- * pod's env, its uid, gid and groups, and only the capabilities its securityContext keeps; and the helpers that
- * find and stop the processes tied-to-parent.sh started, containers and namespace holders alike.
+ * pod's env, its uid, gid and groups, and only the capabilities its securityContext keeps.
  */
 
 /** The capabilities a container runtime (containerd, CRI-O) gives a container that does not drop them. */
@@ -22,7 +20,7 @@ const RUNTIME_DEFAULT_CAPS = ['CHOWN', 'DAC_OVERRIDE', 'FSETID', 'FOWNER', 'MKNO
   'SETPCAP', 'NET_BIND_SERVICE', 'SYS_CHROOT', 'KILL', 'AUDIT_WRITE'];
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-/** One container's way to start: the command (run as root in this namespace) and the folder it logs to. */
+/** One container's way to start: the command (run as root in this namespace) and the file it logs to. */
 interface Launch {
   readonly command: string[];
   readonly log: string;
@@ -44,7 +42,7 @@ export class ContainerLauncher {
   launch(pod: StoredPod, container: StoredContainer, sandboxPid: number): ChildProcess {
     const launch = this.prepare(pod, container, sandboxPid);
     const log = fs.openSync(launch.log, 'a');
-    const child = spawn('bash', [TIED_TO_PARENT, String(process.pid), ...launch.command], { stdio: ['ignore', log, log], detached: true });
+    const child = spawnTied(launch.command, { stdio: ['ignore', log, log] });
     fs.closeSync(log);
     return child;
   }
@@ -108,7 +106,7 @@ export class ContainerLauncher {
       command: ['nsenter', `--target=${sandboxPid}`, '--mount', '--net', 'chroot', root,
         '/usr/bin/env', '-i', `--chdir=${program.workingDir}`, ...environment.map(([name, value]) => `${name}=${value}`),
         '/usr/bin/setpriv', ...privileges(pod, context), '--', ...args],
-      log: path.join(podDir, `${container.name}.log`),
+      log: containerLog(podDir, container.name),
     };
   }
 
@@ -157,47 +155,7 @@ export function privileges(pod: StoredPod, context: SecurityContext): string[] {
   ];
 }
 
-/** The pid of the process tied-to-parent.sh started (the command itself: unshare, nsenter and chroot exec). */
-export function childPid(launcher: ChildProcess): number {
-  for (let waited = 0; waited < 5_000; waited += 20) {
-    const pid = childPidOrZero(launcher);
-    if (pid) return pid;
-    sleepSync(20);
-  }
-  throw new Error(`${launcher.spawnargs.slice(3).join(' ')} did not start`);
-}
-
-/** A process's command name, as /proc/<pid>/comm gives it; empty once it is gone. */
-export function readComm(pid: number): string {
-  try {
-    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-  } catch {
-    return '';
-  }
-}
-
-/** childPid without waiting: 0 while tied-to-parent.sh has not yet started the command, or once it has ended. */
-export function childPidOrZero(launcher: ChildProcess): number {
-  try {
-    return Number(fs.readFileSync(`/proc/${launcher.pid}/task/${launcher.pid}/children`, 'utf8').trim().split(' ')[0]) || 0;
-  } catch {
-    return 0;
-  }
-}
-
-/** Stops a process started under tied-to-parent.sh and waits, synchronously as the checks do, until it has ended. */
-export function endProcess(child: ChildProcess): void {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-  const pid = child.pid;
-  child.kill('SIGTERM');
-  // tied-to-parent.sh gives its command 5 s before SIGKILL.
-  waitFor(`${child.spawnargs.slice(3).join(' ')} stopped`, () => (isAlive(pid) ? 'still running' : undefined), 15_000);
-}
-
-/** Stops a process started under tied-to-parent.sh; resolves once it has exited. */
-export function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return Promise.resolve();
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  return exited;
+/** Where a container of a pod logs: `<container>.log` in the pod's folder. */
+export function containerLog(podDir: string, container: string): string {
+  return path.join(podDir, `${container}.log`);
 }

@@ -1,3 +1,4 @@
+import { Manifest } from '../lib/manifests/manifest';
 import { sleepSync } from './processes';
 import { CommandResult, expectSuccess } from './check';
 
@@ -107,4 +108,10 @@ export function crdEstablished(kubectl: Kubectl, name: string): Probe {
     const result = kubectl(['get', 'crd', name, '-o', 'jsonpath={.status.conditions[?(@.type=="Established")].status}']);
     return result.status === 0 && result.stdout === 'True' ? undefined : `not yet: ${result.stdout}${result.stderr.trim()}`;
   };
+}
+
+/** The claim and the volume bound to it, as the cluster has them now. */
+export function claimAndVolume(kubectl: Kubectl, namespace: string, claim: string): [Manifest, Manifest] {
+  const pvc = getJson<Manifest & { spec: { volumeName: string } }>(kubectl, ['-n', namespace, 'get', 'pvc', claim]);
+  return [pvc, getJson<Manifest>(kubectl, ['get', 'pv', pvc.spec.volumeName])];
 }

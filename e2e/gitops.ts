@@ -5,7 +5,7 @@ import { Manifest } from '../lib/manifests/manifest';
 import { POD_SECURITY_ENFORCE_LABEL } from '../lib/manifests/metadata';
 import { parseDocuments, parseYaml } from '../lib/manifests/yaml';
 import { Checks, expectExit, expectLine, expectSuccess, literal, preflight, synthWith } from './check';
-import { claimBound, deploymentAvailable, getJson, jobComplete, nodeExporterOn, noPendingPods, waitFor } from './converge';
+import { claimAndVolume, claimBound, deploymentAvailable, getJson, jobComplete, nodeExporterOn, noPendingPods, waitFor } from './converge';
 import { Flux, folderInventory, KUSTOMIZATION } from './flux';
 import { GitRepository } from './git-repository';
 import { convergedSteps, Install, readInstall } from './lifecycle';
@@ -88,9 +88,8 @@ export function sharedClusterSteps(checks: Checks, cluster: LocalCluster, lab: I
 }
 
 /** A claim's and its volume's uids: the same data, kept across a change. */
-function claimAndVolume(cluster: LocalCluster, namespace: string, claim: string): string {
-  const pvc = getJson<Manifest & { spec: { volumeName: string } }>(cluster.kubectl, ['-n', namespace, 'get', 'pvc', claim]);
-  const pv = getJson<Manifest>(cluster.kubectl, ['get', 'pv', pvc.spec.volumeName]);
+function claimAndVolumeIds(cluster: LocalCluster, namespace: string, claim: string): string {
+  const [pvc, pv] = claimAndVolume(cluster.kubectl, namespace, claim);
   return `claim ${pvc.metadata.uid} bound to volume ${pv.metadata.name} ${pv.metadata.uid}`;
 }
 
@@ -171,7 +170,7 @@ export function fluxSteps(checks: Checks, cluster: LocalCluster): { objects: num
     });
 
     checks.step('the book\'s chart switched to today\'s as docs/upgrading.md tells a Flux user: suspend, preflight\'s printed steps, the path ./dist-today, resume', () => {
-      const kept = claimAndVolume(cluster, lab.namespace, lab.claim);
+      const kept = claimAndVolumeIds(cluster, lab.namespace, lab.claim);
       revision = commit('today\'s chart beside the book\'s', { 'dist-today': today.folder });
       flux.setSuspended(KUSTOMIZATION, true);
       const result = preflight(cluster, 'today', outdir);
@@ -186,7 +185,7 @@ export function fluxSteps(checks: Checks, cluster: LocalCluster): { objects: num
       waitFor('today\'s claim Bound', claimBound(cluster.kubectl, today.namespace, today.claim));
       for (const deployment of today.deployments) waitFor(`${deployment} Available`, deploymentAvailable(cluster.kubectl, today.namespace, deployment));
       waitFor('today\'s node-exporter on every node', nodeExporterOn(cluster.kubectl, today.namespace, NODES, today.nodeExporterSelector));
-      const now = claimAndVolume(cluster, today.namespace, today.claim);
+      const now = claimAndVolumeIds(cluster, today.namespace, today.claim);
       if (now !== kept) throw new Error(`the data moved: ${kept} -> ${now}`);
     });
 

@@ -3,7 +3,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { waitFor } from './converge';
 import { LocalCluster } from './local-cluster';
-import { SimulatedNode } from './simulated-nodes';
+import { system } from './processes';
+import { POD_CIDR, SimulatedNode } from './simulated-nodes';
 
 /*
  * kube-proxy of the cluster's release in every node's network namespace, in iptables mode on Debian's iptables,
@@ -13,19 +14,9 @@ import { SimulatedNode } from './simulated-nodes';
  * would do besides is done here: IPv4 forwarding on, and the node's default route on the lab network.
  */
 
-/** The range kwok hands pod addresses from: traffic from elsewhere to a Service is masqueraded. */
-const CLUSTER_CIDR = '10.244.0.0/16';
-
-/** Runs a command, argument by argument; throws naming it on failure. */
-function run(command: string, args: readonly string[]): string {
-  const result = spawnSync(command, args, { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${(result.stderr || result.error?.message || '').trim()}`);
-  return result.stdout;
-}
-
 /** A command run in the network namespace at `netns` (a `/proc/<pid>/ns/net` path). */
 function inNetwork(netns: string, command: string, args: readonly string[]): string {
-  return run('nsenter', [`--net=${netns}`, command, ...args]);
+  return system('nsenter', [`--net=${netns}`, command, ...args]);
 }
 
 /** The cluster's kubeconfig, with the API server at its pod-facing address, as a node outside m-k8s reaches it. */
@@ -55,7 +46,7 @@ export function startKubeProxies(cluster: LocalCluster, nodes: readonly Simulate
     inNetwork(netns, 'ip', ['route', 'replace', 'default', 'dev', inNetwork(netns, 'ip', ['-o', 'route', 'show', 'match', node.internalIp])
       .split(/\s+/)[2]]);
     cluster.startServer(`kube-proxy-${node.name}`, 'nsenter', [`--net=${netns}`, kubeProxy,
-      `--kubeconfig=${kubeconfig}`, `--hostname-override=${node.name}`, '--proxy-mode=iptables', `--cluster-cidr=${CLUSTER_CIDR}`,
+      `--kubeconfig=${kubeconfig}`, `--hostname-override=${node.name}`, '--proxy-mode=iptables', `--cluster-cidr=${POD_CIDR}`,
       `--bind-address=${node.internalIp}`, '--healthz-bind-address=127.0.0.1:10256', '--metrics-bind-address=127.0.0.1:10249',
       // The conntrack table's size and timeouts are the machine's, not the namespace's: left as they are.
       '--conntrack-max-per-core=0', '--conntrack-tcp-timeout-established=0', '--conntrack-tcp-timeout-close-wait=0', '--v=1']);

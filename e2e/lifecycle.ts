@@ -18,6 +18,8 @@ export interface Install {
   readonly claim: string;
   readonly job: string;
   readonly deployments: readonly string[];
+  /** The LoadBalancer Service (the server's, which MetalLB gives its address); "" when the folder has none. */
+  readonly loadBalancerService: string;
   /** node-exporter's pods, by its DaemonSet's selector (the charts label them differently). */
   readonly nodeExporterSelector?: string;
 }
@@ -34,6 +36,7 @@ export function readInstall(folder: string): Install {
     claim: claim?.metadata.name ?? '',
     job: named('Job')[0] ?? '',
     deployments: named('Deployment'),
+    loadBalancerService: manifests.find((m) => m.kind === 'Service' && m.spec?.type === 'LoadBalancer')?.metadata.name ?? '',
     nodeExporterSelector: selectorOf(manifests.find((m) => m.kind === 'DaemonSet')),
   };
 }

@@ -1,13 +1,13 @@
-import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
+import { ChildProcess, execFileSync, spawnSync } from 'child_process';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { TOOLS_BIN } from '../lib/helm/helm-binary';
 import { apiServerFlags, Release } from './releases';
-import { PROJECT_ROOT } from '../lib/support/project-root';
 import { addNodes, SimulatedNode, startNodeSimulation } from './simulated-nodes';
 import { claimFolder, freePorts, isAbandoned } from './processes';
+import { spawnTied } from './tied-processes';
 
 /**
  * A Kubernetes API server with its etcd, on 127.0.0.1 only, for end-to-end tests; with `nodes`, also
@@ -187,14 +187,10 @@ function startApiServer(dir: string, etcdPort: number, apiPort: number, release:
   ]);
 }
 
-/** Stops the server when this process ends in a way it cannot handle (SIGKILL, say). */
-export const TIED_TO_PARENT = path.join(PROJECT_ROOT, 'e2e', 'tied-to-parent.sh');
-
 /** Starts a server in a process group of its own, logging to `<name>.log` in the folder. */
 function startLogged(dir: string, name: string, executable: string, args: string[], env?: NodeJS.ProcessEnv): ChildProcess {
   const log = fs.openSync(path.join(dir, `${name}.log`), 'a');
-  const options = { stdio: ['ignore', log, log] as ['ignore', number, number], detached: true, env: { ...process.env, ...env } };
-  const child = spawn('bash', [TIED_TO_PARENT, String(process.pid), executable, ...args], options);
+  const child = spawnTied([executable, ...args], { stdio: ['ignore', log, log], env: { ...process.env, ...env } });
   fs.closeSync(log);
   return child;
 }

@@ -1,11 +1,10 @@
-import { ChildProcess, spawn, spawnSync } from 'child_process';
+import { ChildProcess, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import { waitFor } from './converge';
-import { childPid, endProcess, readComm, stopProcess } from './container-processes';
-import { TIED_TO_PARENT } from './local-cluster';
 import { sleepSync, system } from './processes';
-import { SimulatedNode } from './simulated-nodes';
+import { POD_CIDR, SimulatedNode } from './simulated-nodes';
 import { StoredPod } from './stored-pod';
+import { childPid, endProcess, readComm, spawnTied, stopProcess } from './tied-processes';
 
 /*
  * The pods' network, as a CNI plugin and the container runtime's sandboxes would make it: a bridge of the e2e's own
@@ -16,8 +15,6 @@ import { StoredPod } from './stored-pod';
 
 /** The bridge every pod's network namespace is plugged into. */
 const BRIDGE = 'lab0';
-/** The range kwok hands pod addresses from (simulated-nodes.ts gives it `--cidr`). */
-const POD_RANGE = '10.244.0.0/16';
 
 /** A process (`sleep`, under tied-to-parent.sh) that holds namespaces for as long as it lives. */
 export interface Holder {
@@ -50,7 +47,7 @@ export class PodNetwork {
     system('ip', ['link', 'add', BRIDGE, 'type', 'bridge']);
     system('ip', ['addr', 'add', `${controlPlaneAddress}/24`, 'dev', BRIDGE]);
     system('ip', ['link', 'set', BRIDGE, 'up']);
-    system('ip', ['route', 'add', POD_RANGE, 'dev', BRIDGE]);
+    system('ip', ['route', 'add', POD_CIDR, 'dev', BRIDGE]);
   }
 
   /** A process holding the pod's mount namespace, and its network namespace unless it shares its node's. */
@@ -118,7 +115,7 @@ export class PodNetwork {
 
   /** Starts a namespace holder and returns once it holds them: unshare and nsenter exec `sleep` only after entering. */
   private spawnHolder(command: string[]): Holder {
-    const launcher = spawn('bash', [TIED_TO_PARENT, String(process.pid), ...command], { stdio: 'ignore', detached: true });
+    const launcher = spawnTied(command, { stdio: 'ignore' });
     const pid = childPid(launcher);
     for (let waited = 0; readComm(pid) !== 'sleep'; waited += 10) {
       if (waited > 10_000) throw new Error(`${command.join(' ')} did not come up`);

@@ -1,13 +1,14 @@
 import { ChildProcess, spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as path from 'path';
-import { ContainerLauncher, childPidOrZero, endProcess, stopProcess } from './container-processes';
+import { isAlive } from '../lib/support/processes';
+import { containerLog, ContainerLauncher } from './container-processes';
 import { getJson, waitFor } from './converge';
 import { LocalCluster } from './local-cluster';
 import { Holder, PodNetwork } from './pod-network';
 import { PodVolumes } from './pod-volumes';
 import { SimulatedNode } from './simulated-nodes';
 import { SecurityContext, StoredContainer, StoredPod } from './stored-pod';
+import { childPidOrZero, endProcess, stopProcess } from './tied-processes';
 
 /*
  * Runs the install's pods as a kubelet and a container runtime would, from the pods the API server stores:
@@ -146,21 +147,14 @@ export class PodRunner {
 
   /** The last lines a container logged. */
   logOf(running: RunningPod, container: string, lines = 20): string {
-    const file = path.join(running.dir, `${container}.log`);
+    const file = containerLog(running.dir, container);
     return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join('\n') : '(no log)';
   }
 
-  /**
-   * Whether a container still runs. Read from /proc: the checks wait synchronously, so Node has not yet
-   * reaped (or reported) a launcher that ended; an ended one is a zombie until then.
-   */
+  /** Whether a container still runs (a launcher that ended is a zombie until Node, waiting synchronously, reaps it). */
   isRunning(running: RunningPod, container: string): boolean {
     const pid = running.processes.get(container)?.pid;
-    try {
-      return pid !== undefined && !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
-    } catch {
-      return false;
-    }
+    return pid !== undefined && isAlive(pid);
   }
 
   /** The pid of a container's program (the process the launch command became). */

@@ -361,9 +361,8 @@ function uiPages(version: string): { home: string; targets: string; query: strin
 function serviceSteps(checks: Checks, cluster: LocalCluster, runner: PodRunner, install: Install, nodes: readonly SimulatedNode[],
   version: string): string[] {
   const ns = install.namespace;
-  const declared = install.manifests.find((m) => m.kind === 'Service' && (m.spec as { type?: string } | undefined)?.type === 'LoadBalancer');
-  if (!declared) throw new Error(`no LoadBalancer Service in ${install.folder}`);
-  const service = getJson<StoredService>(cluster.kubectl, ['get', 'service', '-n', ns, declared.metadata.name]);
+  if (!install.loadBalancerService) throw new Error(`no LoadBalancer Service in ${install.folder}`);
+  const service = getJson<StoredService>(cluster.kubectl, ['get', 'service', '-n', ns, install.loadBalancerService]);
   const [{ port, nodePort }] = service.spec.ports;
   const workers = nodes.filter((node) => !node.controlPlane);
   const kubeVersion = path.basename(path.dirname(cluster.kubectlPath));

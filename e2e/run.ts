@@ -149,7 +149,7 @@ function runSteps(checks: Checks, cluster: LocalCluster, outdir: string): string
   convergedSteps(checks, cluster, install, BOOK_LAB_NODES);
   facts.push('claim Bound', 'Job Complete', `node-exporter ${BOOK_LAB_NODES.length}/${BOOK_LAB_NODES.length}`);
 
-  const service = expected.find((m) => m.kind === 'Service' && m.spec?.type === 'LoadBalancer')?.metadata.name ?? '(no LoadBalancer Service)';
+  const service = install.loadBalancerService || '(no LoadBalancer Service)';
   let externalAddress = '';
   checks.step(`kubectl get service ${service}: EXTERNAL-IP ${LAB_LOAD_BALANCER_ADDRESS}, from MetalLB's controller`, () => {
     waitFor(`EXTERNAL-IP ${LAB_LOAD_BALANCER_ADDRESS}`, hasExternalIp(cluster, install.namespace, service));

@@ -4,6 +4,9 @@ import { TOOLS_BIN } from '../lib/helm/helm-binary';
 import { PROJECT_ROOT } from '../lib/support/project-root';
 import { controllersFlag, Release } from './releases';
 
+/** The range kwok hands pod addresses from (its --cidr). */
+export const POD_CIDR = '10.244.0.0/16';
+
 /** One node for kwok to simulate. */
 export interface SimulatedNode {
   /** Node name. */
@@ -58,7 +61,7 @@ export function startNodeSimulation(dir: string, kubeconfig: string, release: Re
     start('kwok', path.join(TOOLS_BIN, 'kwok'), [
       `--kubeconfig=${kubeconfig}`, `--config=${KWOK_STAGES}`,
       `--manage-nodes-with-annotation-selector=${KWOK_ANNOTATION}=fake`,
-      '--node-lease-duration-seconds=40', '--cidr=10.244.0.0/16', '--node-ip=127.0.0.1',
+      '--node-lease-duration-seconds=40', `--cidr=${POD_CIDR}`, '--node-ip=127.0.0.1',
     ]),
   ];
 }

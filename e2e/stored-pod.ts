@@ -1,6 +1,6 @@
 /*
- * A pod as the API server stores it, as far as the pod runner (e2e/pod-runner.ts) reads it: the fields its
- * network, volumes and container processes act on, and nothing else.
+ * A pod as the API server stores it, as far as the e2e reads it: the fields the pod runner (e2e/pod-runner.ts)
+ * acts on, and the ports and readiness probe the checks read.
  */
 
 export interface SecurityContext {
@@ -16,7 +16,7 @@ export interface StoredContainer {
   args?: string[];
   env?: Array<{ name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }>;
   securityContext?: SecurityContext;
-  volumeMounts?: Array<{ name: string; mountPath: string; readOnly?: boolean; subPath?: string }>;
+  volumeMounts?: Array<{ name: string; mountPath: string; readOnly?: boolean }>;
   ports?: Array<{ name?: string; containerPort: number }>;
   readinessProbe?: { httpGet?: { path?: string; port: number | string } };
 }
@@ -38,14 +38,13 @@ export interface ProjectedSource {
   downwardAPI?: { items: Array<{ path: string; fieldRef?: { fieldPath: string } }> };
 }
 
-/** A pod as the API server stores it, as far as the runner reads it. */
+/** A pod as the API server stores it, as far as the e2e reads it. */
 export interface StoredPod {
   metadata: { name: string; namespace: string; uid: string; deletionTimestamp?: string };
   spec: {
     nodeName: string;
     hostNetwork?: boolean;
     serviceAccountName?: string;
-    automountServiceAccountToken?: boolean;
     securityContext?: SecurityContext;
     containers: StoredContainer[];
     volumes?: StoredVolume[];

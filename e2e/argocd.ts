@@ -10,7 +10,7 @@ import { freePorts } from './processes';
 
 /*
  * Argo CD's own application controller and repo server (one argo-cd binary, named for the role it runs;
- * built by scripts/install-kube.sh through e2e/argocd), outside the cluster as argo-cd's Procfile runs them
+ * built by scripts/install-kube.sh through e2e/tools-v0.34), outside the cluster as argo-cd's Procfile runs them
  * for local development (ARGOCD_FAKE_IN_CLUSTER with a kubeconfig), with Debian's redis-server as their
  * cache. The controller's metrics listener binds every address of its network namespace (argo-cd writes
  * 0.0.0.0 into it), so this part of the e2e runs in a network namespace of its own (e2e/run.ts): every
@@ -21,9 +21,9 @@ import { freePorts } from './processes';
 const ARGOCD = path.join(PROJECT_ROOT, 'tools', 'argocd');
 const DEPLOY = path.join(PROJECT_ROOT, 'deploy', 'argocd', 'application.yaml');
 const NAMESPACE = 'argocd';
-/** The release e2e/argocd pins and builds, as its go.mod requires it: "v3.2.11". */
+/** The release e2e/tools-v0.34 pins and builds, as its go.mod requires it: "v3.2.11". */
 export function argoCdVersion(): string {
-  const goMod = fs.readFileSync(path.join(PROJECT_ROOT, 'e2e', 'argocd', 'go.mod'), 'utf8');
+  const goMod = fs.readFileSync(path.join(PROJECT_ROOT, 'e2e', 'tools-v0.34', 'go.mod'), 'utf8');
   return /^\s*github\.com\/argoproj\/argo-cd\/v3 (v[0-9.]+)/m.exec(goMod)?.[1] ?? 'unknown';
 }
 /** The Application of deploy/argocd/application.yaml. */

@@ -13,7 +13,7 @@ import { freePorts } from './processes';
 /*
  * Flux, whole: source-controller clones the e2e's Git repository over HTTP on 127.0.0.1 and serves each
  * commit as an artifact (its storage server on 127.0.0.1 too); kustomize-controller builds and applies the
- * folder the Kustomization names. Both built by scripts/install-kube.sh through e2e/flux. The GitRepository
+ * folder the Kustomization names. Both built by scripts/install-kube.sh through e2e/tools-v0.36. The GitRepository
  * and Kustomization are deploy/flux/'s, as a user copies them, with only the repository URL changed (and,
  * where a step says so, the Kustomization's name and path).
  */

@@ -1,21 +1,21 @@
 #!/usr/bin/env bash
 # Builds what `npm run e2e` runs, from the Go module proxy, into tools/ (gitignored): for each Kubernetes
 # release the e2e proves (one pinned module per release under e2e/kube/, named by its minor version),
-# kube-apiserver, kube-controller-manager, kube-scheduler and kubectl into tools/kube/<version>/; kwok,
-# which simulates the nodes, into tools/bin; and Flux's source-controller and kustomize-controller (the module
-# e2e/flux pins) with their CRDs into tools/flux/; Argo CD (the module e2e/argocd pins) into tools/argocd/, and
-# Debian's etcd-server and redis-server; and the programs the install's pods run (node_exporter, kube-state-metrics, the config
-# reloaders) into tools/programs/; each release's kube-proxy beside its kubectl, Debian's iptables and chromium, and
-# Prometheus's web UI into tools/prometheus-ui/, for the browser part of the programs' checks. The first build of
-# each takes minutes; later runs find the binaries and return at once.
+# kube-apiserver, kube-controller-manager, kube-scheduler, kubectl and kube-proxy into tools/kube/<version>/; kwok,
+# which simulates the nodes, into tools/bin; Flux's source-controller and kustomize-controller with their CRDs into
+# tools/flux/; Argo CD into tools/argocd/; MetalLB into tools/metallb/; the programs the install's pods run
+# (node_exporter, kube-state-metrics, the config reloaders) into tools/programs/; Debian's etcd-server,
+# redis-server, iptables and chromium; and Prometheus's web UI into tools/prometheus-ui/, for the browser. The first
+# build of each takes minutes; later runs find the binaries and return at once.
 #
 # Usage: scripts/install-kube.sh [v1.27 v1.37 ...]   (default: $E2E_KUBE, else every module under e2e/kube)
 set -euo pipefail
 
-KWOK_VERSION=v0.8.0
 KUBE_BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/go-env.sh
+source "$root/scripts/go-env.sh"
 bin="$root/tools/bin"
 mkdir -p "$bin"
 
@@ -24,6 +24,19 @@ require_go() {
     echo "install-kube: Go is not installed; it is needed to build $1" >&2
     exit 1
   fi
+}
+
+# The e2e's other Go tools that are Kubernetes clients, through two modules, each named for the release line of
+# Kubernetes' client libraries its tools share: Go resolves a module's requirements once, so those libraries (and
+# controller-runtime, and much else) are compiled once for all of its tools rather than once a tool (docs/testing.md).
+# e2e/tools-v0.36: Flux's source- and kustomize-controller, kwok, kube-state-metrics v2 and prometheus-config-reloader;
+# e2e/tools-v0.34: Argo CD's two roles and MetalLB's controller and speaker. Each go.mod says why it has replaces.
+TOOLS_V036="$root/e2e/tools-v0.36"
+TOOLS_V034="$root/e2e/tools-v0.34"
+
+# The version of module $2 that the module in folder $1 requires.
+required_version() {
+  sed -n -E "s#^\s*${2//./\\.} (v[^ ]+)( // indirect)?\$#\1#p" "$1/go.mod" | head -1
 }
 
 # The release a module pins: the version of k8s.io/kubernetes its go.mod requires.
@@ -38,7 +51,7 @@ build_kube_commands() {
   local module=$1 version=$2 output=$3 minor ldflags p
   shift 3
   minor=$(echo "$version" | cut -d. -f2)
-  ldflags="-s -w"
+  ldflags="$GO_LDFLAGS"
   for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     ldflags+=" -X $p.gitVersion=$version -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
   done
@@ -46,9 +59,8 @@ build_kube_commands() {
     cd "$root/e2e/kube/$module"
     # The checksum database has no entry for this one module of the older releases (404); go.sum, committed, pins its hash.
     export GONOSUMDB=k8s.io/legacy-cloud-providers
-    export GOFLAGS="-buildvcs=false ${KUBE_GOFLAGS:-}"
     # providerless leaves out the in-tree cloud providers, which a loopback API server does not need.
-    go build -trimpath -tags providerless -ldflags "$ldflags" -o "$output/" "${@/#/k8s.io/kubernetes/cmd/}"
+    go build -tags providerless -ldflags "$ldflags" -o "$output/" "${@/#/k8s.io/kubernetes/cmd/}"
   )
 }
 
@@ -83,25 +95,25 @@ build_release() {
 }
 
 build_kwok() {
-  local stamp="$bin/.kwok.version"
-  if [[ -x "$bin/kwok" && -f "$stamp" && "$(cat "$stamp")" == "$KWOK_VERSION" ]]; then
+  local stamp="$bin/.kwok.version" version start
+  version=$(required_version "$TOOLS_V036" sigs.k8s.io/kwok)
+  if [[ -x "$bin/kwok" && -f "$stamp" && "$(cat "$stamp")" == "$version" ]]; then
     return 0
   fi
-  require_go "kwok $KWOK_VERSION"
-  local start
+  require_go "kwok $version"
   start=$(date +%s)
-  echo "install-kube: building kwok $KWOK_VERSION, which simulates the e2e's nodes (first time only, about a minute)" >&2
-  (cd "$root" && GOBIN="$bin" GOFLAGS=-buildvcs=false go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION")
-  echo "$KWOK_VERSION" > "$stamp"
+  echo "install-kube: building kwok $version, which simulates the e2e's nodes (first time only, about a minute)" >&2
+  (cd "$TOOLS_V036" && go build -ldflags "$GO_LDFLAGS" -o "$bin/kwok" sigs.k8s.io/kwok/cmd/kwok)
+  echo "$version" > "$stamp"
   echo "install-kube: kwok built in $(( $(date +%s) - start ))s" >&2
 }
 
-# Flux's source-controller and kustomize-controller: built through e2e/flux (their go.mod files have replaces,
-# so `go install` refuses them); their CRDs from their modules.
+# Flux's source-controller and kustomize-controller, through e2e/tools-v0.36 (their go.mod files have replaces, so
+# `go install` refuses them); their CRDs from their modules.
 build_flux() {
-  local dest="$root/tools/flux" module="$root/e2e/flux" version source_version stamp wanted start controller
-  version=$(sed -n -E 's#^\s*github\.com/fluxcd/kustomize-controller (v[0-9.]+)( // indirect)?$#\1#p' "$module/go.mod" | head -1)
-  source_version=$(sed -n -E 's#^\s*github\.com/fluxcd/source-controller (v[0-9.]+)( // indirect)?$#\1#p' "$module/go.mod" | head -1)
+  local dest="$root/tools/flux" module="$TOOLS_V036" version source_version stamp wanted start controller
+  version=$(required_version "$module" github.com/fluxcd/kustomize-controller)
+  source_version=$(required_version "$module" github.com/fluxcd/source-controller)
   stamp="$dest/.built"
   wanted="kustomize-controller $version source-controller $source_version"
   if [[ -x "$dest/kustomize-controller" && -x "$dest/source-controller" && -f "$stamp" && "$(cat "$stamp")" == "$wanted" ]]; then
@@ -112,7 +124,7 @@ build_flux() {
   start=$(date +%s)
   echo "install-kube: building Flux's source-controller and kustomize-controller ($wanted), which follow the e2e's Git repository (first time only: 5 to 10 minutes)" >&2
   # One build: the two share most of their packages, and their links run side by side.
-  (cd "$module" && GOFLAGS=-buildvcs=false go build -trimpath -ldflags "-s -w" -o "$dest/" github.com/fluxcd/source-controller github.com/fluxcd/kustomize-controller)
+  (cd "$module" && go build -ldflags "$GO_LDFLAGS" -o "$dest/" github.com/fluxcd/source-controller github.com/fluxcd/kustomize-controller)
   echo "install-kube: Flux's controllers built in $(( $(date +%s) - start ))s" >&2
   for controller in source-controller kustomize-controller; do
     cp "$(cd "$module" && go list -m -f '{{.Dir}}' "github.com/fluxcd/$controller")"/config/crd/bases/*.yaml "$dest/crds/"
@@ -121,23 +133,23 @@ build_flux() {
   echo "$wanted" > "$stamp"
 }
 
-# Argo CD's application controller and repo server: one argo-cd binary, built through e2e/argocd (argo-cd's
-# go.mod has replaces), run under the name of its role; its CRDs from its module. Its cache, redis-server, is Debian's
-# (install_debian_tools).
+# Argo CD's application controller and repo server: one binary (e2e/tools-v0.34/argocd, which links only these two
+# roles; argo-cd's go.mod has replaces, so `go install` refuses it), run under the name of its role; its CRDs from its
+# module. Its cache, redis-server, is Debian's (install_debian_tools).
 build_argocd() {
-  local dest="$root/tools/argocd" module="$root/e2e/argocd" version stamp start
-  version=$(sed -n -E 's#^\s*github\.com/argoproj/argo-cd/v3 (v[0-9.]+)( // indirect)?$#\1#p' "$module/go.mod" | head -1)
+  local dest="$root/tools/argocd" module="$TOOLS_V034" version stamp start
+  version=$(required_version "$module" github.com/argoproj/argo-cd/v3)
   stamp="$dest/.built"
   if [[ -x "$dest/argocd" && -f "$stamp" && "$(cat "$stamp")" == "argo-cd $version" ]]; then
     return 0
   fi
   require_go "Argo CD $version"
   start=$(date +%s)
-  echo "install-kube: building Argo CD $version (application controller and repo server), which follows the e2e's Git repository (first time only: about 15 minutes on two cores)" >&2
+  echo "install-kube: building Argo CD $version (application controller and repo server), which follows the e2e's Git repository (first time only: about 10 minutes on two cores)" >&2
   mkdir -p "$dest/crds"
   (
     cd "$module"
-    GOFLAGS=-buildvcs=false go build -trimpath -ldflags "-s -w" -o "$dest/argocd" github.com/argoproj/argo-cd/v3/cmd
+    go build -ldflags "$GO_LDFLAGS" -o "$dest/argocd" ./argocd
     cp "$(go list -m -f '{{.Dir}}' github.com/argoproj/argo-cd/v3)"/manifests/crds/*-crd.yaml "$dest/crds/"
   )
   chmod u+w "$dest"/crds/*.yaml
@@ -147,32 +159,39 @@ build_argocd() {
 
 # The programs the install's pods run, for the e2e's programs part (Prometheus itself comes with promtool, from
 # test/promtool/): each at its image's version, into tools/programs/<name>-<version>. `go install` where the
-# module allows it; through a pinned module under e2e/programs/ where it does not. configmap-reload v0.3.0, the
-# book's, is not served by the proxy: v0.14.0 (same flags, same `..data` trigger) stands in for it.
+# module allows it; else through the module the fourth column names, which must require that version:
+# e2e/tools-v0.36 for those that share its Kubernetes libraries, a module of its own under e2e/programs/ for the
+# book's kube-state-metrics (see its go.mod). configmap-reload v0.3.0, the book's, is not served by the proxy: v0.14.0
+# (same flags, same `..data` trigger) stands in for it.
 PROGRAMS=(
   "node_exporter v1.0.1 github.com/prometheus/node_exporter"
   "node_exporter v1.12.1 github.com/prometheus/node_exporter"
-  "kube-state-metrics v1.9.7 k8s.io/kube-state-metrics"
-  "kube-state-metrics v2.20.0 k8s.io/kube-state-metrics/v2"
+  "kube-state-metrics v1.9.7 k8s.io/kube-state-metrics e2e/programs/kube-state-metrics-v1.9.7"
+  "kube-state-metrics v2.20.0 k8s.io/kube-state-metrics/v2 e2e/tools-v0.36"
   "configmap-reload v0.14.0 github.com/jimmidyson/configmap-reload"
-  "prometheus-config-reloader v0.93.1 github.com/prometheus-operator/prometheus-operator/cmd/prometheus-config-reloader"
+  "prometheus-config-reloader v0.93.1 github.com/prometheus-operator/prometheus-operator/cmd/prometheus-config-reloader e2e/tools-v0.36"
 )
 
 build_programs() {
-  local dest="$root/tools/programs" entry name version package module start ldflags
+  local dest="$root/tools/programs" entry name version package module required start ldflags
   mkdir -p "$dest"
   for entry in "${PROGRAMS[@]}"; do
-    read -r name version package <<< "$entry"
+    read -r name version package module <<< "$entry"
     if [[ -x "$dest/$name-$version" ]]; then continue; fi
     require_go "$name $version"
     start=$(date +%s)
     echo "install-kube: building $name $version, which the e2e runs as the install's pods run it (first time only: under 2 minutes)" >&2
-    ldflags="-s -w -X github.com/prometheus/common/version.Version=${version#v}"
-    module="$root/e2e/programs/$name-$version"
-    if [[ -d "$module" ]]; then
-      (cd "$module" && GOFLAGS=-buildvcs=false go build -trimpath -ldflags "$ldflags" -o "$dest/.$name-$version.new" "$package")
+    ldflags="$GO_LDFLAGS -X github.com/prometheus/common/version.Version=${version#v}"
+    if [[ -n "$module" ]]; then
+      module="$root/$module"
+      required=$(cd "$module" && go list -f '{{.Module.Version}}' "$package")
+      if [[ "$required" != "$version" ]]; then
+        echo "install-kube: ${module#"$root/"} requires $package at $required, not $version: make PROGRAMS and its go.mod agree" >&2
+        exit 1
+      fi
+      (cd "$module" && go build -ldflags "$ldflags" -o "$dest/.$name-$version.new" "$package")
     else
-      GOBIN="$dest/.build" GOFLAGS=-buildvcs=false go install -trimpath -ldflags "$ldflags" "$package@$version"
+      GOBIN="$dest/.build" go install -ldflags "$ldflags" "$package@$version"
       mv "$dest/.build/$(basename "${package%/v[0-9]*}")" "$dest/.$name-$version.new"
     fi
     mv "$dest/.$name-$version.new" "$dest/$name-$version"
@@ -270,26 +289,24 @@ build_prometheus_ui() {
   done
 }
 
-# MetalLB's controller and speaker (go.universe.tf/metallb) into tools/metallb/, with its CRDs, RBAC and the
-# controller's Deployment and speaker's DaemonSet from its module, for the e2e's LoadBalancer Service. v0.16.1: v0.16.2 needs github.com/metallb/frr-k8s v0.0.27, whose
-# source the Go module proxy refuses (403); v0.16.1's dependencies are all served, and `go install` takes it as
-# it is (its go.mod has no replaces).
-METALLB_VERSION=v0.16.1
-
+# MetalLB's controller and speaker (go.universe.tf/metallb), through e2e/tools-v0.34, into tools/metallb/, with its
+# CRDs, RBAC and the controller's Deployment and speaker's DaemonSet from its module, for the e2e's LoadBalancer
+# Service. v0.16.1: v0.16.2 needs github.com/metallb/frr-k8s v0.0.27, whose source the Go module proxy refuses (403);
+# v0.16.1's dependencies are all served.
 build_metallb() {
-  local dest="$root/tools/metallb" stamp wanted start module_dir
+  local dest="$root/tools/metallb" module="$TOOLS_V034" version stamp wanted start module_dir
+  version=$(required_version "$module" go.universe.tf/metallb)
   stamp="$dest/.built"
-  wanted="metallb $METALLB_VERSION: controller speaker crds rbac controllers"
+  wanted="metallb $version: controller speaker crds rbac controllers"
   if [[ -x "$dest/controller" && -x "$dest/speaker" && -f "$stamp" && "$(cat "$stamp")" == "$wanted" ]]; then
     return 0
   fi
-  require_go "MetalLB $METALLB_VERSION"
+  require_go "MetalLB $version"
   start=$(date +%s)
-  echo "install-kube: building MetalLB $METALLB_VERSION (controller and speaker), which gives the e2e's LoadBalancer Service its address (first time only: about 5 minutes)" >&2
+  echo "install-kube: building MetalLB $version (controller and speaker), which gives the e2e's LoadBalancer Service its address (first time only: about 5 minutes)" >&2
   mkdir -p "$dest/crds" "$dest/rbac" "$dest/controllers"
-  GOBIN="$dest" GOFLAGS=-buildvcs=false go install -trimpath -ldflags "-s -w" \
-    "go.universe.tf/metallb/controller@$METALLB_VERSION" "go.universe.tf/metallb/speaker@$METALLB_VERSION"
-  module_dir=$(go mod download -json "go.universe.tf/metallb@$METALLB_VERSION" | sed -n -E 's#^\s*"Dir": "(.*)",?$#\1#p')
+  (cd "$module" && go build -ldflags "$GO_LDFLAGS" -o "$dest/" go.universe.tf/metallb/controller go.universe.tf/metallb/speaker)
+  module_dir=$(cd "$module" && go list -m -f '{{.Dir}}' go.universe.tf/metallb)
   cp "$module_dir"/config/crd/bases/*.yaml "$dest/crds/"
   cp "$module_dir"/config/rbac/role.yaml "$module_dir"/config/rbac/service-accounts.yaml "$dest/rbac/"
   cp "$module_dir"/config/controllers/controller.yaml "$module_dir"/config/controllers/speaker.yaml "$dest/controllers/"
@@ -306,28 +323,29 @@ if [[ ${#modules[@]} -eq 0 ]]; then
     mapfile -t modules < <(ls "$root/e2e/kube")
   fi
 fi
-# Three lanes side by side, each in its order: the releases and MetalLB; Flux and Argo CD; Debian's packages, the UI
-# (downloads and an npm build), kwok and the programs. Go builds are CPU-bound, but each has phases that are not
-# (module downloads, its links, mostly on one core), which the other lanes fill; the lanes share the Go caches, which
-# Go keeps safe for concurrent use; apt runs in one lane only (dpkg takes one at a time). Balanced by a new machine's
-# times (docs/testing.md), so that no lane runs long alone at the end. A failed lane fails the run once the others
-# end (no build is left half-running).
+# Three lanes side by side, each in its order: the releases; the tools of e2e/tools-v0.36 (Flux, kwok, then the
+# programs); Debian's packages, the UI (downloads and an npm build), then the tools of e2e/tools-v0.34 (Argo CD,
+# MetalLB). Go builds are CPU-bound, but each has phases that are not (module downloads, its links, mostly on one
+# core), which the other lanes fill; the lanes share the Go caches, which Go keeps safe for concurrent use, and the
+# tools of one module are built one after another in one lane, so that their shared packages are compiled once
+# (two builds at the same time would each compile them); apt runs in one lane only (dpkg takes one at a time). A
+# failed lane fails the run once the others end (no build is left half-running).
 # Without root, apt cannot run: say what is missing before any build starts.
 if [[ $(id -u) -ne 0 ]]; then install_debian_tools; fi
 lanes=()
 (
   for module in "${modules[@]}"; do build_release "$module"; done
-  build_metallb
 ) & lanes+=($!)
 (
   build_flux
-  build_argocd
+  build_kwok
+  build_programs
 ) & lanes+=($!)
 (
   install_debian_tools
   build_prometheus_ui
-  build_kwok
-  build_programs
+  build_argocd
+  build_metallb
 ) & lanes+=($!)
 failed=0
 for lane in "${lanes[@]}"; do wait "$lane" || failed=1; done

@@ -16,6 +16,8 @@ KUSTOMIZE_VERSION=v5.8.1
 NODE_VERSION=24.22.3
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/go-env.sh
+source "$root/scripts/go-env.sh"
 bin="$root/tools/bin"
 mkdir -p "$bin"
 
@@ -40,29 +42,29 @@ install_tool() {
   local start
   start=$(date +%s)
   rm -f "$bin/$name" "$stamp"
-  GOBIN="$bin" GOFLAGS=-buildvcs=false go install -trimpath -ldflags "$ldflags" "$package@$version"
+  GOBIN="$bin" go install -ldflags "$ldflags" "$package@$version"
   echo "$version" > "$stamp"
   echo "install-tools: $name built in $(( $(date +%s) - start ))s" >&2
 }
 
 install_helm() {
   install_tool helm "$HELM_VERSION" helm.sh/helm/v3/cmd/helm \
-    "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" \
+    "$GO_LDFLAGS -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" \
     "which renders the chart (about 5 minutes on a new machine)" "version"
 }
 
 install_kubectl_validate() {
-  install_tool kubectl-validate "$KUBECTL_VALIDATE_VERSION" sigs.k8s.io/kubectl-validate "-s -w" \
+  install_tool kubectl-validate "$KUBECTL_VALIDATE_VERSION" sigs.k8s.io/kubectl-validate "$GO_LDFLAGS" \
     "which npm test uses to check each dist folder against its target's schemas (several minutes on a new machine)" "--help"
 }
 
 install_kube_score() {
-  install_tool kube-score "$KUBE_SCORE_VERSION" github.com/zegl/kube-score/cmd/kube-score "-s -w" \
+  install_tool kube-score "$KUBE_SCORE_VERSION" github.com/zegl/kube-score/cmd/kube-score "$GO_LDFLAGS" \
     "which npm test runs over dist/ as a gate (under a minute)" "version"
 }
 
 install_kustomize() {
-  install_tool kustomize "$KUSTOMIZE_VERSION" sigs.k8s.io/kustomize/kustomize/v5 "-s -w" \
+  install_tool kustomize "$KUSTOMIZE_VERSION" sigs.k8s.io/kustomize/kustomize/v5 "$GO_LDFLAGS" \
     "which npm test runs to build each dist folder as Flux's kustomize-controller does (under a minute)" "version"
 }
 
@@ -94,8 +96,8 @@ install_promtool() {
     start=$(date +%s)
     rm -rf "$bin/.prometheus-$version.new"
     # One build: promtool and prometheus share most of their packages, and their links run side by side.
-    (cd "$module" && GOFLAGS=-buildvcs=false go build -trimpath -tags "$tags" \
-      -ldflags "-s -w -X github.com/prometheus/common/version.Version=${version#v}" -o "$bin/.prometheus-$version.new/" "${packages[@]}")
+    (cd "$module" && go build -tags "$tags" \
+      -ldflags "$GO_LDFLAGS -X github.com/prometheus/common/version.Version=${version#v}" -o "$bin/.prometheus-$version.new/" "${packages[@]}")
     for name in "${names[@]}"; do
       mv "$bin/.prometheus-$version.new/$name" "$bin/$name-$version"
       echo "$version $tags" > "$bin/.$name-$version.version"

@@ -323,23 +323,25 @@ if [[ ${#modules[@]} -eq 0 ]]; then
     mapfile -t modules < <(ls "$root/e2e/kube")
   fi
 fi
-# Three lanes side by side, each in its order: the releases; the tools of e2e/tools-v0.36 (Flux, kwok, then the
-# programs); Debian's packages, the UI (downloads and an npm build), then the tools of e2e/tools-v0.34 (Argo CD,
-# MetalLB). Go builds are CPU-bound, but each has phases that are not (module downloads, its links, mostly on one
-# core), which the other lanes fill; the lanes share the Go caches, which Go keeps safe for concurrent use, and the
-# tools of one module are built one after another in one lane, so that their shared packages are compiled once
-# (two builds at the same time would each compile them); apt runs in one lane only (dpkg takes one at a time). A
-# failed lane fails the run once the others end (no build is left half-running).
+# Three lanes side by side, each in its order: the tools of e2e/tools-v0.36 (Flux, kwok, then the programs), then
+# all releases but the last; the last release (the longest build); Debian's packages, the UI (downloads and an npm
+# build), then the tools of e2e/tools-v0.34 (Argo CD, MetalLB). Go builds are CPU-bound, but each has phases that
+# are not (module downloads, its links, mostly on one core), which the other lanes fill; balanced by a new machine's
+# times (docs/testing.md) so that no lane runs long alone at the end. The lanes share the Go caches, which Go keeps
+# safe for concurrent use, and the tools of one module are built one after another in one lane, so that their
+# shared packages are compiled once (two builds at the same time would each compile them); apt runs in one lane only
+# (dpkg takes one at a time). A failed lane fails the run once the others end (no build is left half-running).
 # Without root, apt cannot run: say what is missing before any build starts.
 if [[ $(id -u) -ne 0 ]]; then install_debian_tools; fi
 lanes=()
 (
-  for module in "${modules[@]}"; do build_release "$module"; done
-) & lanes+=($!)
-(
   build_flux
   build_kwok
   build_programs
+  for module in "${modules[@]:0:${#modules[@]}-1}"; do build_release "$module"; done
+) & lanes+=($!)
+(
+  build_release "${modules[-1]}"
 ) & lanes+=($!)
 (
   install_debian_tools

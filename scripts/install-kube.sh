@@ -36,7 +36,19 @@ TOOLS_V034="$root/e2e/tools-v0.34"
 
 # The version of module $2 that the module in folder $1 requires.
 required_version() {
-  sed -n -E "s#^\s*${2//./\\.} (v[^ ]+)( // indirect)?\$#\1#p" "$1/go.mod" | head -1
+  local version
+  version=$(sed -n -E "s#^\s*${2//./\\.} (v[^ ]+)( // indirect)?\$#\1#p" "$1/go.mod" | head -1)
+  if [[ -z "$version" ]]; then
+    echo "install-kube: ${1#"$root/"}/go.mod does not require $2" >&2
+    exit 1
+  fi
+  echo "$version"
+}
+
+# What the module in folder $1 pins, for the stamps of the tools built through it: a tool is built again when its
+# module's go.mod or go.sum changes (another version of a library it links), not only when its own version does.
+module_pin() {
+  cat "$1/go.mod" "$1/go.sum" | sha256sum | cut -c1-12
 }
 
 # The release a module pins: the version of k8s.io/kubernetes its go.mod requires.
@@ -95,16 +107,17 @@ build_release() {
 }
 
 build_kwok() {
-  local stamp="$bin/.kwok.version" version start
+  local stamp="$bin/.kwok.version" version wanted start
   version=$(required_version "$TOOLS_V036" sigs.k8s.io/kwok)
-  if [[ -x "$bin/kwok" && -f "$stamp" && "$(cat "$stamp")" == "$version" ]]; then
+  wanted="$version $(module_pin "$TOOLS_V036")"
+  if [[ -x "$bin/kwok" && -f "$stamp" && "$(cat "$stamp")" == "$wanted" ]]; then
     return 0
   fi
   require_go "kwok $version"
   start=$(date +%s)
   echo "install-kube: building kwok $version, which simulates the e2e's nodes (first time only, about a minute)" >&2
   (cd "$TOOLS_V036" && go build -ldflags "$GO_LDFLAGS" -o "$bin/kwok" sigs.k8s.io/kwok/cmd/kwok)
-  echo "$version" > "$stamp"
+  echo "$wanted" > "$stamp"
   echo "install-kube: kwok built in $(( $(date +%s) - start ))s" >&2
 }
 
@@ -115,14 +128,14 @@ build_flux() {
   version=$(required_version "$module" github.com/fluxcd/kustomize-controller)
   source_version=$(required_version "$module" github.com/fluxcd/source-controller)
   stamp="$dest/.built"
-  wanted="kustomize-controller $version source-controller $source_version"
+  wanted="kustomize-controller $version source-controller $source_version $(module_pin "$module")"
   if [[ -x "$dest/kustomize-controller" && -x "$dest/source-controller" && -f "$stamp" && "$(cat "$stamp")" == "$wanted" ]]; then
     return 0
   fi
   require_go "Flux's controllers"
   mkdir -p "$dest/crds"
   start=$(date +%s)
-  echo "install-kube: building Flux's source-controller and kustomize-controller ($wanted), which follow the e2e's Git repository (first time only: 5 to 10 minutes)" >&2
+  echo "install-kube: building Flux's source-controller $source_version and kustomize-controller $version, which follow the e2e's Git repository (first time only: 5 to 10 minutes)" >&2
   # One build: the two share most of their packages, and their links run side by side.
   (cd "$module" && go build -ldflags "$GO_LDFLAGS" -o "$dest/" github.com/fluxcd/source-controller github.com/fluxcd/kustomize-controller)
   echo "install-kube: Flux's controllers built in $(( $(date +%s) - start ))s" >&2
@@ -137,10 +150,11 @@ build_flux() {
 # roles; argo-cd's go.mod has replaces, so `go install` refuses it), run under the name of its role; its CRDs from its
 # module. Its cache, redis-server, is Debian's (install_debian_tools).
 build_argocd() {
-  local dest="$root/tools/argocd" module="$TOOLS_V034" version stamp start
+  local dest="$root/tools/argocd" module="$TOOLS_V034" version stamp wanted start
   version=$(required_version "$module" github.com/argoproj/argo-cd/v3)
   stamp="$dest/.built"
-  if [[ -x "$dest/argocd" && -f "$stamp" && "$(cat "$stamp")" == "argo-cd $version" ]]; then
+  wanted="argo-cd $version $(module_pin "$module")"
+  if [[ -x "$dest/argocd" && -f "$stamp" && "$(cat "$stamp")" == "$wanted" ]]; then
     return 0
   fi
   require_go "Argo CD $version"
@@ -153,7 +167,7 @@ build_argocd() {
     cp "$(go list -m -f '{{.Dir}}' github.com/argoproj/argo-cd/v3)"/manifests/crds/*-crd.yaml "$dest/crds/"
   )
   chmod u+w "$dest"/crds/*.yaml
-  echo "argo-cd $version" > "$stamp"
+  echo "$wanted" > "$stamp"
   echo "install-kube: Argo CD built in $(( $(date +%s) - start ))s" >&2
 }
 
@@ -173,11 +187,15 @@ PROGRAMS=(
 )
 
 build_programs() {
-  local dest="$root/tools/programs" entry name version package module required start ldflags
+  local dest="$root/tools/programs" entry name version package module required stamp wanted start ldflags
   mkdir -p "$dest"
   for entry in "${PROGRAMS[@]}"; do
     read -r name version package module <<< "$entry"
-    if [[ -x "$dest/$name-$version" ]]; then continue; fi
+    # A program built through a module has a stamp of that module's pin; one from `go install` is its version alone.
+    stamp="$dest/.$name-$version.built"
+    wanted=""
+    [[ -z "$module" ]] || wanted=$(module_pin "$root/$module")
+    if [[ -x "$dest/$name-$version" && ( -z "$module" || "$(cat "$stamp" 2>/dev/null)" == "$wanted" ) ]]; then continue; fi
     require_go "$name $version"
     start=$(date +%s)
     echo "install-kube: building $name $version, which the e2e runs as the install's pods run it (first time only: under 2 minutes)" >&2
@@ -195,6 +213,7 @@ build_programs() {
       mv "$dest/.build/$(basename "${package%/v[0-9]*}")" "$dest/.$name-$version.new"
     fi
     mv "$dest/.$name-$version.new" "$dest/$name-$version"
+    [[ -z "$module" ]] || echo "$wanted" > "$stamp"
     echo "install-kube: $name $version built in $(( $(date +%s) - start ))s" >&2
   done
 }
@@ -297,7 +316,7 @@ build_metallb() {
   local dest="$root/tools/metallb" module="$TOOLS_V034" version stamp wanted start module_dir
   version=$(required_version "$module" go.universe.tf/metallb)
   stamp="$dest/.built"
-  wanted="metallb $version: controller speaker crds rbac controllers"
+  wanted="metallb $version: controller speaker crds rbac controllers $(module_pin "$module")"
   if [[ -x "$dest/controller" && -x "$dest/speaker" && -f "$stamp" && "$(cat "$stamp")" == "$wanted" ]]; then
     return 0
   fi
@@ -322,6 +341,12 @@ if [[ ${#modules[@]} -eq 0 ]]; then
   else
     mapfile -t modules < <(ls "$root/e2e/kube")
   fi
+fi
+# Each release once (two lanes must not build one release at the same time), and at least one.
+mapfile -t modules < <(printf '%s\n' "${modules[@]}" | awk 'NF && !seen[$0]++')
+if [[ ${#modules[@]} -eq 0 ]]; then
+  echo "install-kube: no release to build: expected one or more of $(ls "$root/e2e/kube" | tr '\n' ' ')" >&2
+  exit 2
 fi
 # Three lanes side by side, each in its order: the tools of e2e/tools-v0.36 (Flux, kwok, then the programs), then
 # all releases but the last; the last release (the longest build); Debian's packages, the UI (downloads and an npm

@@ -31,6 +31,7 @@ require_go() {
 # go install writes into GOBIN; the stamp file records which version is there.
 # A binary is kept only when its stamp names the version and it still runs (a truncated or replaced
 # file is built again rather than trusted).
+# $4: linker flags beyond GO_LDFLAGS ("" for none).
 install_tool() {
   local name=$1 version=$2 package=$3 ldflags=$4 why=$5 check=$6
   local stamp="$bin/.$name.version"
@@ -42,29 +43,29 @@ install_tool() {
   local start
   start=$(date +%s)
   rm -f "$bin/$name" "$stamp"
-  GOBIN="$bin" go install -ldflags "$ldflags" "$package@$version"
+  GOBIN="$bin" go install -ldflags "$GO_LDFLAGS $ldflags" "$package@$version"
   echo "$version" > "$stamp"
   echo "install-tools: $name built in $(( $(date +%s) - start ))s" >&2
 }
 
 install_helm() {
   install_tool helm "$HELM_VERSION" helm.sh/helm/v3/cmd/helm \
-    "$GO_LDFLAGS -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" \
+    "-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" \
     "which renders the chart (about 5 minutes on a new machine)" "version"
 }
 
 install_kubectl_validate() {
-  install_tool kubectl-validate "$KUBECTL_VALIDATE_VERSION" sigs.k8s.io/kubectl-validate "$GO_LDFLAGS" \
+  install_tool kubectl-validate "$KUBECTL_VALIDATE_VERSION" sigs.k8s.io/kubectl-validate "" \
     "which npm test uses to check each dist folder against its target's schemas (several minutes on a new machine)" "--help"
 }
 
 install_kube_score() {
-  install_tool kube-score "$KUBE_SCORE_VERSION" github.com/zegl/kube-score/cmd/kube-score "$GO_LDFLAGS" \
+  install_tool kube-score "$KUBE_SCORE_VERSION" github.com/zegl/kube-score/cmd/kube-score "" \
     "which npm test runs over dist/ as a gate (under a minute)" "version"
 }
 
 install_kustomize() {
-  install_tool kustomize "$KUSTOMIZE_VERSION" sigs.k8s.io/kustomize/kustomize/v5 "$GO_LDFLAGS" \
+  install_tool kustomize "$KUSTOMIZE_VERSION" sigs.k8s.io/kustomize/kustomize/v5 "" \
     "which npm test runs to build each dist folder as Flux's kustomize-controller does (under a minute)" "version"
 }
 
